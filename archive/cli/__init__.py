@@ -1,0 +1,42 @@
+"""The ``archive`` command. Each command parses its options, calls one library function and reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archive import __version__
+from archive.cli.common import Context
+from archive.cli.db import db_group
+from archive.cli.demo import demo_command
+from archive.cli.ingest import ingest_command
+from archive.cli.init import init_command
+from archive.cli.show import show_command, stats_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--archive", "archive_path", type=click.Path(file_okay=False, path_type=Path),
+              help="The archive folder. Default: $ARCHIVE_DIR, else the nearest folder above with archive.toml.")
+@click.option("--db", "db_url", metavar="URL",
+              help="Database URL, overriding archive.toml (e.g. postgresql+psycopg://user@host/db).")
+@click.version_option(__version__, prog_name="archive")
+@click.pass_context
+def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> None:
+    """Living Archive: keep the memory of social movements and publish it as a static site.
+
+    \b
+    Example:
+      archive init my-archive && cd my-archive
+      archive ingest ~/accounts/
+      archive stats
+    """
+    ctx.obj = Context(archive_path, db_url)
+
+
+for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="archive")

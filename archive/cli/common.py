@@ -1,0 +1,57 @@
+"""What the commands share: finding the archive, opening the store, turning errors into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from archive.config import Archive, ArchiveNotFound, ConfigError, find_archive
+from archive.db import make_engine
+from archive.migrate import SchemaOutOfDate, ensure_current
+
+
+@dataclass
+class Context:
+    archive_path: Path | None
+    db_url: str | None
+    _archive: Archive | None = None
+
+    def archive(self) -> Archive:
+        if self._archive is None:
+            try:
+                self._archive = find_archive(self.archive_path)
+            except (ArchiveNotFound, ConfigError) as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._archive
+
+    def engine(self, *, writer: bool = False, check_schema: bool = True) -> Engine:
+        archive = self.archive()
+        url = archive.db_url(self.db_url)
+        try:
+            engine = make_engine(url, writer=writer)
+            if check_schema:
+                ensure_current(engine)
+        except SchemaOutOfDate as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"cannot open the database {_safe_url(url)}: {exc.orig}") from None
+        except Exception as exc:  # a bad URL or a missing driver
+            raise click.ClickException(f"cannot open the database {_safe_url(url)}: {exc}") from None
+        return engine
+
+
+def _safe_url(url: str) -> str:
+    """Hide a password in a database URL before it is printed."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unreadable URL)"
+
+
+pass_context = click.make_pass_decorator(Context)

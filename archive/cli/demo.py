@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archive.cli.common import Context, pass_context
+from archive.demo import DemoError, build_demo
+
+
+@click.command("demo")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="demo-archive")
+@pass_context
+def demo_command(ctx: Context, path: Path) -> None:
+    """Build an example archive in PATH from real public records shipped with the package.
+
+    The records are a curated subset of "Collective Action in Tech" (public domain, Unlicense).
+
+    \b
+    Example:
+      archive demo ./demo-archive
+    """
+    try:
+        result = build_demo(path)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Built the demo archive in {result.archive.root}: {result.report.added} records, "
+               f"{result.report.stubs} stub(s).")
+    click.echo(f"Try: archive --archive {result.archive.root} stats")

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+
+import click
+
+from archive.cli.common import Context, pass_context
+from archive.queries import RecordNotFound, show, stats
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+@pass_context
+def stats_command(ctx: Context, as_json: bool) -> None:
+    """Counts per type and visibility, stubs to describe, and embargoes ending within 30 days.
+
+    \b
+    Example:
+      archive stats
+      archive stats --json | jq .records.account
+    """
+    data = stats(ctx.engine())
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{data['total']} records")
+    for record_type, counts in data["records"].items():
+        if counts["total"]:
+            detail = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total")
+            click.echo(f"  {record_type:13} {counts['total']:7}  ({detail})")
+    stubs = data["stubs"]
+    if stubs["total"]:
+        click.echo(f"{stubs['total']} stub(s) to be described:")
+        for stub in stubs["to_describe"][:50]:
+            click.echo(f"  {stub['type']}/{stub['slug']}  {stub['title']}")
+        if stubs["total"] > 50:
+            click.echo(f"  ... and {stubs['total'] - 50} more (see --json)")
+    soon = data["embargoes_ending_within_30_days"]
+    if soon:
+        click.echo("Embargoes ending within 30 days (review before release):")
+        for item in soon:
+            click.echo(f"  {item['embargo_until']}  {item['type']}/{item['slug']}")
+
+
+@click.command("show")
+@click.argument("slug")
+@click.option("--type", "record_type", help="The record's type, when several types share the slug.")
+@pass_context
+def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
+    """Show one record with its fields, tags and links. SLUG may be written TYPE/SLUG.
+
+    \b
+    Example:
+      archive show google-walkout-2018
+      archive show place/oakland
+    """
+    try:
+        views = show(ctx.engine(), slug, record_type)
+    except RecordNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    for view in views:
+        record = view.record
+        stub = "  (stub: to be described)" if record.is_stub else ""
+        click.echo(f"{record.type}/{record.slug}{stub}")
+        click.echo(f"  title: {record.title}")
+        for name, value in view.fields.items():
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            click.echo(f"  {name}: {value}")
+        if view.tags:
+            click.echo(f"  tags: {', '.join(view.tags)}")
+        for name, value in sorted(record.extra.items()):
+            click.echo(f"  {name}: {value}")
+        click.echo(f"  revisions: {view.revisions}")
+        for relation, t, s, title in view.links_out:
+            click.echo(f"  -> {relation}: {t}/{s}  {title}")
+        for relation, t, s, title in view.links_in:
+            click.echo(f"  <- {t}/{s} ({relation})  {title}")
+        if record.body:
+            click.echo("")
+            click.echo(record.body)
+        click.echo("")

@@ -1,0 +1,32 @@
+"""Create a new archive folder: settings, database schema and index folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive.config import CONFIG_NAME, Archive, write_config
+from archive.db import make_engine
+from archive.migrate import upgrade
+
+
+class ArchiveExists(Exception):
+    """The folder already holds an archive."""
+
+
+def init_archive(root: Path, *, title: str = "Living Archive", description: str = "",
+                 language: str = "en", database_url: str = "") -> Archive:
+    """Create ``archive.toml``, the database (SQLite unless a URL is given) and the index folder."""
+    root = root.resolve()
+    if (root / CONFIG_NAME).exists():
+        raise ArchiveExists(f"{root} already holds an archive ({CONFIG_NAME} exists)")
+    root.mkdir(parents=True, exist_ok=True)
+    archive = Archive(root=root, title=title, description=description, language=language,
+                      database_url=database_url)
+    engine = make_engine(archive.db_url(), writer=True)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    archive.index_dir.mkdir(exist_ok=True)
+    write_config(archive)
+    return archive

@@ -1,0 +1,251 @@
+"""Ingest files into the store: read, validate, normalize and write, one file at a time and atomically.
+
+Each file is written inside a savepoint: it goes in whole or not at all. Savepoints are committed in
+batches so that thousands of small files do not each pay for a durable commit; a record is reported as
+stored only once the commit that holds it has returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from archive.formats import FormatError, RawRecord, decode, format_of, read_records
+from archive.mapping import Mapping, MappingError
+from archive.records import RecordError, normalize
+from archive.store import Incoming, Stored, write_chunk
+
+CHUNK_SIZE = 500
+COMMIT_EVERY = 2000  # records written before a durable commit
+MAX_ERRORS_PER_FILE = 20
+
+
+@dataclass(frozen=True)
+class IngestIssue:
+    """An error or warning that names the file, the line and the field."""
+
+    path: Path
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        what = f"field '{self.field}': " if self.field else ""
+        return f"{where}: {what}{self.message}"
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    files_failed: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stubs: int = 0
+    errors: list[IngestIssue] = field(default_factory=list)
+    warnings: list[IngestIssue] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+    dry_run: bool = False
+    aborted: bool = False
+
+    @property
+    def records(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+class StrictAbort(Exception):
+    """In a strict run, the first error stops everything."""
+
+
+@dataclass
+class _FileResult:
+    stored: list[Stored] = field(default_factory=list)
+    stubs: int = 0
+    errors: list[IngestIssue] = field(default_factory=list)
+    warnings: list[IngestIssue] = field(default_factory=list)
+
+
+def collect_files(paths: Iterable[Path], skip: Iterable[Path] = ()) -> tuple[list[Path], list[IngestIssue]]:
+    """Expand folders recursively into the files we can read, in a stable order."""
+    skipped = {p.resolve() for p in skip}
+    files: list[Path] = []
+    problems: list[IngestIssue] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(IngestIssue(path, None, None, "no such file or folder"))
+        elif path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if any(part.startswith(".") for part in relative) or not child.is_file():
+                    continue
+                if format_of(child) and child.resolve() not in skipped:
+                    files.append(child)
+        elif format_of(path) is None:
+            problems.append(IngestIssue(path, None, None,
+                                        "unknown file type; use .md, .txt, .csv, .jsonl, .json or .yaml"))
+        elif path.resolve() not in skipped:
+            files.append(path)
+    return files, problems
+
+
+def ingest(
+    engine: Engine,
+    paths: Iterable[Path],
+    *,
+    mapping: Mapping | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    default_language: str | None = None,
+    on_file: Callable[[Path, int], None] | None = None,
+    on_stored: Callable[[Stored], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders; return what was added, updated, unchanged and what failed."""
+    report = IngestReport(dry_run=dry_run)
+    files, problems = collect_files(paths, skip=[mapping.path] if mapping else [])
+    report.errors.extend(problems)
+    if strict and problems:
+        report.aborted = True
+        return report
+    pending: list[Stored] = []
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        written_since_commit = 0
+        try:
+            for path in files:
+                report.files += 1
+                result = _ingest_file(conn, path, mapping, default_language, strict)
+                report.warnings.extend(result.warnings)
+                if result.errors:
+                    report.files_failed += 1
+                    report.errors.extend(result.errors)
+                    if strict:
+                        raise StrictAbort
+                else:
+                    pending.extend(result.stored)
+                    report.stubs += result.stubs
+                    written_since_commit += len(result.stored)
+                if on_file:
+                    on_file(path, len(result.stored))
+                if not dry_run and not strict and written_since_commit >= COMMIT_EVERY:
+                    transaction.commit()
+                    _account(report, pending, on_stored)
+                    pending, written_since_commit = [], 0
+                    transaction = conn.begin()
+        except StrictAbort:
+            transaction.rollback()
+            report.aborted = True
+            return report
+        except BaseException:
+            transaction.rollback()
+            raise
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+        _account(report, pending, on_stored if not dry_run else None)
+    return report
+
+
+def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[Stored], None] | None) -> None:
+    for item in stored:
+        if item.action == "added":
+            report.added += 1
+        elif item.action == "updated":
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if item.action != "unchanged":
+            report.changed_ids.append(item.record_id)
+        if on_stored:
+            on_stored(item)
+
+
+def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_language: str | None,
+                 strict: bool) -> _FileResult:
+    result = _FileResult()
+    savepoint = conn.begin_nested()
+    try:
+        for chunk in _chunks(_incoming(path, mapping, default_language, strict, result)):
+            if result.errors:
+                continue  # keep validating, stop writing
+            written = write_chunk(conn, chunk)
+            result.stored.extend(written.stored)
+            result.stubs += len(written.stubs)
+    except SQLAlchemyError as exc:
+        result.errors.append(IngestIssue(path, None, None, f"the store refused it: {exc.orig or exc}"))
+    if result.errors:
+        savepoint.rollback()
+        result.stored, result.stubs = [], 0
+    else:
+        savepoint.commit()
+    return result
+
+
+def _chunks(items: Iterator[Incoming]) -> Iterator[list[Incoming]]:
+    chunk: list[Incoming] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _incoming(path: Path, mapping: Mapping | None, default_language: str | None, strict: bool,
+              result: _FileResult) -> Iterator[Incoming]:
+    """Yield the file's valid records; record errors (naming line and field) in ``result``."""
+    fmt = format_of(path)
+    assert fmt is not None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror}"))
+        return
+    try:
+        decoded = decode(data)
+    except FormatError as exc:
+        result.errors.append(IngestIssue(path, exc.line, None, exc.message))
+        return
+    if decoded.warning:
+        result.warnings.append(IngestIssue(path, None, None, decoded.warning))
+    origin_base = str(path.resolve())
+    seen: dict[tuple[str, str], int | None] = {}
+    try:
+        for raw in read_records(path, data, fmt, decoded.text):
+            incoming = _validate(path, raw, mapping, default_language, origin_base, seen, result)
+            if incoming is not None and not result.errors:
+                yield incoming
+            if result.errors and (strict or len(result.errors) >= MAX_ERRORS_PER_FILE):
+                return
+    except FormatError as exc:
+        result.errors.append(IngestIssue(path, exc.line, exc.field, exc.message))
+
+
+def _validate(path: Path, raw: RawRecord, mapping: Mapping | None, default_language: str | None,
+              origin_base: str, seen: dict, result: _FileResult) -> Incoming | None:
+    try:
+        fields = mapping.apply(raw.fields) if mapping else raw.fields
+        record = normalize(fields, default_type=raw.default_type, default_language=default_language)
+    except MappingError as exc:
+        result.errors.append(IngestIssue(path, raw.line, None, str(exc)))
+        return None
+    except RecordError as exc:
+        result.errors.append(IngestIssue(path, raw.line_of(exc.field), exc.field, exc.message))
+        return None
+    if record.slug is not None:
+        key = (record.type, record.slug)
+        if key in seen:
+            first = f"line {seen[key]}" if seen[key] else "earlier"
+            result.errors.append(IngestIssue(
+                path, raw.line_of("slug"), "slug",
+                f"{record.type} {record.slug!r} appears twice in this file (first at {first})"))
+            return None
+        seen[key] = raw.line
+    origin = origin_base if raw.line is None else f"{origin_base}:{raw.line}"
+    return Incoming(record, raw.source, origin, f"{path}:{raw.line or 1}")

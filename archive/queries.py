@@ -1,0 +1,110 @@
+"""Read-only views of the store: statistics and one record with its links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.models import RECORD_TYPES, Link, Record, RecordTag, Tag
+
+
+def stats(engine: Engine, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Counts per type and visibility, the stubs still to describe, and embargoes ending soon."""
+    today = today or dt.date.today()
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Record.type, Record.visibility, Record.is_stub, func.count())
+            .group_by(Record.type, Record.visibility, Record.is_stub)
+        ).all()
+        counts: dict[str, dict[str, int]] = {t: {} for t in RECORD_TYPES}
+        stub_counts: dict[str, int] = {}
+        for record_type, visibility, is_stub, count in rows:
+            if is_stub:
+                stub_counts[record_type] = stub_counts.get(record_type, 0) + count
+            else:
+                counts[record_type][visibility] = counts[record_type].get(visibility, 0) + count
+        stubs = session.execute(
+            select(Record.type, Record.slug, Record.title).where(Record.is_stub.is_(True))
+            .order_by(Record.type, Record.slug)
+        ).all()
+        soon = today + dt.timedelta(days=30)
+        embargoes = session.execute(
+            select(Record.type, Record.slug, Record.embargo_until)
+            .where(Record.embargo_until.is_not(None), Record.embargo_until >= today,
+                   Record.embargo_until <= soon)
+            .order_by(Record.embargo_until, Record.type, Record.slug)
+        ).all()
+    return {
+        "records": {t: {"total": sum(c.values()), **dict(sorted(c.items()))} for t, c in counts.items()},
+        "total": sum(sum(c.values()) for c in counts.values()),
+        "stubs": {
+            "total": len(stubs),
+            "by_type": dict(sorted(stub_counts.items())),
+            "to_describe": [{"type": t, "slug": s, "title": title} for t, s, title in stubs],
+        },
+        "embargoes_ending_within_30_days": [
+            {"type": t, "slug": s, "embargo_until": d.isoformat()} for t, s, d in embargoes
+        ],
+    }
+
+
+class RecordNotFound(Exception):
+    """No record has that slug."""
+
+
+@dataclass
+class RecordView:
+    record: Record
+    fields: dict[str, Any]
+    tags: list[str]
+    links_out: list[tuple[str, str, str, str]] = field(default_factory=list)  # relation, type, slug, title
+    links_in: list[tuple[str, str, str, str]] = field(default_factory=list)
+    revisions: int = 0
+
+
+_SHOWN_COLUMNS = (
+    "kind", "date", "recorded", "narrator", "source", "language", "consent", "consent_scope", "consent_date",
+    "start", "end", "outcome", "demands", "author", "won", "lost", "limits", "lessons", "founded",
+    "dissolved", "determinants", "lat", "lon", "visibility", "embargo_until", "content_sha256", "source_sha256",
+)
+
+
+def show(engine: Engine, slug: str, record_type: str | None = None) -> list[RecordView]:
+    """Every record with this slug (one per type unless ``record_type`` is given), with its links."""
+    if "/" in slug and record_type is None:
+        record_type, slug = slug.split("/", 1)
+    with Session(engine) as session:
+        query = select(Record).where(Record.slug == slug).options(selectinload(Record.revisions))
+        if record_type:
+            query = query.where(Record.type == record_type)
+        records = session.scalars(query.order_by(Record.type)).all()
+        if not records:
+            raise RecordNotFound(f"no record with slug {slug!r}" + (f" of type {record_type}" if record_type else ""))
+        views = []
+        for record in records:
+            values = {name: getattr(record, name, None) for name in _SHOWN_COLUMNS}
+            values = {k: v for k, v in values.items() if v not in (None, "", [])}
+            tags = list(session.scalars(
+                select(Tag.name).join(RecordTag, RecordTag.tag_id == Tag.id)
+                .where(RecordTag.record_id == record.id).order_by(RecordTag.position)
+            ))
+            view = RecordView(record, values, tags, revisions=len(record.revisions))
+            target = Record.__table__.alias("target")
+            for relation, t, s, title in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+                .join(target, target.c.id == Link.target_id)
+                .where(Link.source_id == record.id).order_by(Link.relation, Link.position)
+            ):
+                view.links_out.append((relation, t, s, title))
+            for relation, t, s, title in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+                .join(target, target.c.id == Link.source_id)
+                .where(Link.target_id == record.id).order_by(target.c.type, target.c.slug)
+            ):
+                view.links_in.append((relation, t, s, title))
+            views.append(view)
+        return views

@@ -1,0 +1,328 @@
+"""The record format: one set of field names for every concept and every file format.
+
+``normalize`` turns the fields read from any file into a validated ``NormalizedRecord``, or raises a
+``RecordError`` that names the field. The field names are a public contract (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from slugify import slugify
+
+from archive.dates import DateError, parse_partial_date, period_end, precedes
+from archive.models import RECORD_TYPES, VISIBILITIES
+
+SLUG_MAX = 120
+LIST_SEPARATOR = ";"
+CONSENT_STATUSES = ("given", "withdrawn", "unknown")
+ARTICULATION_KINDS = {
+    "alliance": "alliance",
+    "coalition": "coalition",
+    "solidarity": "solidarity",
+    "solidarity action": "solidarity",
+    "shared members": "shared members",
+    "common target": "common target",
+    "same locale": "same locale",
+}
+ARTICULATION_ENDS = ("struggle", "force", "organization")
+_TYPE_ALIASES = {"balance sheet": "balance_sheet", "balance-sheet": "balance_sheet", "organisation": "organization"}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+COMMON_FIELDS = ("type", "slug", "title", "body", "visibility", "embargo_until", "tags", "language")
+
+# Scalar fields per type: name -> kind of value.
+TYPE_FIELDS: dict[str, dict[str, str]] = {
+    "account": {
+        "date": "date",
+        "recorded": "date",
+        "kind": "word",
+        "narrator": "text",
+        "source": "text",
+        "consent": "consent",
+        "consent_scope": "text",
+        "consent_date": "date",
+    },
+    "struggle": {"start": "date", "end": "date", "outcome": "text", "demands": "list"},
+    "wave": {"start": "date", "end": "date"},
+    "balance_sheet": {
+        "author": "text",
+        "date": "date",
+        "won": "text",
+        "lost": "text",
+        "limits": "list",
+        "lessons": "list",
+    },
+    "organization": {"founded": "date", "dissolved": "date"},
+    "form": {},
+    "force": {"determinants": "list"},
+    "place": {"lat": "latitude", "lon": "longitude"},
+    "articulation": {"kind": "articulation_kind", "start": "date", "end": "date"},
+}
+
+# Reference fields per type: name -> (type referred to, many?).
+REFERENCE_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "account": {"places": ("place", True), "struggles": ("struggle", True)},
+    "struggle": {
+        "places": ("place", True),
+        "waves": ("wave", True),
+        "forces": ("force", True),
+        "organizations": ("organization", True),
+        "forms": ("form", True),
+    },
+    "wave": {},
+    "balance_sheet": {"struggle": ("struggle", False), "wave": ("wave", False)},
+    "organization": {
+        "form": ("form", False),
+        "places": ("place", True),
+        "struggles": ("struggle", True),
+    },
+    "form": {},
+    "force": {},
+    "place": {"parent": ("place", False)},
+    "articulation": {"between": ("", True)},
+}
+
+DATE_RANGES = {"struggle": ("start", "end"), "wave": ("start", "end"), "articulation": ("start", "end"),
+               "organization": ("founded", "dissolved")}
+
+
+class RecordError(ValueError):
+    """A field holds a value the record format does not accept."""
+
+    def __init__(self, field_name: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Reference:
+    relation: str
+    target_type: str
+    slug: str
+    label: str  # the name as written, used as a stub's title
+
+
+@dataclass
+class NormalizedRecord:
+    type: str
+    slug: str | None  # None: derive one from the title when storing
+    title: str
+    body: str = ""
+    visibility: str = "public"
+    embargo_until: dt.date | None = None
+    language: str | None = None
+    tags: list[str] = field(default_factory=list)
+    columns: dict[str, Any] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def content(self) -> dict[str, Any]:
+        """The canonical content: every field but the identity (type and slug)."""
+        refs: dict[str, list[str]] = {}
+        for ref in self.references:
+            value = f"{ref.target_type}/{ref.slug}" if ref.relation == "between" else ref.slug
+            refs.setdefault(ref.relation, []).append(value)
+        return {
+            "title": self.title,
+            "body": self.body,
+            "visibility": self.visibility,
+            "embargo_until": self.embargo_until.isoformat() if self.embargo_until else None,
+            "language": self.language,
+            "tags": list(self.tags),
+            **{k: v for k, v in sorted(self.columns.items())},
+            **refs,
+            "extra": self.extra,
+        }
+
+    def content_sha256(self) -> str:
+        return hashlib.sha256(canonical_json(self.content()).encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """One stable serialization, so that equal content always hashes the same."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_slug(text: str) -> str:
+    return slugify(text, max_length=SLUG_MAX, word_boundary=True) or ""
+
+
+def normalize(fields: dict[str, Any], *, default_type: str = "account",
+              default_language: str | None = None) -> NormalizedRecord:
+    """Validate and normalize one record's fields; raise ``RecordError`` naming the bad field."""
+    fields = {str(k).strip(): v for k, v in fields.items() if not _is_empty(v)}
+    record_type = _record_type(fields.pop("type", default_type))
+    title = _text(fields, "title")
+    slug_value = fields.pop("slug", None)
+    slug = None
+    if slug_value is not None:
+        slug = make_slug(str(slug_value))
+        if not slug:
+            raise RecordError("slug", f"{slug_value!r} gives an empty slug; use letters or digits")
+    if not title:
+        if slug is None:
+            raise RecordError("title", "required: give a title or a slug")
+        title = slug.replace("-", " ")
+    record = NormalizedRecord(type=record_type, slug=slug, title=title)
+    record.body = _text(fields, "body")
+    visibility = _text(fields, "visibility").lower() or "public"
+    if visibility not in VISIBILITIES:
+        raise RecordError("visibility", f"must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    record.visibility = visibility
+    if "embargo_until" in fields:
+        record.embargo_until = _embargo(fields.pop("embargo_until"))
+    language = _text(fields, "language").lower().replace("_", "-") or default_language
+    if language and not _LANGUAGE.match(language):
+        raise RecordError("language", f"not a language code such as 'en' or 'nl': {language!r}")
+    record.language = language or None
+    record.tags = _dedupe(_list(fields.pop("tags", None), "tags"))
+    for name, kind in TYPE_FIELDS[record_type].items():
+        if name in fields:
+            record.columns[name] = _convert(name, kind, fields.pop(name))
+    _check_range(record)
+    for name, (target_type, many) in REFERENCE_FIELDS[record_type].items():
+        if name in fields:
+            record.references.extend(_references(name, target_type, many, fields.pop(name)))
+    if record_type == "articulation" and len([r for r in record.references if r.relation == "between"]) != 2:
+        raise RecordError("between", "an articulation links exactly two records, written as type/slug")
+    if record_type == "balance_sheet" and not record.references:
+        raise RecordError("struggle", "a balance sheet assesses a struggle or a wave: give 'struggle' or 'wave'")
+    record.extra = {name: _plain(value) for name, value in sorted(fields.items())}
+    return record
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _record_type(value: Any) -> str:
+    text = str(value).strip().lower()
+    text = _TYPE_ALIASES.get(text, text)
+    if text not in RECORD_TYPES:
+        raise RecordError("type", f"unknown type {value!r}; use one of {', '.join(RECORD_TYPES)}")
+    return text
+
+
+def _text(fields: dict[str, Any], name: str) -> str:
+    value = fields.pop(name, None)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise RecordError(name, f"expected text, got a {type(value).__name__}")
+    return str(value).strip() if name != "body" else str(value)
+
+
+def _list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(LIST_SEPARATOR)
+    out = []
+    for item in items:
+        if isinstance(item, dict | list):
+            raise RecordError(name, f"list items must be text, got a {type(item).__name__}")
+        text = str(item).strip() if item is not None else ""
+        if text:
+            out.append(text)
+    return out
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _embargo(value: Any) -> dt.date:
+    try:
+        # A partial date embargoes to the end of its period, the cautious reading.
+        return period_end(parse_partial_date(value))
+    except DateError as exc:
+        raise RecordError("embargo_until", str(exc)) from exc
+
+
+def _convert(name: str, kind: str, value: Any) -> Any:
+    try:
+        if kind == "date":
+            return parse_partial_date(value)
+    except DateError as exc:
+        raise RecordError(name, str(exc)) from exc
+    if kind == "list":
+        return _list(value, name)
+    if kind in ("latitude", "longitude"):
+        limit = 90 if kind == "latitude" else 180
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise RecordError(name, f"expected a number, got {value!r}") from None
+        if math.isnan(number) or not -limit <= number <= limit:
+            raise RecordError(name, f"{kind} must be between -{limit} and {limit}, got {value!r}")
+        return number
+    if isinstance(value, dict | list):
+        raise RecordError(name, f"expected text, got a {type(value).__name__}")
+    text = str(value).strip()
+    if kind == "word":
+        return text.lower()
+    if kind == "consent":
+        status = text.lower()
+        if status not in CONSENT_STATUSES:
+            raise RecordError(name, f"must be one of {', '.join(CONSENT_STATUSES)}, not {text!r}")
+        return status
+    if kind == "articulation_kind":
+        key = re.sub(r"[\s_-]+", " ", text.lower())
+        if key not in ARTICULATION_KINDS:
+            raise RecordError(name, f"unknown articulation kind {text!r}; use one of "
+                                    f"{', '.join(sorted(set(ARTICULATION_KINDS.values())))}")
+        return ARTICULATION_KINDS[key]
+    return text
+
+
+def _check_range(record: NormalizedRecord) -> None:
+    bounds = DATE_RANGES.get(record.type)
+    if not bounds:
+        return
+    first, last = (record.columns.get(b) for b in bounds)
+    if first and last and precedes(last, first):
+        raise RecordError(bounds[1], f"{bounds[1]} {last} is before {bounds[0]} {first}")
+
+
+def _references(name: str, target_type: str, many: bool, value: Any) -> list[Reference]:
+    items = _list(value, name)
+    if not many and len(items) > 1:
+        raise RecordError(name, f"takes one {target_type} slug, got {len(items)}")
+    refs: list[Reference] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        ref_type = target_type
+        label = item
+        if name == "between":
+            ref_type, _, label = item.partition("/")
+            ref_type = ref_type.strip().lower()
+            if ref_type not in ARTICULATION_ENDS or not label.strip():
+                raise RecordError(name, f"write each end as type/slug with type one of "
+                                        f"{', '.join(ARTICULATION_ENDS)}, not {item!r}")
+        slug = make_slug(label)
+        if not slug:
+            raise RecordError(name, f"{item!r} gives an empty slug")
+        if (ref_type, slug) not in seen:
+            seen.add((ref_type, slug))
+            refs.append(Reference(name, ref_type, slug, label.strip()))
+    return refs
+
+
+def _plain(value: Any) -> Any:
+    """Make an extra field's value JSON-safe (YAML gives dates and timestamps)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
