@@ -1,0 +1,177 @@
+"""Text analysis and ranking constants: the one definition shared by the Whoosh index and the site.
+
+Everything that decides which terms a text produces, and how a match is scored, lives here, so that the
+published site's browser search can reproduce ``archive search`` exactly. The public API (keep it
+stable; the site builds on it):
+
+- ``analyze(text, language)``: exactly the terms the index stores for ``text`` in a record of that
+  language, in order (stop words and one-letter tokens left out).
+- ``analyze_words(text, language)``: the same, paired with the lowercased word each term came from; the
+  site uses it to map every word form in the archive to its term at build time.
+- ``analyzer_language(code)``: the analysis a record gets: a language in ``LANGUAGES``, or ``""``
+  (tokenize and lowercase only) when Whoosh has no stemmer for the code. No code means ``en``.
+- ``analyzer_for(code)``: the Whoosh analyzer behind the two functions above.
+- ``query_alternatives(text, languages)``: a query word or phrase analyzed in every language present
+  in the searched records; a document matches if it matches any alternative (see "Queries").
+- ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``stored_field_length``, ``idf``, ``bm25``: the ranking.
+- ``TOKEN_PATTERN`` (Python) and ``TOKEN_PATTERN_JS`` (the same tokens in JavaScript, flags ``gu``).
+
+Tokens: maximal runs of letters, digits and ``_``, joined by single dots (``u.s.a``, ``1.5``), then
+lowercased (``str.lower``). Stop words (Whoosh's list for the language) and tokens shorter than two
+characters are dropped, and positions are renumbered over the dropped ones, so a phrase with a stop word
+in it still matches. Each remaining token is stemmed with Whoosh's Snowball stemmer for the language
+(Porter2 for English; ISRI for Arabic).
+
+Queries: a query word is analyzed once per language present among the searched records (the index
+keeps the list in the ``language`` field). The distinct results are OR-ed: ``stakingen`` finds a Dutch
+account (``stak``) and would find an English one stemmed the same way. A phrase is analyzed whole per
+language, and the phrases are OR-ed.
+
+Scoring (Whoosh BM25F as used by ``archive search``): a document's score is the sum, over every query
+term it matches in every field of ``FIELD_BOOSTS``, of::
+
+    FIELD_BOOSTS[field] * bm25(idf(N, df), tf, stored_field_length(fl), avgfl)
+
+where ``N`` is the number of searched records (for ``--public``, the public ones only), ``df`` the number
+of them with the term in that field, ``tf`` the term's count in the field, ``fl`` the number of terms in
+the field (after analysis) and ``avgfl`` the mean of ``stored_field_length(fl)`` over the searched
+records. A phrase scores as the sum of its terms' scores, counting only the documents that hold the
+phrase. OR-ed alternatives that both match add up.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
+from whoosh.lang import has_stemmer, has_stopwords, languages, two_letter_code
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+# Bump when anything below changes the terms or the scores: an index built with another version is
+# reported by ``archive verify`` and rebuilt by ``archive reindex``.
+ANALYSIS_VERSION = 1
+
+DEFAULT_LANGUAGE = "en"
+# The languages Whoosh can stem: da de en es fi fr hu it nl no pt ro ru sv tr (Snowball) and ar (ISRI).
+LANGUAGES: tuple[str, ...] = tuple(sorted(code for code in languages if has_stemmer(code)))
+PLAIN = ""  # analysis for a language Whoosh cannot stem: tokenize and lowercase only
+
+TOKEN_PATTERN = r"\w+(?:\.\w+)*"
+TOKEN_PATTERN_JS = r"[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*"
+MIN_TOKEN_LENGTH = 2
+
+# Unfielded query words search these fields; a match in the title counts twice as much as in the body.
+FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
+# Whoosh's BM25F defaults, written down so the browser uses the same.
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+# Prefixed to a value handed to the index so that one field can hold every language (see MultilingualAnalyzer).
+_LANGUAGE_MARK = "\x1f"
+
+
+def analyzer_language(code: str | None) -> str:
+    """The analysis a record with language ``code`` gets: a code in ``LANGUAGES`` or ``PLAIN``.
+
+    ``None`` or empty means English. Regional variants use their language (``nl-BE`` is ``nl``), and
+    three-letter codes and English names are understood (``nld``, ``dutch``).
+    """
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    two = two_letter_code(base)
+    return two if two in LANGUAGES else PLAIN
+
+
+@cache
+def analyzer_for(code: str | None) -> Analyzer:
+    """The Whoosh analyzer for records in language ``code`` (one shared instance per language)."""
+    language = analyzer_language(code)
+    chain = RegexTokenizer(re.compile(TOKEN_PATTERN)) | LowercaseFilter()
+    if language and has_stopwords(language):
+        chain = chain | StopFilter(lang=language, minsize=MIN_TOKEN_LENGTH)
+    else:
+        chain = chain | StopFilter(stoplist=(), minsize=MIN_TOKEN_LENGTH)
+    if language:
+        # An unbounded cache: indexing stems the same few hundred thousand word forms over and over.
+        chain = chain | StemFilter(lang=language, cachesize=-1)
+    return chain
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, so that a composed and a decomposed accent give the same token."""
+    return unicodedata.normalize("NFC", text)
+
+
+def analyze(text: str, language: str | None = None) -> list[str]:
+    """The terms the index stores for ``text`` in a record of ``language``, in order."""
+    return [token.text for token in analyzer_for(language)(normalize_text(text))]
+
+
+def analyze_words(text: str, language: str | None = None) -> list[tuple[str, str]]:
+    """Pairs of (lowercased word as written, term stored) for ``text`` in ``language``."""
+    analyzer = analyzer_for(language)
+    return [(token.original.lower(), token.text)
+            for token in analyzer(normalize_text(text), keeporiginal=True)]
+
+
+def query_alternatives(text: str, languages_present: Iterable[str]) -> list[tuple[str, ...]]:
+    """``text`` analyzed in each language present, distinct and in a stable order; empty ones dropped."""
+    seen: dict[tuple[str, ...], None] = {}
+    for language in sorted({analyzer_language(code) for code in languages_present} or {DEFAULT_LANGUAGE}):
+        terms = tuple(analyze(text, language or None) if language else _plain(text))
+        if terms:
+            seen.setdefault(terms, None)
+    return list(seen)
+
+
+def _plain(text: str) -> list[str]:
+    return [token.text for token in analyzer_for("x-plain")(normalize_text(text))]
+
+
+def stored_field_length(length: int) -> int:
+    """A field length as the index keeps it: Whoosh rounds it to one of 256 values."""
+    return byte_to_length(length_to_byte(length))
+
+
+def idf(doc_count: int, doc_frequency: int) -> float:
+    """Whoosh's inverse document frequency."""
+    return math.log(doc_count / (doc_frequency + 1)) + 1
+
+
+def bm25(idf_value: float, tf: float, field_length: float, avg_field_length: float,
+         b: float = BM25_B, k1: float = BM25_K1) -> float:
+    """Whoosh's BM25 term score (``whoosh.scoring.bm25``)."""
+    return idf_value * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * field_length / avg_field_length)))
+
+
+def mark_language(text: str, language: str | None) -> str:
+    """Wrap a field value so that ``MultilingualAnalyzer`` analyzes it in ``language``."""
+    return f"{_LANGUAGE_MARK}{analyzer_language(language) or 'x-plain'}{_LANGUAGE_MARK}{text}"
+
+
+class MultilingualAnalyzer(Analyzer):
+    """One index field for every language: the value says which language's analysis to apply.
+
+    A Whoosh field has one analyzer, but records come in many languages. Values written by the index
+    start with ``mark_language``'s prefix; an unmarked value (a query, a highlight) is analyzed as
+    English. Keeping all languages in one ``title`` and one ``body`` field keeps scoring to two fields,
+    which the browser can reproduce.
+    """
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        language: str | None = DEFAULT_LANGUAGE
+        if value.startswith(_LANGUAGE_MARK):
+            language, _, value = value[1:].partition(_LANGUAGE_MARK)
+        return analyzer_for(language)(normalize_text(value), **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
