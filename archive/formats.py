@@ -71,26 +71,46 @@ def decode(data: bytes) -> DecodedText:
         encoding = "utf-8"
         warning = None
     except UnicodeDecodeError as exc:
-        best = from_bytes(data).best()
-        if best is None or best.encoding in ("utf_8", "utf-8"):
+        encoding = _guess_legacy_encoding(data)
+        if encoding is None:
             line = data[: exc.start].count(b"\n") + 1
             raise FormatError(
                 f"not valid UTF-8 and no other encoding fits (byte {exc.start}); "
                 "save the file as UTF-8", line=line) from None
-        encoding = best.encoding
-        text = str(best)
+        text = data.decode(encoding)
         warning = f"not UTF-8; decoded as {encoding}: check the result, or save the file as UTF-8"
     # CRLF and lone CR become LF, so line numbers and bodies are the same on every platform.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return DecodedText(text, encoding, warning)
 
 
+# Among equally plausible 8-bit encodings, prefer the ones most archives' old files are written in.
+_PREFERRED_LEGACY = ("cp1252", "iso8859_15", "latin_1")
+
+
+def _guess_legacy_encoding(data: bytes) -> str | None:
+    matches = [m for m in from_bytes(data) if m.encoding not in ("utf_8", "utf-8")]
+    if not matches:
+        return None
+    least_chaos = min(m.chaos for m in matches)
+    plausible = [m.encoding for m in matches if m.chaos <= least_chaos + 0.01]
+    for preferred in _PREFERRED_LEGACY:
+        if preferred in plausible:
+            return preferred
+    return plausible[0]
+
+
 class _RecordLoader(yaml.SafeLoader):
-    """YAML 1.1 reads ``no``, ``on`` and ``yes`` as booleans (``language: no`` is Norwegian)."""
+    """SafeLoader with two YAML 1.1 surprises removed.
+
+    ``no``, ``on`` and ``yes`` are not booleans (``language: no`` is Norwegian), and dates stay text,
+    so that our own parser checks them and keeps their precision (PyYAML crashes on ``2019-02-30``).
+    """
 
 
+_DROPPED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _RecordLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
 }
 _RecordLoader.add_implicit_resolver(
@@ -119,6 +139,8 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
                     fields[key] = loader.construct_object(value_node, deep=True)
                     lines[key] = key_node.start_mark.line + first_line
                 yield fields, line, lines
+    except (ValueError, TypeError) as exc:  # a constructor refusing a value, e.g. an unhashable key
+        raise FormatError(f"invalid YAML value: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark else None

@@ -177,7 +177,7 @@ def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_
             result.stored.extend(written.stored)
             result.stubs += len(written.stubs)
     except SQLAlchemyError as exc:
-        result.errors.append(IngestIssue(path, None, None, f"the store refused it: {exc.orig or exc}"))
+        result.errors.append(IngestIssue(path, None, None, f"the store refused it: {getattr(exc, 'orig', None) or exc}"))
     if result.errors:
         savepoint.rollback()
         result.stored, result.stubs = [], 0

@@ -112,7 +112,8 @@ class Record(Base):
         cascade="all, delete-orphan", order_by="Revision.number"
     )
 
-    __mapper_args__ = {"polymorphic_on": "type"}
+    # Load every type's columns with the base query, so records work after their session closes.
+    __mapper_args__ = {"polymorphic_on": "type", "with_polymorphic": "*"}
 
     def __repr__(self) -> str:
         return f"<{self.type} {self.slug}>"

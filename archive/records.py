@@ -223,6 +223,8 @@ def _text(fields: dict[str, Any], name: str) -> str:
 def _list(value: Any, name: str) -> list[str]:
     if value is None:
         return []
+    if isinstance(value, dict):
+        raise RecordError(name, "expected a list (or text with items separated by ';'), got a mapping")
     items = value if isinstance(value, list) else str(value).split(LIST_SEPARATOR)
     out = []
     for item in items:

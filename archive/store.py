@@ -148,8 +148,8 @@ def _update_records(conn: Connection, updates: list[dict[str, Any]]) -> None:
     statement = (
         update(records_t)
         .where(records_t.c.id == bindparam("_id"))
-        .values({name: bindparam(f"v_{name}", type_=records_t.c[name].type) for name in columns},
-                updated_at=func.current_timestamp())
+        .values({**{name: bindparam(f"v_{name}", type_=records_t.c[name].type) for name in columns},
+                 "updated_at": func.current_timestamp()})
     )
     params = [{"_id": u["_id"], **{f"v_{name}": u[name] for name in columns}} for u in updates]
     conn.execute(statement, params)
