@@ -54,6 +54,7 @@ class Mapping:
     def apply(self, row: dict[str, Any]) -> dict[str, Any]:
         """Map one row; raise ``MappingError`` naming a missing column."""
         out: dict[str, Any] = dict(self.constants)
+        mapped: set[str] = set()
         for column, value in row.items():
             if self._is_null(value):
                 continue
@@ -63,12 +64,11 @@ class Mapping:
                     out[column] = value
                 continue
             items = self._split(target, value)
-            if isinstance(items, list) and target in out and isinstance(out[target], list):
-                out[target] = out[target] + items
-            elif target in out and isinstance(items, list):
-                out[target] = _as_list(out[target]) + items
+            if target in mapped:  # several columns feed one field: gather them into a list
+                out[target] = _as_list(out[target]) + _as_list(items)
             else:
                 out[target] = items
+                mapped.add(target)
         if self.slug:
             out["slug"] = self._fill(self.slug, row, "slug")
         if self.title:
@@ -121,6 +121,8 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(f"{path}{where}: invalid YAML in the mapping") from None
     if not isinstance(data, dict):
         raise MappingError(f"{path}: a mapping file holds keys such as columns, split, constants and slug")
+    # YAML reads the key ``null`` as None.
+    data = {("null" if key is None else str(key)): value for key, value in data.items()}
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise MappingError(f"{path}: unknown key {unknown[0]!r}; known keys are {', '.join(sorted(_KNOWN_KEYS))}")
