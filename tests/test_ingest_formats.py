@@ -58,7 +58,8 @@ def test_plain_text_title_is_first_line(engine, write):
 def test_csv_rows_with_list_cells(engine, write):
     path = write("struggles.csv",
                  "type,slug,title,start,end,places,tags,waves\n"
-                 "struggle,rent-strike-1932,Bronx rent strike,1932-01,1932-03,Bronx;New York,rent;eviction,depression-wave\n"
+                 "struggle,rent-strike-1932,Bronx rent strike,1932-01,1932-03,"
+                 "Bronx;New York,rent;eviction,depression-wave\n"
                  "struggle,ford-hunger-march,Ford Hunger March,1932-03-07,1932-03-07,Dearborn,unemployment,\n")
     report = ingest(engine, [path])
     assert report.added == 2
