@@ -7,12 +7,13 @@ stored only once the commit that holds it has returned.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from archive.formats import FormatError, RawRecord, decode, format_of, read_records
 from archive.mapping import Mapping, MappingError
@@ -20,7 +21,9 @@ from archive.records import RecordError, normalize
 from archive.store import Incoming, Stored, write_chunk
 
 CHUNK_SIZE = 500
-COMMIT_EVERY = 2000  # records written before a durable commit
+COMMIT_EVERY = 2000  # records written before a durable commit ...
+COMMIT_SECONDS = 1.0  # ... or seconds, so that another writer waiting on the lock gets its turn
+RETRIES = 3  # a file that collides with a concurrent writer (a stub both created) is tried again
 MAX_ERRORS_PER_FILE = 20
 
 
@@ -114,7 +117,7 @@ def ingest(
     pending: list[Stored] = []
     with engine.connect() as conn:
         transaction = conn.begin()
-        written_since_commit = 0
+        written_since_commit, last_commit = 0, time.monotonic()
         try:
             for path in files:
                 report.files += 1
@@ -131,10 +134,11 @@ def ingest(
                     written_since_commit += len(result.stored)
                 if on_file:
                     on_file(path, len(result.stored))
-                if not dry_run and not strict and written_since_commit >= COMMIT_EVERY:
+                due = written_since_commit >= COMMIT_EVERY or time.monotonic() - last_commit > COMMIT_SECONDS
+                if not dry_run and not strict and due:
                     transaction.commit()
                     _account(report, pending, on_stored)
-                    pending, written_since_commit = [], 0
+                    pending, written_since_commit, last_commit = [], 0, time.monotonic()
                     transaction = conn.begin()
         except StrictAbort:
             transaction.rollback()
@@ -167,23 +171,33 @@ def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[St
 
 def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_language: str | None,
                  strict: bool) -> _FileResult:
-    result = _FileResult()
-    savepoint = conn.begin_nested()
-    try:
-        for chunk in _chunks(_incoming(path, mapping, default_language, strict, result)):
-            if result.errors:
-                continue  # keep validating, stop writing
-            written = write_chunk(conn, chunk)
-            result.stored.extend(written.stored)
-            result.stubs += len(written.stubs)
-    except SQLAlchemyError as exc:
-        result.errors.append(IngestIssue(path, None, None, f"the store refused it: {getattr(exc, 'orig', None) or exc}"))
-    if result.errors:
-        savepoint.rollback()
-        result.stored, result.stubs = [], 0
-    else:
-        savepoint.commit()
-    return result
+    for attempt in range(RETRIES):
+        result = _FileResult()
+        savepoint = conn.begin_nested()
+        try:
+            for chunk in _chunks(_incoming(path, mapping, default_language, strict, result)):
+                if result.errors:
+                    continue  # keep validating, stop writing
+                written = write_chunk(conn, chunk)
+                result.stored.extend(written.stored)
+                result.stubs += len(written.stubs)
+        except IntegrityError as exc:
+            savepoint.rollback()
+            if attempt + 1 < RETRIES:
+                continue
+            result.errors.append(IngestIssue(path, None, None, f"the store refused it: {exc.orig}"))
+            result.stored, result.stubs = [], 0
+            return result
+        except SQLAlchemyError as exc:
+            result.errors.append(IngestIssue(path, None, None,
+                                             f"the store refused it: {getattr(exc, 'orig', None) or exc}"))
+        if result.errors:
+            savepoint.rollback()
+            result.stored, result.stubs = [], 0
+        else:
+            savepoint.commit()
+        return result
+    raise AssertionError("unreachable")
 
 
 def _chunks(items: Iterator[Incoming]) -> Iterator[list[Incoming]]:

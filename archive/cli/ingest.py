@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from archive.cli.common import Context, pass_context
 from archive.ingest import IngestReport, collect_files, ingest
@@ -56,6 +57,10 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
         report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
                         default_language=archive.language,
                         on_file=(lambda _p, _n: bar.update(1)) if bar else None, on_stored=on_stored)
+    except OperationalError as exc:
+        raise click.ClickException(
+            f"the database stayed busy or went away ({exc.orig}); records already reported as stored are "
+            "safe, the unfinished batch was not written: run the same command again") from None
     finally:
         if bar:
             bar.close()
