@@ -272,6 +272,24 @@ class Source(Base):
     size: Mapped[int] = mapped_column(Integer)
 
 
+
+class FixityRun(Base):
+    """One ``archive verify`` run. Each entry is chained to the previous by hash, so an edited or
+    deleted entry is detected."""
+
+    __tablename__ = "fixity_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_at: Mapped[Timestamp] = mapped_column(default=_now)
+    # JSON: counts of records checked, changed, missing and untracked, and the problems found.
+    summary: Mapped[str] = mapped_column(Text)
+    # gzip'd JSON {"type/slug": content_sha256}: what the next run compares against to find missing records.
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+    manifest_sha256: Mapped[Sha256] = mapped_column()
+    previous_sha256: Mapped[Sha256] = mapped_column()
+    entry_sha256: Mapped[Sha256] = mapped_column(unique=True)
+
+
 MODEL_BY_TYPE: dict[str, type[Record]] = {
     mapper.polymorphic_identity: mapper.class_
     for mapper in Record.__mapper__.self_and_descendants
