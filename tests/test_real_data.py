@@ -1,0 +1,183 @@
+"""The spreadsheet mappings in examples/ on the real public data sets in ../shared/data.
+
+FMCS (14,317 US work stoppages), Collective Action in Tech (506 actions, Python-repr list cells) and Wikidata
+(strikes, revolutions; odd dates) are ingested through ``archive.ingest.ingest`` with the shipped mappings,
+and the results are checked against facts in the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from archive.ingest import ingest
+from archive.mapping import load_mapping
+from archive.models import Record, RecordTag, Tag
+from tests.conftest import REPO_ROOT
+from tests.helpers import count, get, links, revisions
+
+EXAMPLES = REPO_ROOT / "examples"
+FMCS_CASE = "fmcs-1991ju003706-1994-06-21"  # Caterpillar, Peoria: the UAW strike of 1994-1995
+FMCS_BAD_LINES = [323, 541, 586, 927, 1398, 2459, 4129, 9432]  # rows whose end date is before their start
+
+
+def tag_names(engine: Engine, record_type: str, slug: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(
+            select(Tag.name).join(RecordTag, RecordTag.tag_id == Tag.id)
+            .join(Record, Record.id == RecordTag.record_id)
+            .where(Record.type == record_type, Record.slug == slug).order_by(RecordTag.position)
+        ).scalars())
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_fmcs_work_stoppages(engine, shared_data, tmp_path):
+    mapping = load_mapping(EXAMPLES / "fmcs.map.yaml")
+    source = shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"
+
+    # The real file has 8 rows that end before they start: the file is refused whole, each row named.
+    report = ingest(engine, [source], mapping=mapping)
+    assert [(e.line, e.field) for e in report.errors] == [(line, "end") for line in FMCS_BAD_LINES]
+    assert all(str(e).startswith(f"{source}:") and "is before start" in str(e) for e in report.errors)
+    assert (report.added, count(engine)) == (0, 0)
+
+    # Without those rows, every stoppage goes in, keyed by case number and start date.
+    physical = source.read_text(encoding="utf-8").split("\n")
+    fixed = tmp_path / "work_stoppages.csv"
+    fixed.write_text("\n".join(line for number, line in enumerate(physical, start=1)
+                               if number not in FMCS_BAD_LINES), encoding="utf-8")
+    report = ingest(engine, [fixed], mapping=mapping)
+    assert not report.errors
+    assert report.added == count(engine, "struggle") == 14_317 - len(FMCS_BAD_LINES)
+    strike = get(engine, "struggle", FMCS_CASE)
+    assert strike.title == "Caterpillar Inc work stoppage (UAW MULTI), Peoria, IL"
+    assert (strike.start, strike.end) == ("1994-06-21", "1995-12-04")
+    assert strike.extra["employer"] == "Caterpillar Inc"
+    assert strike.extra["workers_idled"] == "11500.0"
+    assert links(engine, "struggle", FMCS_CASE) == [
+        ("organizations", "organization", "uaw-multi"), ("places", "place", "peoria-il")]
+    assert tag_names(engine, "struggle", FMCS_CASE) == ["Manufacturing"]
+    # A case with two stoppages gives two struggles; an empty "City, State" (",") is no place.
+    assert get(engine, "struggle", "fmcs-2004er000449-2005-05-18").extra["workers_idled"] == "240.0"
+    assert get(engine, "struggle", "fmcs-2004er000449-2005-04-14").extra["workers_idled"] == "250.0"
+    assert get(engine, "place", "peoria-il").is_stub
+
+    # A newer extract with one row changed: that row is updated and keeps its earlier version.
+    text = fixed.read_text(encoding="utf-8")
+    assert text.count('"Peoria, IL",11500.0,1994-06-21') == 1
+    fixed.write_text(text.replace('"Peoria, IL",11500.0,1994-06-21', '"Peoria, IL",12600.0,1994-06-21'),
+                     encoding="utf-8")
+    report = ingest(engine, [fixed], mapping=mapping)
+    assert (report.added, report.updated, report.unchanged, report.stubs) == (0, 1, 14_308, 0)
+    history = revisions(engine, "struggle", FMCS_CASE)
+    assert [r.number for r in history] == [1, 2]
+    assert [json.loads(r.content)["extra"]["workers_idled"] for r in history] == ["11500.0", "12600.0"]
+
+
+def test_collective_action_in_tech_csv(engine, shared_data):
+    mapping = load_mapping(EXAMPLES / "collective_action_in_tech.map.yaml")
+    source = shared_data / "collective_action_in_tech" / "actions.csv"
+    report = ingest(engine, [source], mapping=mapping)
+    assert not report.errors
+    assert report.added == count(engine, "struggle") == 506
+
+    first = get(engine, "struggle", "cait-382")  # Computer People for Peace, 1969
+    assert first.start == "1969-03-04"
+    assert first.body.startswith("Computer People for Peace (established as Computer People for Peace")
+    assert first.extra["actions"] == ["protest", "open letter"]
+    assert first.extra["workers"] == "320"
+    assert "companies" not in first.extra  # "None" is no value
+    assert len(first.extra["sources"]) == 3
+    assert tag_names(engine, "struggle", "cait-382") == [
+        "ethics", "academics", "military_contracts", "antiracism", "politics"]
+    assert links(engine, "struggle", "cait-382") == [("places", "place", "new-york-city-new-york-usa")]
+
+    walkout = get(engine, "struggle", "cait-103")  # the Google walkout of November 2018
+    assert (walkout.start, walkout.extra["companies"], walkout.extra["workers"]) == ("2018-11-01", ["google"], "20000")
+    assert [slug for _, _, slug in links(engine, "struggle", "cait-103")] == ["usa", "worldwide"]
+
+    again = ingest(engine, [source], mapping=mapping)
+    assert (again.added, again.updated, again.unchanged, again.stubs) == (0, 0, 506, 0)
+
+
+WIKIDATA_HEADER = ["event", "description", "eventLabel", "countryLabel", "locationLabel", "startDate", "endDate",
+                   "wikidata_qid"]
+
+
+def test_wikidata_raw_file_is_refused_with_clear_errors(engine, shared_data):
+    """SPARQL repeats an item once per country or location: each repeat is named, nothing goes in."""
+    mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
+    source = shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv"
+    report = ingest(engine, [source], mapping=mapping)
+    assert report.files_failed == 1 and count(engine) == 0
+    first = report.errors[0]
+    assert (first.line, first.field) == (53, "slug")
+    assert first.message == "struggle 'wikidata-q3118366' appears twice in this file (first at line 51)"
+
+
+def test_wikidata_unknown_value_date(engine, shared_data, tmp_path):
+    """An "unknown value" end date is a blank-node URI: refused, naming the row and the field."""
+    mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
+    header, rows = read_rows(shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv")
+    gurindji = next(r for r in rows if r["wikidata_qid"] == "Q246080")
+    azkoitia = next(r for r in rows if r["wikidata_qid"] == "Q122956736")
+    assert azkoitia["endDate"].startswith("http://www.wikidata.org/.well-known/genid/")
+    path = write_rows(tmp_path / "strikes.csv", header, [gurindji, azkoitia])
+
+    report = ingest(engine, [path], mapping=mapping)
+    [error] = report.errors
+    assert (error.line, error.field) == (3, "end")
+    assert f"not a date: '{azkoitia['endDate']}'" in error.message
+    assert count(engine) == 0
+
+    # Blanking the unknown value, as the mapping's notes say, lets the row in without an end.
+    azkoitia["endDate"] = ""
+    report = ingest(engine, [write_rows(path, header, [gurindji, azkoitia])], mapping=mapping)
+    assert (report.added, report.errors) == (2, [])
+    strike = get(engine, "struggle", "wikidata-q122956736")
+    assert (strike.title, strike.start, strike.end) == ("1920 Azkoitia strike", "1920-10-06", None)
+    assert links(engine, "struggle", "wikidata-q122956736") == [
+        ("places", "place", "spain"), ("places", "place", "azkoitia")]
+    gurindji_strike = get(engine, "struggle", "wikidata-q246080")
+    assert (gurindji_strike.start, gurindji_strike.end) == ("1966-08-26", "1971-04-01")
+
+
+def test_wikidata_dates_before_the_common_era(engine, shared_data, tmp_path):
+    """Revolutions and revolts from antiquity keep their BCE years, one row per Wikidata item."""
+    mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
+    header, rows = read_rows(shared_data / "wikidata_protests_strikes" / "wikidata_revolutions_raw_rows.csv")
+    first_per_item: dict[str, dict[str, str]] = {}
+    for row in rows:
+        first_per_item.setdefault(row["wikidata_qid"], row)
+    path = write_rows(tmp_path / "revolutions.csv", header, list(first_per_item.values()))
+    report = ingest(engine, [path], mapping=mapping)
+    assert not report.errors
+    assert report.added == len(first_per_item) == 187
+    rome = get(engine, "struggle", "wikidata-q16931679")
+    assert (rome.title, rome.start, rome.end) == ("Overthrow of the Roman monarchy", "-0509-01-01", "-0508-01-01")
+    athens = get(engine, "struggle", "wikidata-q85743519")  # no end date: still open in Wikidata
+    assert (athens.start, athens.end) == ("-0507-01-01", None)
+
+
+@pytest.mark.parametrize("name", ["fmcs", "collective_action_in_tech", "wikidata_strikes"])
+def test_example_mappings_load(name):
+    mapping = load_mapping(EXAMPLES / f"{name}.map.yaml")
+    assert mapping.constants["type"] == "struggle"
+    assert mapping.slug
