@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from archive import __version__
+from archive.cli.build import build_command
 from archive.cli.common import Context
 from archive.cli.db import db_group
 from archive.cli.demo import demo_command
 from archive.cli.ingest import ingest_command
 from archive.cli.init import init_command
+from archive.cli.serve import serve_command
 from archive.cli.show import show_command, stats_command
 
 
@@ -34,7 +36,8 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
     ctx.obj = Context(archive_path, db_url)
 
 
-for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group):
+for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
+                build_command, serve_command):
     cli.add_command(command)
 
 

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archive.cli.common import Context, pass_context
+
+
+@click.command("build")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to publish into. Default: ARCHIVE/public.")
+@pass_context
+def build_command(ctx: Context, out: Path | None) -> None:
+    """Publish the public records as a static site: pages, feed, sitemap and browser search.
+
+    Only public records whose embargo has passed are published. A rebuild rewrites only the files that
+    changed and deletes those that no longer exist. The folder opens from file:// or any static host.
+
+    \b
+    Example:
+      archive build
+      archive build --out /media/usb/archive-site
+    """
+    from archive.publish import SiteError, build
+
+    archive = ctx.archive()
+    engine = ctx.engine()
+    try:
+        report = build(archive, engine, out)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    write = report.write
+    click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
+               f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")
+    click.echo(f"Open {(report.out / 'index.html').as_uri()} or run: archive serve")

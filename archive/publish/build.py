@@ -1,0 +1,117 @@
+"""``archive build``: gather the public projection, plan every file, then write.
+
+As in mkdocs and Pelican, nothing is written until everything has been read and every page planned, so
+no page is written while a link is unresolved. Output depends only on the store and the templates (and
+``today``, which decides embargoes), never on the clock or the order rows come back in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import Engine
+
+from archive.config import Archive
+from archive.dates import sort_key
+from archive.publish.feeds import atom_feed, sitemap
+from archive.publish.markdown import render_markdown, snippet
+from archive.publish.model import SiteData, gather
+from archive.publish.output import WriteReport, check_output_folder, write_site
+from archive.publish.pages import Page, Planner
+from archive.publish.paths import TYPES, index_path, item_path
+from archive.publish.searchindex import search_files
+from archive.publish.timeline import timeline_svg
+from archive.resources import resource_dir
+
+# Only the site's own files: no inline script or style, no other origin. 'self' covers file:// too.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'")
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    pages: int
+    records: int
+    write: WriteReport
+    seconds: float
+
+
+def make_environment(archive: Archive) -> Environment:
+    """Templates from ``ARCHIVE/templates`` first, then the bundled ones, so a user can override any page."""
+    loader = ChoiceLoader([FileSystemLoader(archive.root / "templates"), FileSystemLoader(resource_dir("templates"))])
+    env = Environment(loader=loader, autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["markdown"] = render_markdown
+    env.filters["snippet"] = snippet
+    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP)
+    return env
+
+
+def site_settings(archive: Archive) -> dict[str, Any]:
+    section = archive.extra.get("site", {}) if isinstance(archive.extra.get("site"), dict) else {}
+    base_url = str(section.get("base_url", ""))
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    return {"title": archive.title, "description": archive.description, "language": archive.language,
+            "base_url": base_url}
+
+
+def _last_year(data: SiteData) -> int | None:
+    years = [sort_key(i.date)[0] for items in data.items.values() for i in items.values() if i.date]
+    return max(years) if years else None
+
+
+def plan(archive: Archive, data: SiteData) -> tuple[list[Page], Planner]:
+    """Every HTML page of the site, planned before anything is written."""
+    planner = Planner(data)
+    home = planner.home_context()
+    waves = home["waves"]
+    dated = data.of_type("struggle") + data.of_type("account")
+    last_year = _last_year(data)
+    pages = [
+        Page("index.html", "home.html", {**home, "title": archive.title, "crumbs": [],
+                                         "timeline": lambda root: timeline_svg(waves, dated, root, last_year)}),
+        Page("search.html", "search.html", {"title": "Search", "crumbs": [("Search", None)], "waves": waves}),
+        Page("404.html", "404.html", {"title": "Page not found", "crumbs": [("Not found", None)]}),
+    ]
+    for page in planner.pages():
+        if page.path == index_path("wave"):
+            page.context["timeline"] = lambda root: timeline_svg(waves, dated, root, last_year)
+        pages.append(page)
+    return pages, planner
+
+
+def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
+    """Render pages, feed, sitemap, search shards and assets, one file at a time."""
+    site = site_settings(archive)
+    for page in pages:
+        root = "../" * page.path.count("/")
+        template = env.get_template(page.template)
+        html = template.render(page.context, site=site, root=root, path=page.path,
+                               lang=page.language or site["language"])
+        yield page.path, html.encode("utf-8")
+    yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()
+    yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
+    yield from search_files(data)
+    assets = resource_dir("site")
+    for asset in sorted(p for p in assets.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        yield f"assets/{asset.relative_to(assets).as_posix()}", asset.read_bytes()
+
+
+def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.date | None = None) -> BuildReport:
+    """Publish the archive's public records as a static site in ``out`` (default ``ARCHIVE/public``)."""
+    started = time.perf_counter()
+    out = out or archive.public_dir
+    check_output_folder(out)
+    data = gather(engine, today)
+    pages, _ = plan(archive, data)
+    env = make_environment(archive)
+    report = write_site(out, render_files(env, archive, data, pages))
+    return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started)

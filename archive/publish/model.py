@@ -1,0 +1,137 @@
+"""Gather phase: read the public projection of the store into plain objects.
+
+Nothing here writes. Only records passing ``public_clause`` are read, and a link is kept only when both
+ends are public, so a page built from these objects cannot name a restricted record. A stub is kept only
+while a public record still names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from archive.dates import sort_key
+from archive.models import Link, Record, RecordTag, Tag
+from archive.public import public_clause
+
+records_t = Record.__table__
+
+# Columns published per type; consent details and extra fields stay in the archive.
+PUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "account": ("kind", "date", "recorded", "narrator", "source"),
+    "struggle": ("start", "end", "outcome", "demands"),
+    "wave": ("start", "end"),
+    "balance_sheet": ("author", "date", "won", "lost", "limits", "lessons"),
+    "organization": ("founded", "dissolved"),
+    "form": (),
+    "force": ("determinants",),
+    "place": ("lat", "lon"),
+    "articulation": ("kind", "start", "end"),
+}
+
+
+@dataclass(eq=False)
+class Item:
+    """One public record with its public neighbours."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    body: str
+    language: str | None
+    is_stub: bool
+    fields: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    out: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}/{self.slug}"
+
+    @property
+    def date(self) -> str | None:
+        """The date that places the record in time, if it has one."""
+        for name in ("date", "start", "founded", "recorded"):
+            value = self.fields.get(name)
+            if value:
+                return value
+        return None
+
+    def linked(self, relation: str, record_type: str | None = None) -> list[Item]:
+        return [i for i in self.out.get(relation, []) if record_type is None or i.type == record_type]
+
+    def linking(self, relation: str, record_type: str | None = None) -> list[Item]:
+        return [i for i in self.inbound.get(relation, []) if record_type is None or i.type == record_type]
+
+
+@dataclass
+class SiteData:
+    """Everything the write phase may publish."""
+
+    items: dict[str, dict[str, Item]]  # type -> slug -> item, slugs sorted
+    tags: dict[str, list[Item]]  # tag name -> items, in time order
+
+    def of_type(self, record_type: str) -> list[Item]:
+        return list(self.items.get(record_type, {}).values())
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.items.values())
+
+
+def time_key(item: Item) -> tuple[Any, ...]:
+    """Order by date (undated last), then title and slug, so that every list is deterministic."""
+    date = item.date
+    return (date is None, sort_key(date) if date else (0, 0, 0), item.title.casefold(), item.slug)
+
+
+def gather(engine: Engine, today: dt.date | None = None) -> SiteData:
+    """Read every public record, its tags and its links to other public records."""
+    columns = [records_t.c[name] for name in ("id", "type", "slug", "title", "body", "language", "is_stub")]
+    extra = sorted({name for names in PUBLISHED_COLUMNS.values() for name in names})
+    columns += [records_t.c[name] for name in extra]
+    by_id: dict[int, Item] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(select(*columns).where(public_clause(today))):
+            values = row._mapping
+            wanted = PUBLISHED_COLUMNS[values["type"]]
+            by_id[values["id"]] = Item(
+                id=values["id"], type=values["type"], slug=values["slug"], title=values["title"] or values["slug"],
+                body=values["body"] or "", language=values["language"], is_stub=bool(values["is_stub"]),
+                fields={n: values[n] for n in wanted if values[n] not in (None, "", [])},
+            )
+        links = conn.execute(
+            select(Link.source_id, Link.relation, Link.target_id).order_by(Link.source_id, Link.position, Link.id)
+        ).all()
+        tag_rows = conn.execute(
+            select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
+            .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
+        ).all()
+    public_links = [(s, r, t) for s, r, t in links if s in by_id and t in by_id]
+    named = {t for s, _, t in public_links if not by_id[s].is_stub}
+    for item_id in [i for i, item in by_id.items() if item.is_stub and i not in named]:
+        del by_id[item_id]
+    for source, relation, target in public_links:
+        if source in by_id and target in by_id:
+            by_id[source].out[relation].append(by_id[target])
+            by_id[target].inbound[relation].append(by_id[source])
+    for item in by_id.values():
+        for relation in item.inbound:
+            item.inbound[relation].sort(key=time_key)
+    tags: dict[str, list[Item]] = defaultdict(list)
+    for record_id, name in tag_rows:
+        if record_id in by_id:
+            by_id[record_id].tags.append(name)
+            tags[name].append(by_id[record_id])
+    items: dict[str, dict[str, Item]] = defaultdict(dict)
+    for item in sorted(by_id.values(), key=lambda i: (i.type, i.slug)):
+        items[item.type][item.slug] = item
+    return SiteData(
+        items=dict(items),
+        tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
+    )

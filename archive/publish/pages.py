@@ -1,0 +1,191 @@
+"""Plan every HTML page: its path, template and context. Planning reads the gathered data and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.publish.model import Item, SiteData, time_key
+from archive.publish.paths import PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
+
+RECENT = 10
+SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
+
+
+@dataclass
+class Page:
+    path: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the content's language when it differs from the site's
+
+
+@dataclass
+class Listing:
+    """A window on a list that may grow, with a link to the paginated list of all of it."""
+
+    items: list[Item]
+    total: int
+    more: str | None = None
+
+
+def _window(items: list[Item], more: str | None) -> Listing:
+    """Show the first few when a paginated list holds them all; otherwise show every one."""
+    if more is None or len(items) <= SHOWN:
+        return Listing(items, len(items))
+    return Listing(items[:SHOWN], len(items), more)
+
+
+def _paginate(base: str, items: list[Any], template: str, crumbs: list[tuple[str, str | None]],
+              **context: Any) -> Iterator[Page]:
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    for number in range(1, pages + 1):
+        chunk = items[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+        pager = {"number": number, "pages": pages, "total": len(items),
+                 "prev": paged(base, number - 1) if number > 1 else None,
+                 "next": paged(base, number + 1) if number < pages else None}
+        title = context["title"] + (f" (page {number} of {pages})" if number > 1 else "")
+        yield Page(paged(base, number), template,
+                   {**context, "title": title, "items": chunk, "pager": pager, "crumbs": crumbs})
+
+
+def _others(articulation: Item, item: Item) -> list[Item]:
+    return [end for end in articulation.linked("between") if end is not item]
+
+
+class Planner:
+    """Builds the page list from ``SiteData``; each method yields the pages of one kind."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data = data
+        self.tag_slugs = tag_slugs(list(data.tags))
+        # Accounts reach a wave through their struggles.
+        self.wave_accounts: dict[str, list[Item]] = {}
+        for wave in data.of_type("wave"):
+            seen: dict[int, Item] = {}
+            for struggle in wave.linking("waves", "struggle"):
+                for account in struggle.linking("struggles", "account"):
+                    seen[account.id] = account
+            self.wave_accounts[wave.slug] = sorted(seen.values(), key=time_key)
+
+    def tag_path(self, name: str, page: int = 1) -> str:
+        return paged(f"tags/{self.tag_slugs[name]}.html", page)
+
+    def pages(self) -> Iterator[Page]:
+        yield from self.lists()
+        yield from self.facets()
+        yield from self.records()
+        yield from self.tag_pages()
+
+    def home_context(self) -> dict[str, Any]:
+        accounts = sorted(self.data.of_type("account"), key=time_key, reverse=True)
+        counts = [(t, TYPES[t][2], len(self.data.items.get(t, {}))) for t in TYPES]
+        return {"recent": accounts[:RECENT], "counts": [c for c in counts if c[2]],
+                "waves": sorted(self.data.of_type("wave"), key=time_key)}
+
+    def lists(self) -> Iterator[Page]:
+        for record_type, (_, _, plural) in TYPES.items():
+            items = self.data.of_type(record_type)
+            if record_type in ("account", "balance_sheet", "wave", "struggle", "organization", "articulation"):
+                items = sorted(items, key=time_key)
+            else:
+                items = sorted(items, key=lambda i: (i.title.casefold(), i.slug))
+            context: dict[str, Any] = {"title": plural, "record_type": record_type}
+            if record_type == "struggle":
+                context["facets"] = self.struggle_facets()
+            yield from _paginate(index_path(record_type), items, "list.html", [(plural, None)], **context)
+        tags = [(name, self.tag_path(name), len(members)) for name, members in self.data.tags.items()]
+        yield from _paginate("tags/index.html", tags, "tags.html", [("Tags", None)], title="Tags")
+
+    def struggle_facets(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Filters for the struggle index: (label, path, count), counting public struggles only."""
+        struggles = self.data.of_type("struggle")
+        waves = [(w.title, f"struggles/by_wave_{w.slug}.html", len(w.linking("waves", "struggle")))
+                 for w in sorted(self.data.of_type("wave"), key=time_key)]
+        places = [(p.title, f"struggles/by_place_{p.slug}.html", len(p.linking("places", "struggle")))
+                  for p in self.data.of_type("place")]
+        grievances: dict[str, int] = {}
+        for struggle in struggles:
+            for tag in struggle.tags:
+                grievances[tag] = grievances.get(tag, 0) + 1
+        return {
+            "wave": [f for f in waves if f[2]],
+            "place": sorted((f for f in places if f[2]), key=lambda f: (-f[2], f[0].casefold())),
+            "grievance": [(t, f"struggles/by_tag_{self.tag_slugs[t]}.html", n) for t, n in sorted(grievances.items())],
+        }
+
+    def facets(self) -> Iterator[Page]:
+        crumbs_base = [("Struggles", index_path("struggle"))]
+        for wave in self.data.of_type("wave"):
+            yield from self._facet(f"struggles/by_wave_{wave.slug}.html", wave.linking("waves", "struggle"),
+                                   f"Struggles in {wave.title}", crumbs_base)
+            yield from self._facet(f"accounts/by_wave_{wave.slug}.html", self.wave_accounts[wave.slug],
+                                   f"Accounts from {wave.title}", [("Accounts", index_path("account"))])
+        for place in self.data.of_type("place"):
+            for record_type in ("struggle", "account", "organization"):
+                members = place.linking("places", record_type)
+                if members:
+                    folder = TYPES[record_type][0]
+                    yield from self._facet(f"{folder}/by_place_{place.slug}.html", members,
+                                           f"{TYPES[record_type][2]} in {place.title}",
+                                           [(TYPES[record_type][2], index_path(record_type))])
+        for tag, members in self.data.tags.items():
+            struggles = [m for m in members if m.type == "struggle"]
+            if struggles:
+                yield from self._facet(f"struggles/by_tag_{self.tag_slugs[tag]}.html", struggles,
+                                       f"Struggles over {tag}", crumbs_base)
+
+    def _facet(self, base: str, items: list[Item], title: str, crumbs: list[tuple[str, str | None]]) -> Iterator[Page]:
+        yield from _paginate(base, sorted(items, key=time_key), "list.html", [*crumbs, (title, None)], title=title)
+
+    def tag_pages(self) -> Iterator[Page]:
+        for name, members in self.data.tags.items():
+            yield from _paginate(self.tag_path(name), members, "list.html", [("Tags", "tags/index.html"), (name, None)],
+                                 title=f"Tagged “{name}”", show_type=True)
+
+    def records(self) -> Iterator[Page]:
+        for record_type in TYPES:
+            plural = TYPES[record_type][2]
+            for item in self.data.of_type(record_type):
+                context = {"item": item, "title": item.title, "related": self.related(item),
+                           "tags": [(t, self.tag_path(t)) for t in item.tags],
+                           "crumbs": [(plural, index_path(record_type)), (item.title, None)]}
+                yield Page(item_path(item), f"records/{record_type}.html", context, item.language)
+
+    def related(self, item: Item) -> dict[str, Any]:
+        """The public neighbours a record's page shows, by heading."""
+        t = item.type
+        if t == "wave":
+            return {"struggles": _window(item.linking("waves", "struggle"), f"struggles/by_wave_{item.slug}.html"),
+                    "accounts": _window(self.wave_accounts[item.slug], f"accounts/by_wave_{item.slug}.html"),
+                    "balance_sheets": _window(item.linking("wave", "balance_sheet"), None)}
+        if t == "struggle":
+            orgs = {o.id: o for o in item.linked("organizations") + item.linking("struggles", "organization")}
+            return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
+                    "organizations": sorted(orgs.values(), key=time_key), "forms": item.linked("forms"),
+                    "accounts": _window(item.linking("struggles", "account"), None),
+                    "balance_sheets": _window(item.linking("struggle", "balance_sheet"), None),
+                    "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
+        if t == "account":
+            return {"struggles": item.linked("struggles"), "places": item.linked("places")}
+        if t == "balance_sheet":
+            return {"assesses": item.linked("struggle") + item.linked("wave")}
+        if t == "form":
+            return {"organizations": sorted(item.linking("form", "organization"), key=time_key),
+                    "struggles": _window(item.linking("forms", "struggle"), None)}
+        if t == "organization":
+            struggles = {s.id: s for s in item.linked("struggles") + item.linking("organizations", "struggle")}
+            return {"forms": item.linked("form"), "places": item.linked("places"),
+                    "struggles": _window(sorted(struggles.values(), key=time_key), None),
+                    "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
+        if t == "force":
+            return {"struggles": _window(item.linking("forces", "struggle"), None),
+                    "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
+        if t == "place":
+            return {"parents": item.linked("parent"), "children": item.linking("parent", "place"),
+                    **{f"{rt}s": _window(item.linking("places", rt), f"{TYPES[rt][0]}/by_place_{item.slug}.html")
+                       for rt in ("struggle", "account", "organization")}}
+        if t == "articulation":
+            return {"between": item.linked("between")}
+        return {}

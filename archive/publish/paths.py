@@ -1,0 +1,68 @@
+"""Where each page lives, and the words for each record type.
+
+Every page sits at the top or one folder down and links with relative paths ending in ``.html``, so the
+site opens from ``file://`` (where ``folder/`` would show a directory listing) and from any sub-path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from slugify import slugify
+
+from archive.publish.model import Item
+
+# type -> (folder, singular, plural)
+TYPES: dict[str, tuple[str, str, str]] = {
+    "wave": ("waves", "Wave", "Waves"),
+    "struggle": ("struggles", "Struggle", "Struggles"),
+    "account": ("accounts", "Account", "Accounts"),
+    "balance_sheet": ("balance-sheets", "Balance sheet", "Balance sheets"),
+    "form": ("forms", "Organizational form", "Organizational forms"),
+    "organization": ("organizations", "Organization", "Organizations"),
+    "force": ("forces", "Social force", "Social forces"),
+    "place": ("places", "Place", "Places"),
+    "articulation": ("articulations", "Articulation", "Articulations"),
+}
+PAGE_SIZE = 50
+
+
+def page_name(slug: str) -> str:
+    """A slug's file name. Slugs hold only ``[a-z0-9-]``, so names with ``_`` (list pages) never clash;
+    only ``index`` needs moving aside."""
+    return "_index" if slug == "index" else slug
+
+
+def item_path(item: Item) -> str:
+    return f"{TYPES[item.type][0]}/{page_name(item.slug)}.html"
+
+
+def index_path(record_type: str, page: int = 1) -> str:
+    return paged(f"{TYPES[record_type][0]}/index.html", page)
+
+
+def paged(path: str, page: int) -> str:
+    """Page 3 of ``x/y.html`` is ``x/y_3.html``; the ``_`` keeps it apart from every record's page."""
+    if page == 1:
+        return path
+    return f"{path.removesuffix('.html')}_{page}.html"
+
+
+def tag_slugs(names: list[str]) -> dict[str, str]:
+    """A file name for every tag; tags that slugify alike get a short hash so none overwrites another."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names):
+        base = page_name(slugify(name) or "tag")
+        slug = base
+        if slug in taken:
+            slug = f"{base}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+        taken.add(slug)
+        out[name] = slug
+    return out
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """A relative link between two site paths, both at most one folder deep."""
+    depth = from_path.count("/")
+    return "../" * depth + to_path

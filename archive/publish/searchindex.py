@@ -1,0 +1,201 @@
+"""The browser's search index: the terms and scores of ``archive search --public``, cut into small shards.
+
+Everything that needs the analyzer or the ranking formula happens here, at build time, through
+``archive.analysis``: the browser never stems a word the archive contains and never computes BM25F. It
+adds up precomputed per-term scores, so its ranking is the CLI's by construction.
+
+Files (all JavaScript that calls ``LA.add(...)``, so that they load as ``<script>`` from ``file://``,
+where ``fetch()`` is refused):
+
+- ``search/meta.js``: document count, record type ranges, the shard table, the waves.
+- ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
+  to its query terms per language, and every term starting with it, with its best postings (the head).
+- ``search/t/<hex>.js``: the rest of a long posting list (the tail), fetched only when the head cannot
+  decide the top results.
+- ``search/d/<n>.js``: one document's title, type, date, link and snippet.
+- ``search/f/<wave>.js``: the documents in a wave, for the wave filter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archive import analysis
+from archive.publish.markdown import snippet
+from archive.publish.model import Item, SiteData
+from archive.publish.paths import TYPES, item_path
+
+HEAD = 64  # postings per term kept in the prefix shard, best first
+SHARD_LIMIT = 24_000  # bytes; a bigger prefix shard is split one character deeper
+SCORE_SCALE = 10_000  # scores travel as integers: four decimals decide any real difference
+_WORDS = re.compile(analysis.TOKEN_PATTERN)
+
+
+@dataclass
+class SearchDoc:
+    item: Item
+    title_terms: list[str]
+    body_terms: list[str]
+
+
+def _js(call: str, *args: object) -> bytes:
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for a in args)
+    # "</" can't appear inside a <script> file loaded by src, but escaping it costs nothing and guards inlining.
+    return f"LA.{call}({body});\n".replace("</", "<\\/").encode("utf-8")
+
+
+def shard_name(prefix: str) -> str:
+    return prefix.encode("utf-8").hex()
+
+
+def documents(data: SiteData) -> list[SearchDoc]:
+    """The public records in document-number order: by type (so a type is a range), then slug."""
+    docs = []
+    for record_type in TYPES:
+        for item in data.of_type(record_type):
+            body = analysis.compose_body({**item.fields, "body": item.body})
+            docs.append(SearchDoc(item, analysis.analyze(item.title, item.language),
+                                  analysis.analyze(body, item.language)))
+    return docs
+
+
+def term_scores(docs: list[SearchDoc]) -> dict[str, dict[int, float]]:
+    """Each term's BM25F score in each document that holds it, summed over the boosted fields."""
+    count = len(docs)
+    per_field: dict[str, dict[str, dict[int, int]]] = {}
+    lengths: dict[str, list[int]] = {}
+    for field_name in analysis.FIELD_BOOSTS:
+        tfs: dict[str, dict[int, int]] = defaultdict(dict)
+        lengths[field_name] = []
+        for number, doc in enumerate(docs):
+            terms = doc.title_terms if field_name == "title" else doc.body_terms
+            lengths[field_name].append(analysis.stored_field_length(len(terms)))
+            for term in terms:
+                tfs[term][number] = tfs[term].get(number, 0) + 1
+        per_field[field_name] = tfs
+    scores: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for field_name, boost in analysis.FIELD_BOOSTS.items():
+        field_lengths = lengths[field_name]
+        average = (sum(field_lengths) / count) if count else 0.0
+        if not average:
+            continue
+        for term, postings in per_field[field_name].items():
+            idf = analysis.idf(count, len(postings))
+            for number, tf in postings.items():
+                scores[term][number] += boost * analysis.bm25(idf, tf, field_lengths[number], average)
+    return scores
+
+
+def word_forms(docs: list[SearchDoc], languages: list[str]) -> dict[str, str]:
+    """Every lowercased word in the archive -> its query terms: ``"a|b c"`` lists alternatives, ``""``
+    means the word itself is its only term, ``"-"`` means it is a stop word in every language."""
+    words: set[str] = set()
+    for doc in docs:
+        text = doc.item.title + " " + analysis.compose_body({**doc.item.fields, "body": doc.item.body})
+        words.update(w.lower() for w in _WORDS.findall(analysis.normalize_text(text)))
+    forms = {}
+    for word in sorted(words):
+        alternatives = analysis.query_alternatives(word, languages)
+        if alternatives == [(word,)]:
+            forms[word] = ""
+        elif not alternatives:
+            forms[word] = "-"
+        else:
+            forms[word] = "|".join(" ".join(terms) for terms in alternatives)
+    return forms
+
+
+def _prefix(text: str, length: int) -> str:
+    return "".join(list(text)[:length])
+
+
+def _shards(entries: dict[str, tuple[str, int]]) -> tuple[dict[str, dict[str, dict]], list[str]]:
+    """Group ``key -> (kind, size)`` by prefix, splitting any prefix over ``SHARD_LIMIT`` one level deeper."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in entries:
+        groups[_prefix(key, 2)].append(key)
+    final: dict[str, list[str]] = {}
+    split: list[str] = []
+    while groups:
+        prefix, keys = groups.popitem()
+        size = sum(entries[k][1] for k in keys)
+        longer = [k for k in keys if len(k) > len(prefix)]
+        if size > SHARD_LIMIT and longer:
+            split.append(prefix)
+            for key in longer:
+                groups[_prefix(key, len(prefix) + 1)].append(key)
+            keys = [k for k in keys if len(k) <= len(prefix)]
+            if not keys:
+                continue
+        final[prefix] = keys
+    return {p: {"keys": sorted(k)} for p, k in final.items()}, sorted(split)
+
+
+def search_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
+    """Every file of the browser's search index."""
+    docs = documents(data)
+    languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
+    scores = term_scores(docs)
+    forms = word_forms(docs, [d.item.language or analysis.DEFAULT_LANGUAGE for d in docs])
+    heads: dict[str, list[int]] = {}
+    tails: dict[str, list[int]] = {}
+    for term, postings in scores.items():
+        ranked = sorted(((round(s * SCORE_SCALE), n) for n, s in postings.items()), key=lambda p: (-p[0], p[1]))
+        flat = [value for score, number in ranked for value in (number, score)]
+        heads[term] = flat[: 2 * HEAD]
+        if len(ranked) > HEAD:
+            heads[term].append(-1)  # marks a head with a tail file
+            tails[term] = flat[2 * HEAD:]
+    entries: dict[str, tuple[str, int]] = {}
+    for word, value in forms.items():
+        entries["w:" + word] = ("w", len(word) + len(value) + 6)
+    for term, head in heads.items():
+        entries["t:" + term] = ("t", len(term) + 8 * len(head) // 2 + 6)
+    # Words and terms share the shard of their common prefix, so a query word usually needs one file.
+    by_text: dict[str, tuple[str, int]] = {}
+    for key, (_, size) in entries.items():
+        text = key[2:]
+        previous = by_text.get(text, ("", 0))
+        by_text[text] = ("", previous[1] + size)
+    shards, split = _shards(by_text)
+    for prefix, shard in sorted(shards.items()):
+        words = {k: forms[k] for k in shard["keys"] if k in forms}
+        terms = {k: heads[k] for k in shard["keys"] if k in heads}
+        yield f"search/s/{shard_name(prefix)}.js", _js("shard", prefix, {"w": words, "t": terms})
+    for term, tail in sorted(tails.items()):
+        yield f"search/t/{shard_name(term)}.js", _js("tail", term, tail)
+    for number, doc in enumerate(docs):
+        item = doc.item
+        yield f"search/d/{number}.js", _js("doc", number, {
+            "u": item_path(item), "k": item.key, "t": item.title, "y": item.type, "d": item.date or "",
+            "s": snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""})
+    waves = {}
+    for number, doc in enumerate(docs):
+        for wave in _waves_of(doc.item):
+            waves.setdefault(wave, []).append(number)
+    for wave, numbers in sorted(waves.items()):
+        yield f"search/f/{shard_name(wave)}.js", _js("facet", wave, numbers)
+    ranges, start = [], 0
+    for record_type in TYPES:
+        size = sum(1 for d in docs if d.item.type == record_type)
+        if size:
+            ranges.append([record_type, start, start + size])
+        start += size
+    yield "search/meta.js", _js("meta", {
+        "n": len(docs), "types": ranges, "split": split, "languages": languages, "scale": SCORE_SCALE,
+        "head": HEAD, "stem": "en" in languages, "waves": sorted(waves),
+    })
+
+
+def _waves_of(item: Item) -> list[str]:
+    """A record's waves, as the CLI's wave filter sees them: its own, or those of its struggles."""
+    if item.type == "wave":
+        return [item.slug]
+    waves = {w.slug for w in item.linked("waves")} | {w.slug for w in item.linked("wave")}
+    for struggle in item.linked("struggles") + item.linked("struggle"):
+        waves.update(w.slug for w in struggle.linked("waves"))
+    return sorted(waves)

@@ -1,0 +1,73 @@
+"""The waves on a timeline, drawn as SVG at build time: no script, prints well, works offline.
+
+Bars count the struggles and accounts dated in each year; each wave is a shaded band, so the calm between
+waves is the unshaded stretch. Colours come from CSS classes (presentation only), not inline styles,
+which the Content Security Policy forbids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from markupsafe import Markup, escape
+
+from archive.dates import sort_key
+from archive.publish.model import Item
+from archive.publish.paths import item_path
+
+WIDTH, HEIGHT, MARGIN, AXIS = 800, 180, 24, 22
+
+
+def _year(date: str | None) -> int | None:
+    return sort_key(date)[0] if date else None
+
+
+def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int | None = None) -> Markup:
+    """An SVG timeline of ``waves`` over a histogram of ``dated`` records per year."""
+    counts = Counter(y for y in (_year(i.date) for i in dated) if y is not None)
+    spans = []
+    for wave in waves:
+        start = _year(wave.fields.get("start"))
+        if start is None:
+            continue
+        end = _year(wave.fields.get("end"))
+        spans.append((wave, start, end))
+    years = list(counts) + [s for _, s, _ in spans] + [e for _, _, e in spans if e is not None]
+    if not years:
+        return Markup("")
+    first = min(years)
+    # An open wave runs to the newest dated record; ``last_year`` comes from the data, never the clock.
+    last = max(years + ([last_year] if last_year else []))
+    span_years = max(1, last - first + 1)
+    plot = WIDTH - 2 * MARGIN
+    top, bottom = 28, HEIGHT - AXIS
+
+    def x(year: float) -> float:
+        return MARGIN + (year - first) / span_years * plot
+
+    parts = [f'<svg class="timeline" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+             f'aria-labelledby="timeline-title" xmlns="http://www.w3.org/2000/svg">',
+             '<title id="timeline-title">Waves of activity, '
+             f'{first} to {last}: shaded bands are waves, the rest is calm</title>']
+    for index, (wave, start, end) in enumerate(sorted(spans, key=lambda s: (s[1], s[0].slug))):
+        left, right = x(start), x((end if end is not None else last) + 1)
+        label_y = 14 + (index % 2) * 12
+        href = escape(root + item_path(wave))
+        parts.append(
+            f'<a href="{href}"><rect class="wave-band" x="{left:.1f}" y="{top - 4}" '
+            f'width="{max(right - left, 2):.1f}" height="{bottom - top + 4}"><title>{escape(wave.title)}'
+            f'</title></rect><text class="wave-label" x="{left + 2:.1f}" y="{label_y}">'
+            f'{escape(wave.title)}</text></a>'
+        )
+    peak = max(counts.values(), default=1)
+    bar = plot / span_years
+    for year, count in sorted(counts.items()):
+        h = (bottom - top) * count / peak
+        parts.append(f'<rect class="bar" x="{x(year):.1f}" y="{bottom - h:.1f}" width="{max(bar - 1, 1):.1f}" '
+                     f'height="{h:.1f}"><title>{year}: {count}</title></rect>')
+    parts.append(f'<line class="axis" x1="{MARGIN}" y1="{bottom}" x2="{WIDTH - MARGIN}" y2="{bottom}"/>')
+    step = max(1, round(span_years / 8))
+    for year in range(first, last + 1, step):
+        parts.append(f'<text class="tick" x="{x(year):.1f}" y="{HEIGHT - 6}">{year}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,289 @@
+/* Living Archive browser search. No framework, no network beyond this site's own files.
+ *
+ * Index files are scripts that call LA.meta/shard/tail/doc/facet: a <script> loads from file:// where
+ * fetch() is refused. Scores were computed at build time with the archive's own analyzer and BM25F, so
+ * ranking here is addition. Only the shards a query needs are loaded. A term's postings come best
+ * first; the rest (the tail) is loaded only when the best ones cannot decide the top results.
+ */
+(function () {
+  "use strict";
+
+  var TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
+  var PAGE = 10;
+  var store = { meta: null, shards: {}, tails: {}, docs: {}, facets: {} };
+  var loading = {};
+  var base = (document.currentScript && document.currentScript.src) ?
+    document.currentScript.src.replace(/assets\/search\.js(\?.*)?$/, "") : "";
+
+  var LA = window.LA = window.LA || {};
+  LA.meta = function (m) { store.meta = m; };
+  LA.shard = function (prefix, s) { store.shards[prefix] = s; };
+  LA.tail = function (term, t) { store.tails[term] = t; };
+  LA.doc = function (n, d) { store.docs[n] = d; };
+  LA.facet = function (wave, list) { store.facets[wave] = list; };
+
+  function load(path) {
+    if (!loading[path]) {
+      loading[path] = new Promise(function (resolve) {
+        var el = document.createElement("script");
+        el.src = base + path;
+        // A missing file is a word the archive does not hold: resolve either way.
+        el.onload = function () { resolve(true); };
+        el.onerror = function () { resolve(false); };
+        document.head.appendChild(el);
+      });
+    }
+    return loading[path];
+  }
+
+  function chars(text) { return Array.from(text); }
+
+  function hex(text) {
+    var bytes = new TextEncoder().encode(text), out = "";
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return out;
+  }
+
+  function prefixOf(text) {
+    var c = chars(text), split = store.meta.split, n = 2;
+    while (n < c.length && split.indexOf(c.slice(0, n).join("")) >= 0) n++;
+    return c.slice(0, n).join("");
+  }
+
+  function shardFor(text) {
+    var p = prefixOf(text);
+    return load("search/s/" + hex(p) + ".js").then(function () { return store.shards[p] || { w: {}, t: {} }; });
+  }
+
+  /* Fallback for a word form the archive does not contain: a few English suffix rules (a small part of
+   * Porter2), tried alongside the word itself. Every word in the archive was stemmed at build time. */
+  function fallbackStem(w) {
+    if (w.length <= 3) return w;
+    var rules = [[/ational$/, "ate"], [/ization$/, "ize"], [/fulness$/, "ful"], [/iveness$/, "ive"],
+      [/sses$/, "ss"], [/ies$/, "i"], [/([^aeiou])ied$/, "$1i"], [/eed(ly)?$/, "ee"], [/ingly$/, ""],
+      [/edly$/, ""], [/ing$/, ""], [/ed$/, ""], [/ly$/, ""], [/([^su])s$/, "$1"]];
+    for (var i = 0; i < rules.length; i++) {
+      if (rules[i][0].test(w)) {
+        var s = w.replace(rules[i][0], rules[i][1]);
+        if (/[aeiouy]/.test(s) && s.length >= 2) {
+          if (/(at|bl|iz)$/.test(s)) s += "e";
+          else if (/([bdfgmnprt])\1$/.test(s)) s = s.slice(0, -1);
+          return s;
+        }
+      }
+    }
+    return w;
+  }
+
+  /* A query word -> its alternatives (lists of terms); null for a stop word. */
+  function alternatives(word) {
+    return shardFor(word).then(function (shard) {
+      var v = shard.w[word];
+      if (v === "-") return null;
+      if (v === "") return [[word]];
+      if (v !== undefined) return v.split("|").map(function (a) { return a.split(" "); });
+      var alts = [[word]];
+      if (store.meta.stem) {
+        var s = fallbackStem(word);
+        if (s !== word) alts.push([s]);
+      }
+      return alts;
+    });
+  }
+
+  function postings(term) {
+    return shardFor(term).then(function (shard) {
+      var head = shard.t[term] || [];
+      var more = head.length % 2 === 1;
+      var known = new Map(), min = 0;
+      for (var i = 0; i + 1 < head.length; i += 2) { known.set(head[i], head[i + 1]); min = head[i + 1]; }
+      return { term: term, known: known, complete: !more, threshold: more ? min : 0 };
+    });
+  }
+
+  function loadTail(p) {
+    return load("search/t/" + hex(p.term) + ".js").then(function () {
+      var tail = store.tails[p.term] || [];
+      for (var i = 0; i + 1 < tail.length; i += 2) p.known.set(tail[i], tail[i + 1]);
+      p.complete = true;
+      p.threshold = 0;
+    });
+  }
+
+  function typeOf(n) {
+    var ranges = store.meta.types;
+    for (var i = 0; i < ranges.length; i++) if (n >= ranges[i][1] && n < ranges[i][2]) return ranges[i][0];
+    return "";
+  }
+
+  /* Score every candidate. A group is one query word: any of its alternatives may match, and an
+   * alternative's terms must all be present. Returns exact results and whether they are settled. */
+  function evaluate(groups, filter, want) {
+    var candidates = new Set();
+    groups.forEach(function (g) { g.forEach(function (alt) { alt.forEach(function (p) {
+      p.known.forEach(function (_, n) { candidates.add(n); });
+    }); }); });
+    var exact = [], bestOpen = -1;
+    candidates.forEach(function (n) {
+      if (!filter(n)) return;
+      var total = 0, upper = 0, certain = true, possible = true;
+      groups.forEach(function (g) {
+        var matched = false, maybe = false;
+        g.forEach(function (alt) {
+          var sum = 0, up = 0, has = true, unsure = false;
+          alt.forEach(function (p) {
+            if (p.known.has(n)) { var s = p.known.get(n); sum += s; up += s; }
+            else if (!p.complete) { unsure = true; up += p.threshold; }
+            else has = false;
+          });
+          if (!has) return;
+          if (unsure) { maybe = true; upper += up; certain = false; }
+          else { matched = true; total += sum; upper += up; }
+        });
+        if (!matched && !maybe) possible = false;
+        if (!matched) certain = false;
+      });
+      if (!possible) return;
+      if (certain) exact.push([n, total]);
+      else bestOpen = Math.max(bestOpen, upper);
+    });
+    // A document in no head at all could still score up to the sum of every open term's threshold.
+    var unseen = 0, unseenPossible = true;
+    groups.forEach(function (g) {
+      var best = -1;
+      g.forEach(function (alt) {
+        var up = 0, open = true;
+        alt.forEach(function (p) { if (p.complete) open = false; else up += p.threshold; });
+        if (open) best = Math.max(best, up);
+      });
+      if (best < 0) unseenPossible = false; else unseen += best;
+    });
+    if (unseenPossible) bestOpen = Math.max(bestOpen, unseen);
+    exact.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    var settled = bestOpen < 0 || (exact.length >= want && exact[want - 1][1] > bestOpen);
+    return { results: exact, settled: settled, complete: bestOpen < 0 };
+  }
+
+  function search(query, type, wave, want) {
+    var words = [], seen = {};
+    (query.normalize("NFC").match(TOKEN) || []).forEach(function (w) {
+      w = w.toLowerCase();
+      if (chars(w).length >= 2 && !seen[w]) { seen[w] = true; words.push(w); }
+    });
+    if (!words.length) return Promise.resolve({ results: [], complete: true });
+    var facet = wave ? load("search/f/" + hex(wave) + ".js") : Promise.resolve();
+    return Promise.all(words.map(alternatives)).then(function (alts) {
+      alts = alts.filter(function (a) { return a !== null; });
+      if (!alts.length) return { results: [], complete: true };
+      var cache = {};
+      function get(term) { return cache[term] || (cache[term] = postings(term)); }
+      return Promise.all(alts.map(function (g) {
+        return Promise.all(g.map(function (alt) { return Promise.all(alt.map(get)); }));
+      })).then(function (groups) {
+        return facet.then(function () {
+          var members = wave ? new Set(store.facets[wave] || []) : null;
+          var filter = function (n) {
+            return (!type || typeOf(n) === type) && (!members || members.has(n));
+          };
+          var first = evaluate(groups, filter, want);
+          if (first.settled) return first;
+          var open = [];
+          Object.keys(cache).forEach(function (t) { open.push(cache[t]); });
+          return Promise.all(open).then(function (ps) {
+            return Promise.all(ps.filter(function (p) { return !p.complete; }).map(loadTail));
+          }).then(function () { return evaluate(groups, filter, want); });
+        });
+      });
+    });
+  }
+
+  LA.search = search;
+
+  /* ---- the page ---- */
+  var form = document.getElementById("search-form");
+  if (!form) return;
+  var input = document.getElementById("q"), typeSelect = document.getElementById("filter-type");
+  var waveSelect = document.getElementById("filter-wave"), status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var shown = PAGE, generation = 0;
+
+  function labelOf(type) {
+    var option = typeSelect.querySelector('option[value="' + type + '"]');
+    return option ? option.textContent : type;
+  }
+
+  function render(outcome, want) {
+    var top = outcome.results.slice(0, want);
+    return Promise.all(top.map(function (r) { return load("search/d/" + r[0] + ".js"); })).then(function () {
+      list.textContent = "";
+      top.forEach(function (r) {
+        var d = store.docs[r[0]];
+        if (!d) return;
+        var li = document.createElement("li");
+        li.dataset.key = d.k;
+        li.dataset.score = String(r[1]);
+        var h = document.createElement("h2");
+        var a = document.createElement("a");
+        a.href = d.u;
+        a.textContent = d.t;
+        if (d.l) a.lang = d.l;
+        h.appendChild(a);
+        var info = document.createElement("p");
+        info.className = "result-meta";
+        info.textContent = labelOf(d.y) + (d.d ? " · " + d.d : "");
+        li.appendChild(h);
+        li.appendChild(info);
+        if (d.s) {
+          var p = document.createElement("p");
+          p.className = "snippet";
+          p.textContent = d.s;
+          if (d.l) p.lang = d.l;
+          li.appendChild(p);
+        }
+        list.appendChild(li);
+      });
+      var count = outcome.complete ? outcome.results.length + " results" : "Best results";
+      if (!outcome.results.length) status.textContent = "No results.";
+      else status.textContent = count + "; showing " + top.length + ".";
+      var more = document.getElementById("more-results");
+      if (more) more.remove();
+      if (outcome.results.length > want || !outcome.complete) {
+        var button = document.createElement("button");
+        button.id = "more-results";
+        button.type = "button";
+        button.textContent = "More results";
+        button.addEventListener("click", function () { shown += PAGE; run(false); });
+        list.after(button);
+      }
+    });
+  }
+
+  function run(reset) {
+    if (reset) shown = PAGE;
+    var mine = ++generation;
+    var q = input.value.trim();
+    if (!q) { status.textContent = ""; list.textContent = ""; return Promise.resolve(); }
+    status.textContent = "Searching…";
+    return search(q, typeSelect.value, waveSelect.value, shown).then(function (outcome) {
+      if (mine === generation) return render(outcome, shown);
+    }).then(function () { if (mine === generation) form.dataset.done = String(mine); });
+  }
+
+  function syncUrl() {
+    var params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value.trim());
+    if (typeSelect.value) params.set("type", typeSelect.value);
+    if (waveSelect.value) params.set("wave", waveSelect.value);
+    try { history.replaceState(null, "", "?" + params.toString()); } catch (e) { /* some file:// setups refuse */ }
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); syncUrl(); run(true); });
+  [typeSelect, waveSelect].forEach(function (el) {
+    el.addEventListener("change", function () { syncUrl(); run(true); });
+  });
+  var params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  typeSelect.value = params.get("type") || "";
+  waveSelect.value = params.get("wave") || "";
+  run(true);
+})();
