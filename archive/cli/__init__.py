@@ -15,6 +15,7 @@ from archive.cli.ingest import ingest_command
 from archive.cli.init import init_command
 from archive.cli.serve import serve_command
 from archive.cli.show import show_command, stats_command
+from archive.cli.trust import backup_command, export_command, import_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +38,8 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
 
 
 for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
-                build_command, serve_command):
+                build_command, serve_command, backup_command, export_command,
+                import_command):
     cli.add_command(command)
 
 

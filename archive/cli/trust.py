@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archive.backup import BackupError, backup
+from archive.bag import BagRejected, export_bag, import_bag
+from archive.cli.common import Context, pass_context
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def backup_command(ctx: Context, dest: Path) -> None:
+    """Make a consistent copy of the store while writes may be running.
+
+    On SQLite this uses SQLite's online backup API and writes a database file. On PostgreSQL it runs
+    pg_dump --format=custom; restore with pg_restore.
+
+    \b
+    Example:
+      archive backup ~/backups/archive-2026-11-27.sqlite
+    """
+    archive = ctx.archive()
+    try:
+        made = backup(archive.db_url(ctx.db_url), dest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up the store to {made} ({made.stat().st_size} bytes).")
+
+
+@click.command("export")
+@click.option("--bagit", "bag_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Write a BagIt bag (RFC 8493) to this new folder.")
+@pass_context
+def export_command(ctx: Context, bag_dir: Path) -> None:
+    """Export every record, revision and source as a BagIt bag another group can import.
+
+    \b
+    Example:
+      archive export --bagit /media/usb/archive-bag
+    """
+    try:
+        result = export_bag(ctx.engine(), bag_dir)
+    except BagRejected as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Exported {result.records} records, {result.revisions} revisions, {result.sources} sources and "
+               f"{result.stubs} stubs to {bag_dir}.")
+
+
+@click.command("import")
+@click.argument("bag_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@pass_context
+def import_command(ctx: Context, bag_dir: Path) -> None:
+    """Import a bag made by 'archive export --bagit' into this archive.
+
+    The bag is validated first: a flipped bit, a missing or extra file, an unsafe path or a bad
+    manifest rejects it, and nothing is written.
+
+    \b
+    Example:
+      archive init next-wave && archive --archive next-wave import /media/usb/archive-bag
+    """
+    try:
+        result = import_bag(ctx.engine(writer=True), bag_dir)
+    except BagRejected as exc:
+        raise click.ClickException(f"bag rejected, nothing written: {exc}") from None
+    click.echo(f"Imported {result.records} records: {result.added} added, {result.updated} updated, "
+               f"{result.unchanged} unchanged; {result.revisions} revisions restored.")
