@@ -18,6 +18,7 @@ from slugify import slugify
 
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.models import RECORD_TYPES, VISIBILITIES
+from archive.redaction import RedactionError, parse_redactions
 
 SLUG_MAX = 120
 LIST_SEPARATOR = ";"
@@ -195,7 +196,13 @@ def normalize(fields: dict[str, Any], *, default_type: str = "account",
         raise RecordError("between", "an articulation links exactly two records, written as type/slug")
     if record_type == "balance_sheet" and not record.references:
         raise RecordError("struggle", "a balance sheet assesses a struggle or a wave: give 'struggle' or 'wave'")
+    redactions = fields.pop("redactions", None)
     record.extra = {name: _plain(value) for name, value in sorted(fields.items())}
+    if redactions is not None:
+        try:
+            record.extra["redactions"] = parse_redactions(redactions)
+        except RedactionError as exc:
+            raise RecordError("redactions", str(exc)) from None
     return record
 
 
