@@ -14,6 +14,8 @@ stable; the site builds on it):
 - ``query_alternatives(text, languages)``: a query word or phrase analyzed in every language present
   in the searched records; a document matches if it matches any alternative (see "Queries").
 - ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``stored_field_length``, ``idf``, ``bm25``: the ranking.
+- ``compose_body(values)``: the text indexed as ``body``: the record's body followed by its other text
+  columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body.
 - ``TOKEN_PATTERN`` (Python) and ``TOKEN_PATTERN_JS`` (the same tokens in JavaScript, flags ``gu``).
 
 Tokens: maximal runs of letters, digits and ``_``, joined by single dots (``u.s.a``, ``1.5``), then
@@ -44,7 +46,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -67,6 +69,9 @@ MIN_TOKEN_LENGTH = 2
 
 # Unfielded query words search these fields; a match in the title counts twice as much as in the body.
 FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
+# Text columns searched as part of the body, in this order, after the body itself.
+BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "determinants", "narrator", "author")
+
 # Whoosh's BM25F defaults, written down so the browser uses the same.
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -134,6 +139,18 @@ def _plain(text: str) -> list[str]:
     return [token.text for token in analyzer_for("x-plain")(normalize_text(text))]
 
 
+def compose_body(values: Mapping[str, Any]) -> str:
+    """The ``body`` field's text: ``body`` then each of ``BODY_COLUMNS`` (lists joined), blank-line separated."""
+    parts = [values.get("body") or ""]
+    for name in BODY_COLUMNS:
+        value = values.get(name)
+        if isinstance(value, list):
+            value = "\n".join(str(item) for item in value)
+        if value:
+            parts.append(str(value))
+    return "\n\n".join(part for part in parts if part)
+
+
 def stored_field_length(length: int) -> int:
     """A field length as the index keeps it: Whoosh rounds it to one of 256 values."""
     return byte_to_length(length_to_byte(length))
@@ -169,6 +186,10 @@ class MultilingualAnalyzer(Analyzer):
         if value.startswith(_LANGUAGE_MARK):
             language, _, value = value[1:].partition(_LANGUAGE_MARK)
         return analyzer_for(language)(normalize_text(value), **kwargs)
+
+    def has_morph(self) -> bool:
+        # Stemming changes words: Whoosh then keeps the words as written for spelling suggestions.
+        return True
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)

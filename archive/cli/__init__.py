@@ -11,8 +11,10 @@ from archive.cli.build import build_command
 from archive.cli.common import Context
 from archive.cli.db import db_group
 from archive.cli.demo import demo_command
+from archive.cli.index import reindex_command, verify_command
 from archive.cli.ingest import ingest_command
 from archive.cli.init import init_command
+from archive.cli.search import search_command
 from archive.cli.serve import serve_command
 from archive.cli.show import show_command, stats_command
 from archive.cli.trust import backup_command, export_command, import_command
@@ -39,7 +41,7 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
 
 for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
                 build_command, serve_command, backup_command, export_command,
-                import_command):
+                import_command, search_command, reindex_command, verify_command):
     cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from archive.cli.common import Context, pass_context
+from archive.index import update_after_ingest
 from archive.ingest import IngestReport, collect_files, ingest
 from archive.mapping import MappingError, load_mapping
 
@@ -65,6 +66,8 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
         if bar:
             bar.close()
     _report(report)
+    if not report.dry_run and not report.aborted:
+        click.echo(update_after_ingest(archive.index_dir, engine, report.changed_ids))
     if report.errors:
         sys.exit(1)
 

@@ -1,0 +1,79 @@
+"""BM25F whose statistics come from the records being searched, not from whatever the index holds.
+
+Whoosh's own BM25F counts deleted documents (until a merge drops them) and, for ``--public``, would count
+private records too. Then the same store would rank differently after an incremental update than after a
+rebuild, and ``archive search --public`` would not rank as the published site does (the site only ever
+sees public records). Here ``N``, ``df`` and the average field length are taken over a chosen set of live
+documents, as ``archive.analysis`` documents, so the ranking is a function of that set alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.searching import Searcher
+
+from archive.analysis import BM25_B, BM25_K1, idf
+
+
+class CollectionStats:
+    """Document frequencies and average field lengths over ``docset`` (all live documents when None)."""
+
+    def __init__(self, searcher: Searcher, docset: Iterable[int] | None = None) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        live = frozenset(reader.all_doc_ids())
+        self.docset = live if docset is None else frozenset(docset) & live
+        self.excluded = sorted(set(range(reader.doc_count_all())) - self.docset)
+        self._df: dict[tuple[str, bytes], int] = {}
+        self._avgfl: dict[str, float] = {}
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.docset)
+
+    def doc_frequency(self, fieldname: str, text: bytes) -> int:
+        key = (fieldname, text)
+        if key not in self._df:
+            self._df[key] = self._count(fieldname, text)
+        return self._df[key]
+
+    def _count(self, fieldname: str, text: bytes) -> int:
+        reader = self.searcher.reader()
+        if (fieldname, text) not in reader:
+            return 0
+        total = reader.doc_frequency(fieldname, text)  # counts deleted and excluded documents too
+        if len(self.excluded) < len(self.docset):
+            # Few excluded documents: subtract those that hold the term, skipping through the postings.
+            matcher = reader.postings(fieldname, text)
+            for docnum in self.excluded:
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    total -= 1
+            return total
+        return sum(1 for docnum in reader.postings(fieldname, text).all_ids() if docnum in self.docset)
+
+    def avg_field_length(self, fieldname: str) -> float:
+        if fieldname not in self._avgfl:
+            reader = self.searcher.reader()
+            lengths = sum(reader.doc_field_length(docnum, fieldname) or 0 for docnum in self.docset)
+            self._avgfl[fieldname] = (lengths / len(self.docset)) if self.docset else 1.0
+        return self._avgfl[fieldname] or 1.0
+
+
+class ArchiveBM25F(BM25F):
+    """Whoosh's BM25F with ``BM25_B``/``BM25_K1`` and the statistics of a ``CollectionStats``."""
+
+    def __init__(self, stats: CollectionStats) -> None:
+        super().__init__(B=BM25_B, K1=BM25_K1)
+        self.stats = stats
+
+    def scorer(self, searcher: Searcher, fieldname: str, text: bytes, qf: float = 1):  # noqa: ANN201
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            scorer.idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, text))
+            scorer.avgfl = self.stats.avg_field_length(fieldname)
+        return scorer
