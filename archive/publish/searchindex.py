@@ -140,7 +140,7 @@ def search_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
     docs = documents(data)
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
     scores = term_scores(docs)
-    forms = word_forms(docs, [d.item.language or analysis.DEFAULT_LANGUAGE for d in docs])
+    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}))
     heads: dict[str, list[int]] = {}
     tails: dict[str, list[int]] = {}
     for term, postings in scores.items():
