@@ -88,3 +88,10 @@ def test_record_referring_to_one_later_in_the_same_file(engine, write):
     report = ingest(engine, [path])
     assert report.stubs == 0 and report.added == 2
     assert not get(engine, "struggle", "later-struggle").is_stub
+
+
+def test_stub_named_by_an_embargoed_or_withdrawn_account_is_not_public(engine, write):
+    ingest(engine, [write("e.md", "---\ntitle: E\nembargo_until: 2999-01-01\nplaces: [Hidden square]\n---\n"),
+                    write("w.md", "---\ntitle: W\nconsent: withdrawn\nstruggles: [Hidden strike]\n---\n")])
+    assert get(engine, "place", "hidden-square").visibility == "restricted"
+    assert get(engine, "struggle", "hidden-strike").visibility == "restricted"
