@@ -235,11 +235,19 @@ def _counts(groups: dict[Any, int]) -> dict[str, int]:
 
 
 def _query_terms(query: wq.Query, searcher: Searcher) -> set[str]:
-    """The stored terms the query matches in the text fields, with wildcards expanded."""
+    """The stored terms the query matches in the text fields, with wildcards expanded.
+
+    (Whoosh's ``existing_terms`` reuses a loop variable and skips every field after the first one.)
+    """
+    reader = searcher.reader()
     terms = set()
-    for fieldname, text in query.existing_terms(searcher.reader(), expand=True):
-        if fieldname in ("title", "body"):
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    for leaf in query.leaves():
+        if leaf.field() not in ("title", "body"):
+            continue
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            word = text.decode("utf-8") if isinstance(text, bytes) else text
+            if (fieldname, word) in reader:
+                terms.add(word)
     return terms
 
 

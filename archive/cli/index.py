@@ -33,10 +33,13 @@ def reindex_command(ctx: Context, timeout: float, procs: int) -> None:
     """
     archive = ctx.archive()
     started = time.monotonic()
+    engine = ctx.engine()
     try:
-        count = rebuild_index(archive.index_dir, ctx.engine(), timeout=timeout, procs=procs)
+        count = rebuild_index(archive.index_dir, engine, timeout=timeout, procs=procs)
     except SearchIndexError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
     click.echo(f"Indexed {count} record(s) in {time.monotonic() - started:.1f} s.")
 
 
@@ -53,7 +56,11 @@ def verify_command(ctx: Context) -> None:
       archive verify || archive reindex
     """
     archive = ctx.archive()
-    report = verify_index(archive.index_dir, ctx.engine())
+    engine = ctx.engine()
+    try:
+        report = verify_index(archive.index_dir, engine)
+    finally:
+        engine.dispose()
     for drift in report.drifts[:DRIFTS_SHOWN]:
         click.echo(str(drift))
     if len(report.drifts) > DRIFTS_SHOWN:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -51,16 +52,19 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     request = SearchRequest(" ".join(query), types=types, waves=waves, places=places, kinds=kinds,
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
                             facets=not as_json, suggest=not as_json)
+    engine = ctx.engine()
     try:
-        result = search(archive.index_dir, ctx.engine(), request)
+        result = search(archive.index_dir, engine, request)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     except SearchIndexError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()  # close pooled connections now, not when the interpreter gets to them
     if as_json:
         click.echo(json.dumps([hit.as_json() for hit in result.hits], ensure_ascii=False, indent=2))
         return
-    _print(result, styled=click.get_text_stream("stdout").isatty())
+    _print(result, styled=sys.stdout.isatty())
 
 
 def _print(result: SearchResult, *, styled: bool) -> None:
