@@ -44,14 +44,21 @@
     return out;
   }
 
+  var splitSet = null;
+
   function prefixOf(text) {
     var c = chars(text), split = store.meta.split, n = 2;
     while (n < c.length && split.indexOf(c.slice(0, n).join("")) >= 0) n++;
     return c.slice(0, n).join("");
   }
 
+  var shardSet = null;
+
   function shardFor(text) {
     var p = prefixOf(text);
+    // Ask only for shards that exist: a missing file would be a failed request in the console.
+    if (!shardSet) shardSet = new Set(store.meta.shards);
+    if (!shardSet.has(p)) return Promise.resolve({ w: {}, t: {} });
     return load("search/s/" + hex(p) + ".js").then(function () { return store.shards[p] || { w: {}, t: {} }; });
   }
 
@@ -110,10 +117,19 @@
     });
   }
 
-  function typeOf(n) {
-    var ranges = store.meta.types;
-    for (var i = 0; i < ranges.length; i++) if (n >= ranges[i][1] && n < ranges[i][2]) return ranges[i][0];
-    return "";
+  /* A facet (documents of a type, or in a wave) as a membership test over its runs. */
+  function facetTest(name) {
+    return load("search/f/" + hex(name) + ".js").then(function () {
+      var runs = store.facets[name] || [];
+      return function (n) {
+        var lo = 0, hi = runs.length / 2;
+        while (lo < hi) {
+          var mid = (lo + hi) >> 1;
+          if (n < runs[2 * mid]) hi = mid; else if (n >= runs[2 * mid + 1]) lo = mid + 1; else return true;
+        }
+        return false;
+      };
+    });
   }
 
   /* Score every candidate. A group is one query word: any of its alternatives may match, and an
@@ -171,7 +187,8 @@
       if (chars(w).length >= 2 && !seen[w]) { seen[w] = true; words.push(w); }
     });
     if (!words.length) return Promise.resolve({ results: [], complete: true });
-    var facet = wave ? load("search/f/" + hex(wave) + ".js") : Promise.resolve();
+    var always = function () { return true; };
+    var facets = Promise.all([type ? facetTest("type-" + type) : always, wave ? facetTest("wave-" + wave) : always]);
     return Promise.all(words.map(alternatives)).then(function (alts) {
       alts = alts.filter(function (a) { return a !== null; });
       if (!alts.length) return { results: [], complete: true };
@@ -180,11 +197,8 @@
       return Promise.all(alts.map(function (g) {
         return Promise.all(g.map(function (alt) { return Promise.all(alt.map(get)); }));
       })).then(function (groups) {
-        return facet.then(function () {
-          var members = wave ? new Set(store.facets[wave] || []) : null;
-          var filter = function (n) {
-            return (!type || typeOf(n) === type) && (!members || members.has(n));
-          };
+        return facets.then(function (tests) {
+          var filter = function (n) { return tests[0](n) && tests[1](n); };
           var first = evaluate(groups, filter, want);
           if (first.settled) return first;
           var open = [];
@@ -197,7 +211,10 @@
     });
   }
 
-  LA.search = search;
+  /* For scripts and tests: search once the index metadata is in. */
+  LA.search = function (query, type, wave, want) {
+    return load("search/meta.js").then(function () { return search(query, type || "", wave || "", want || PAGE); });
+  };
 
   /* ---- the page ---- */
   var form = document.getElementById("search-form");
@@ -285,5 +302,8 @@
   input.value = params.get("q") || "";
   typeSelect.value = params.get("type") || "";
   waveSelect.value = params.get("wave") || "";
-  run(true);
+  load("search/meta.js").then(function (ok) {
+    if (!ok || !store.meta) { status.textContent = "The search index is missing; rebuild the site."; return; }
+    run(true);
+  });
 })();

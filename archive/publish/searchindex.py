@@ -7,13 +7,13 @@ adds up precomputed per-term scores, so its ranking is the CLI's by construction
 Files (all JavaScript that calls ``LA.add(...)``, so that they load as ``<script>`` from ``file://``,
 where ``fetch()`` is refused):
 
-- ``search/meta.js``: document count, record type ranges, the shard table, the waves.
+- ``search/meta.js``: document count, languages, the shard table.
 - ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
   to its query terms per language, and every term starting with it, with its best postings (the head).
 - ``search/t/<hex>.js``: the rest of a long posting list (the tail), fetched only when the head cannot
   decide the top results.
 - ``search/d/<n>.js``: one document's title, type, date, link and snippet.
-- ``search/f/<wave>.js``: the documents in a wave, for the wave filter.
+- ``search/f/<hex>.js``: the documents of a type or in a wave, as runs, for the filters.
 """
 
 from __future__ import annotations
@@ -53,14 +53,26 @@ def shard_name(prefix: str) -> str:
 
 
 def documents(data: SiteData) -> list[SearchDoc]:
-    """The public records in document-number order: by type (so a type is a range), then slug."""
+    """The public records in document-number order: record id order, as a rebuilt Whoosh index numbers
+    them, so that equal scores rank in the same order as ``archive search``."""
+    items = sorted((i for t in TYPES for i in data.of_type(t)), key=lambda i: i.id)
     docs = []
-    for record_type in TYPES:
-        for item in data.of_type(record_type):
-            body = analysis.compose_body({**item.fields, "body": item.body})
-            docs.append(SearchDoc(item, analysis.analyze(item.title, item.language),
-                                  analysis.analyze(body, item.language)))
+    for item in items:
+        body = analysis.compose_body({**item.fields, "body": item.body})
+        docs.append(SearchDoc(item, analysis.analyze(item.title, item.language), analysis.analyze(body, item.language)))
     return docs
+
+
+def ranges(numbers: list[int]) -> list[int]:
+    """Sorted document numbers as runs ``[start, end, start, end, ...]`` (end exclusive): records of one
+    type or one wave tend to be ingested together, so a facet is a few runs, not a long list."""
+    out: list[int] = []
+    for number in sorted(numbers):
+        if out and out[-1] == number:
+            out[-1] = number + 1
+        else:
+            out += [number, number + 1]
+    return out
 
 
 def term_scores(docs: list[SearchDoc]) -> dict[str, dict[int, float]]:
@@ -173,29 +185,22 @@ def search_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         yield f"search/d/{number}.js", _js("doc", number, {
             "u": item_path(item), "k": item.key, "t": item.title, "y": item.type, "d": item.date or "",
             "s": snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""})
-    waves = {}
+    facets: dict[str, list[int]] = defaultdict(list)
     for number, doc in enumerate(docs):
+        facets[f"type-{doc.item.type}"].append(number)
         for wave in _waves_of(doc.item):
-            waves.setdefault(wave, []).append(number)
-    for wave, numbers in sorted(waves.items()):
-        yield f"search/f/{shard_name(wave)}.js", _js("facet", wave, numbers)
-    ranges, start = [], 0
-    for record_type in TYPES:
-        size = sum(1 for d in docs if d.item.type == record_type)
-        if size:
-            ranges.append([record_type, start, start + size])
-        start += size
+            facets[f"wave-{wave}"].append(number)
+    for name, numbers in sorted(facets.items()):
+        yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
     yield "search/meta.js", _js("meta", {
-        "n": len(docs), "types": ranges, "split": split, "languages": languages, "scale": SCORE_SCALE,
-        "head": HEAD, "stem": "en" in languages, "waves": sorted(waves),
+        "n": len(docs), "split": split, "shards": sorted(shards), "languages": languages, "scale": SCORE_SCALE,
+        "head": HEAD, "stem": "en" in languages,
     })
 
 
 def _waves_of(item: Item) -> list[str]:
     """A record's waves, as the CLI's wave filter sees them: its own, or those of its struggles."""
-    if item.type == "wave":
-        return [item.slug]
     waves = {w.slug for w in item.linked("waves")} | {w.slug for w in item.linked("wave")}
-    for struggle in item.linked("struggles") + item.linked("struggle"):
+    for struggle in item.linked("struggles") + item.linked("struggle") + item.linked("between", "struggle"):
         waves.update(w.slug for w in struggle.linked("waves"))
     return sorted(waves)

@@ -1,0 +1,119 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (``apt-get install chromium``).
+
+Playwright's own browser download is not used. Without Chromium or Playwright these tests skip. One
+browser and one built site serve the whole session, over http (a server on 127.0.0.1) and over file://.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_site_data import write_sample
+
+from archive.config import Archive
+from archive.create import init_archive
+from archive.db import make_engine
+from archive.ingest import ingest
+from archive.publish import build
+from archive.publish.serve import make_server
+
+CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
+TODAY = dt.date.today()  # archive search --public decides embargoes by today's date too
+
+
+@dataclass
+class BuiltSite:
+    archive: Archive
+    out: Path
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> BuiltSite:
+    from archive.index import rebuild_index
+
+    root = tmp_path_factory.mktemp("browser")
+    archive = init_archive(root / "archive", title="Browser Test Archive")
+    engine = make_engine(archive.db_url(), writer=True)
+    try:
+        report = ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en")
+        assert not report.errors
+        rebuild_index(archive.index_dir, engine)  # for archive search --public, the reference
+        build(archive, engine, today=TODAY)
+    finally:
+        engine.dispose()
+    return BuiltSite(archive, archive.public_dir)
+
+
+@pytest.fixture(scope="session")
+def http_base(built_site: BuiltSite) -> Iterator[str]:
+    server = make_server(built_site.out, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (or set ARCHIVE_CHROMIUM)")
+    with sync_api.sync_playwright() as playwright:
+        # --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(params=["http", "file"])
+def base_url(request: pytest.FixtureRequest, built_site: BuiltSite) -> str:
+    if request.param == "http":
+        return request.getfixturevalue("http_base")
+    return built_site.out.as_uri() + "/"
+
+
+class Watched:
+    """A page with everything that must not happen recorded: errors, CSP violations, foreign requests."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", self._request)
+        # Injected by the driver, not by the page, so the CSP does not apply to it.
+        page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                             " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+    def _request(self, request: Any) -> None:
+        if not request.url.startswith(self.base) and not request.url.startswith("data:"):
+            self.foreign.append(request.url)
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__csp || []")
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.foreign == [], self.foreign
+        assert self.csp_violations() == []
+
+
+@pytest.fixture
+def watched(browser: Any, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Watched(page, base_url)
+    context.close()
