@@ -257,3 +257,15 @@ def test_build_command(site_archive: Archive, tmp_path: Path) -> None:
     assert "Built" in result.output and (out / "index.html").is_file()
     result = CliRunner().invoke(cli, ["--archive", str(site_archive.root), "build", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "not empty" in result.output
+
+
+def test_verify_site_command(built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(built, mirror)
+    result = CliRunner().invoke(cli, ["verify", "--site", str(mirror)])
+    assert result.exit_code == 0 and "matches its manifest" in result.output, result.output
+    (mirror / "index.html").write_bytes(b"defaced")
+    result = CliRunner().invoke(cli, ["verify", "--site", str(mirror)])
+    assert result.exit_code == 1 and "changed  index.html" in result.output

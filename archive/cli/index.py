@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -44,17 +45,24 @@ def reindex_command(ctx: Context, timeout: float, procs: int) -> None:
 
 
 @click.command("verify")
+@click.option("--site", "site", type=click.Path(path_type=Path),
+              help="Instead, check a copy of the published site (a mirror) against its manifest.")
 @pass_context
-def verify_command(ctx: Context) -> None:
+def verify_command(ctx: Context, site: Path | None) -> None:
     """Check that the search index agrees with the store; exit 1 if it does not.
 
     Reports records missing from the index, documents whose record is gone, documents indexed from an
     older version, and files left by an interrupted write. 'archive reindex' repairs them all.
+    With --site, checks a published site's files against its manifest.json instead.
 
     \b
     Example:
       archive verify || archive reindex
+      archive verify --site /media/usb/archive-site
     """
+    if site is not None:
+        _verify_site(site)
+        return
     archive = ctx.archive()
     engine = ctx.engine()
     try:
@@ -73,4 +81,24 @@ def verify_command(ctx: Context) -> None:
     kinds = ", ".join(f"{report.count(k)} {k}" for k in ("missing", "extra", "stale", "stray", "outdated")
                       if report.count(k))
     click.echo(f"The index disagrees with the store: {kinds}. Run 'archive reindex' to repair it.", err=True)
+    sys.exit(1)
+
+
+def _verify_site(site: Path) -> None:
+    from archive.publish import SiteError, verify_site
+
+    try:
+        report = verify_site(site)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    for label, paths in (("changed", report.changed), ("missing", report.missing), ("extra", report.extra)):
+        for path in paths[:DRIFTS_SHOWN]:
+            click.echo(f"{label:8} {path}")
+        if len(paths) > DRIFTS_SHOWN:
+            click.echo(f"... and {len(paths) - DRIFTS_SHOWN} more {label}")
+    if report.ok:
+        click.echo(f"The site matches its manifest: {report.checked} file(s).")
+        return
+    click.echo(f"The site differs from its manifest: {len(report.changed)} changed, {len(report.missing)} missing, "
+               f"{len(report.extra)} extra.", err=True)
     sys.exit(1)
