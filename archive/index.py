@@ -41,7 +41,7 @@ CURRENT_NAME = "CURRENT"
 LOCK_NAME = "LOCK"
 PENDING_NAME = "PENDING"
 META_NAME = "index.json"
-LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish; $ARCHIVE_INDEX_LOCK_TIMEOUT overrides
 BULK_LIMIT_MB = 256
 COMMIT_EVERY = 20_000  # documents per segment in a rebuild; bounds the writer's memory
 
@@ -160,12 +160,21 @@ def index_meta(index_dir: Path) -> dict[str, Any]:
 # The writer lock
 
 
+def lock_timeout() -> float:
+    """How long a writer waits for the lock: ``$ARCHIVE_INDEX_LOCK_TIMEOUT`` seconds, else ``LOCK_TIMEOUT``."""
+    try:
+        return float(os.environ.get("ARCHIVE_INDEX_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
 @contextlib.contextmanager
-def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def writer_lock(index_dir: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the index's writer lock, waiting up to ``timeout`` seconds; raise ``IndexBusy`` after that.
 
     ``flock`` is released by the kernel when its holder dies, so a ``kill -9`` never leaves a stale lock.
     """
+    timeout = lock_timeout() if timeout is None else timeout
     index_dir.mkdir(parents=True, exist_ok=True)
     handle = open(index_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held for the whole block
     try:
@@ -197,7 +206,7 @@ class UpdateResult:
 
 
 def update_index(index_dir: Path, engine: Engine, ids: Iterable[int], *,
-                 timeout: float = LOCK_TIMEOUT) -> UpdateResult:
+                 timeout: float | None = None) -> UpdateResult:
     """Bring the index up to date for the records ``ids`` (added, changed or deleted in the store).
 
     Call it after the store's transaction has committed. Records that inherit from them (an account
@@ -222,7 +231,7 @@ def update_index(index_dir: Path, engine: Engine, ids: Iterable[int], *,
 
 
 def update_after_ingest(index_dir: Path, engine: Engine, changed_ids: Iterable[int], *,
-                        timeout: float = LOCK_TIMEOUT) -> str:
+                        timeout: float | None = None) -> str:
     """Update the index after an ingest has committed; return one line for the user. Never raises for a
     busy lock: the ids are queued for the next writer, and the store already holds the records."""
     try:
@@ -260,7 +269,7 @@ def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResu
     return result
 
 
-def rebuild_index(index_dir: Path, engine: Engine, *, timeout: float = LOCK_TIMEOUT, procs: int = 1) -> int:
+def rebuild_index(index_dir: Path, engine: Engine, *, timeout: float | None = None, procs: int = 1) -> int:
     """Rebuild the whole index from the store into a fresh folder and swap it in; return the count."""
     with writer_lock(index_dir, timeout):
         _, claimed = _take_pending(index_dir)  # the rebuild reads every record, so queued ids are covered

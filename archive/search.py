@@ -134,6 +134,9 @@ class ArchiveSearcher:
                                 stop_words_only=plain is not wq.NullQuery)
         stats = self._collection(request.public, request.today)
         allowed = self._allowed(request, stats)
+        if allowed is not None and not allowed:
+            # Whoosh takes an empty filter for no filter at all.
+            return SearchResult([], 0, request.page, 0, suggestion=suggestion, per_page=request.limit)
         searcher = self.searcher
         weighting = ArchiveBM25F(stats)
         searcher.weighting = weighting  # Whoosh hands the searcher's model to every matcher

@@ -260,6 +260,7 @@ def test_wave_filter_includes_what_a_struggle_brings(corpus: Corpus) -> None:
     slugs = corpus.slugs("petrograd", waves=["russian-revolution-1917"])
     assert "account/reed-1" in slugs  # the account names only its struggle; the struggle is in the wave
     assert not corpus.slugs("petrograd", waves=["pandemic-actions-2020-2021"])
+    assert corpus.search("strike", waves=["no-such-wave"]).total == 0
 
 
 def test_place_kind_and_language_filters(corpus: Corpus) -> None:

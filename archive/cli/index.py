@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
+from archive.fixity import verify_fixity
 from archive.index import LOCK_TIMEOUT, SearchIndexError, rebuild_index
 from archive.index_verify import verify_index
 
@@ -17,12 +18,13 @@ DRIFTS_SHOWN = 50
 
 
 @click.command("reindex")
-@click.option("--timeout", default=LOCK_TIMEOUT, show_default=True, type=click.FloatRange(min=0),
-              help="Seconds to wait for another process writing the index.")
+@click.option("--timeout", type=click.FloatRange(min=0),
+              help=f"Seconds to wait for another process writing the index (default {LOCK_TIMEOUT:g}, "
+                   "or $ARCHIVE_INDEX_LOCK_TIMEOUT).")
 @click.option("--procs", default=1, show_default=True, type=click.IntRange(min=1),
               help="Processes for indexing; 2 helps on large archives with cores to spare.")
 @pass_context
-def reindex_command(ctx: Context, timeout: float, procs: int) -> None:
+def reindex_command(ctx: Context, timeout: float | None, procs: int) -> None:
     """Rebuild the search index from the store.
 
     Builds a fresh index beside the old one and swaps it in at the end, so searches keep working
@@ -49,10 +51,11 @@ def reindex_command(ctx: Context, timeout: float, procs: int) -> None:
               help="Instead, check a copy of the published site (a mirror) against its manifest.")
 @pass_context
 def verify_command(ctx: Context, site: Path | None) -> None:
-    """Check that the search index agrees with the store; exit 1 if it does not.
+    """Check that the search index agrees with the store and every content hash still matches; exit 1 if not.
 
     Reports records missing from the index, documents whose record is gone, documents indexed from an
-    older version, and files left by an interrupted write. 'archive reindex' repairs them all.
+    older version, and files left by an interrupted write ('archive reindex' repairs them all), and what
+    the store's fixity check finds (it is logged).
     With --site, checks a published site's files against its manifest.json instead.
 
     \b
@@ -67,8 +70,16 @@ def verify_command(ctx: Context, site: Path | None) -> None:
     engine = ctx.engine()
     try:
         report = verify_index(archive.index_dir, engine)
+        fixity = verify_fixity(engine)  # DESIGN: verify also checks that every content hash still matches
     finally:
         engine.dispose()
+    fixity_findings = [f"fixity {kind}: {line}" for kind, lines in (
+        ("changed", fixity.changed), ("missing", fixity.missing), ("untracked", fixity.untracked),
+        ("log", fixity.log_problems)) for line in lines]
+    for line in fixity_findings[:DRIFTS_SHOWN]:
+        click.echo(line)
+    if fixity_findings:
+        click.echo(f"The store's fixity check found {len(fixity_findings)} problem(s).", err=True)
     for drift in report.drifts[:DRIFTS_SHOWN]:
         click.echo(str(drift))
     if len(report.drifts) > DRIFTS_SHOWN:
@@ -77,6 +88,8 @@ def verify_command(ctx: Context, site: Path | None) -> None:
         click.echo(f"{report.pending} record update(s) are queued for the index (a writer was busy).")
     if report.ok:
         click.echo(f"The index agrees with the store: {report.records} record(s), {report.documents} document(s).")
+        if fixity_findings:
+            sys.exit(1)
         return
     kinds = ", ".join(f"{report.count(k)} {k}" for k in ("missing", "extra", "stale", "stray", "outdated")
                       if report.count(k))
