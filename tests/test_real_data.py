@@ -12,8 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
+from archive.create import init_archive
+from archive.db import make_engine
+from archive.demo import DEMO_DATA
 from archive.ingest import ingest
 from archive.mapping import load_mapping
 from archive.models import Record, RecordTag, Tag
@@ -181,3 +184,60 @@ def test_example_mappings_load(name):
     mapping = load_mapping(EXAMPLES / f"{name}.map.yaml")
     assert mapping.constants["type"] == "struggle"
     assert mapping.slug
+
+
+def _state(engine: Engine) -> dict[str, list[tuple]]:
+    """The store without ids and timestamps: records, links, tags and revisions by (type, slug)."""
+    with engine.connect() as conn:
+        def rows(sql: str) -> list[tuple]:
+            return sorted(map(tuple, conn.execute(text(sql))), key=repr)
+
+        return {
+            "records": rows("SELECT type, slug, title, body, visibility, is_stub, content_sha256, source_sha256, "
+                            'origin, start, "end", date FROM records'),
+            "links": rows("SELECT s.type, s.slug, l.relation, t.type, t.slug, l.position FROM links l "
+                          "JOIN records s ON s.id = l.source_id JOIN records t ON t.id = l.target_id"),
+            "tags": rows("SELECT r.type, r.slug, t.name, rt.position FROM record_tags rt "
+                         "JOIN records r ON r.id = rt.record_id JOIN tags t ON t.id = rt.tag_id"),
+            "revisions": rows("SELECT r.type, r.slug, v.number, v.content_sha256 FROM revisions v "
+                              "JOIN records r ON r.id = v.record_id"),
+        }
+
+
+def test_small_files_written_together_give_the_same_store_as_one_by_one(tmp_path, shared_data):
+    """Ingest writes many small files in one batch; the result must be that of writing them in order."""
+    folder = tmp_path / "in"
+    for path in sorted(DEMO_DATA.rglob("*")):
+        if path.is_file() and path.suffix:
+            target = folder / path.relative_to(DEMO_DATA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    extra = folder / "7-more"
+    extra.mkdir()
+    # A stub made by one file and described by the next; a private and a public file naming one stub; a file
+    # without slugs; an update of a record from an earlier file; the same bytes twice.
+    (extra / "a.md").write_text("---\nslug: a\nstruggles: [Later strike]\n---\nA.\n", encoding="utf-8")
+    (extra / "b.yaml").write_text("type: struggle\nslug: later-strike\ntitle: Later strike\n", encoding="utf-8")
+    (extra / "c.md").write_text("---\nslug: c\nvisibility: private\nplaces: [Hidden town]\n---\nC.\n",
+                                encoding="utf-8")
+    (extra / "d.md").write_text("---\nslug: d\nplaces: [Hidden town]\n---\nD.\n", encoding="utf-8")
+    (extra / "e.md").write_text("# No slug here\n\nE.\n", encoding="utf-8")
+    (extra / "f.yaml").write_text("type: place\nslug: usa\ntitle: USA\n", encoding="utf-8")
+    (extra / "g.md").write_text("# No slug here\n\nE.\n", encoding="utf-8")
+
+    states, totals = [], []
+    for name, one_by_one in (("together", False), ("one-by-one", True)):
+        archive = init_archive(tmp_path / name)
+        engine = make_engine(archive.db_url(), writer=True)
+        try:
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            reports = [ingest(engine, [path]) for path in files] if one_by_one else [ingest(engine, [folder])]
+            totals.append(tuple(sum(getattr(r, k) for r in reports)
+                                for k in ("files", "added", "updated", "unchanged", "stubs")))
+            assert not any(r.errors for r in reports)
+            states.append(_state(engine))
+        finally:
+            engine.dispose()
+    assert totals[0] == totals[1]
+    assert totals[0][2:] == (2, 1, 2)  # the stub and the place updated; g.md is e.md again; two stubs
+    assert states[0] == states[1]
