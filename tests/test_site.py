@@ -20,6 +20,7 @@ from archive.db import make_engine
 from archive.ingest import ingest
 from archive.models import Record
 from archive.publish import SiteError, build, verify_site
+from archive.publish.cache import CACHE_NAME
 from archive.publish.output import MANIFEST
 
 TODAY = dt.date(2026, 1, 1)
@@ -170,6 +171,9 @@ def test_second_build_is_byte_identical_and_writes_nothing(site_archive: Archive
     assert _all_files(site) == before
     other = build(site_archive, engine, tmp_path / "elsewhere", today=TODAY)
     assert _all_files(other.out) == before
+    (site_archive.root / CACHE_NAME).unlink()  # the build cache only saves time, never changes a byte
+    fresh = build(site_archive, engine, tmp_path / "fresh", today=TODAY)
+    assert _all_files(fresh.out) == before
 
 
 @pytest.mark.parametrize("change", ["delete", "private"])
@@ -193,6 +197,7 @@ def test_rebuild_after_deletion_or_privacy_leaves_no_trace(site_archive: Archive
         if path.startswith("search/") or path.startswith("accounts/") or path == "feed.xml":
             assert word not in data, path
     assert verify_site(site).ok
+    assert word not in (site_archive.root / CACHE_NAME).read_bytes()  # nor in the build cache
 
 
 def test_embargo_lifts_on_its_day(site_archive: Archive, engine, tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 from archive.config import Archive
 from archive.dates import sort_key
+from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
-from archive.publish.markdown import render_markdown, snippet
 from archive.publish.model import SiteData, gather
 from archive.publish.output import WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
@@ -43,13 +43,15 @@ class BuildReport:
     seconds: float
 
 
-def make_environment(archive: Archive) -> Environment:
+def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
     """Templates from ``ARCHIVE/templates`` first, then the bundled ones, so a user can override any page."""
     loader = ChoiceLoader([FileSystemLoader(archive.root / "templates"), FileSystemLoader(resource_dir("templates"))])
     env = Environment(loader=loader, autoescape=select_autoescape(["html", "xml", "svg"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["markdown"] = render_markdown
-    env.filters["snippet"] = snippet
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      auto_reload=False)
+    cache = cache or BuildCache()
+    env.filters["markdown"] = cache.markdown
+    env.filters["snippet"] = cache.snippet
     env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP)
     return env
 
@@ -88,7 +90,8 @@ def plan(archive: Archive, data: SiteData) -> tuple[list[Page], Planner]:
     return pages, planner
 
 
-def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
+def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page],
+                 cache: BuildCache) -> Iterator[tuple[str, bytes]]:
     """Render pages, feed, sitemap, search shards and assets, one file at a time."""
     site = site_settings(archive)
     for page in pages:
@@ -99,7 +102,7 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         yield page.path, html.encode("utf-8")
     yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()
     yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
-    yield from search_files(data)
+    yield from search_files(data, cache)
     assets = resource_dir("site")
     for asset in sorted(p for p in assets.rglob("*") if p.is_file() and not p.name.startswith(".")):
         yield f"assets/{asset.relative_to(assets).as_posix()}", asset.read_bytes()
@@ -112,6 +115,8 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     check_output_folder(out)
     data = gather(engine, today)
     pages, _ = plan(archive, data)
-    env = make_environment(archive)
-    report = write_site(out, render_files(env, archive, data, pages))
+    cache = BuildCache(archive.root / CACHE_NAME)
+    env = make_environment(archive, cache)
+    report = write_site(out, render_files(env, archive, data, pages, cache))
+    cache.save()
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started)

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archive import analysis
-from archive.publish.markdown import snippet
+from archive.publish.cache import BuildCache
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 
@@ -52,14 +52,14 @@ def shard_name(prefix: str) -> str:
     return prefix.encode("utf-8").hex()
 
 
-def documents(data: SiteData) -> list[SearchDoc]:
+def documents(data: SiteData, cache: BuildCache) -> list[SearchDoc]:
     """The public records in document-number order: record id order, as a rebuilt Whoosh index numbers
     them, so that equal scores rank in the same order as ``archive search``."""
     items = sorted((i for t in TYPES for i in data.of_type(t)), key=lambda i: i.id)
     docs = []
     for item in items:
         body = analysis.compose_body({**item.fields, "body": item.body})
-        docs.append(SearchDoc(item, analysis.analyze(item.title, item.language), analysis.analyze(body, item.language)))
+        docs.append(SearchDoc(item, cache.terms(item.title, item.language), cache.terms(body, item.language)))
     return docs
 
 
@@ -102,7 +102,7 @@ def term_scores(docs: list[SearchDoc]) -> dict[str, dict[int, float]]:
     return scores
 
 
-def word_forms(docs: list[SearchDoc], languages: list[str]) -> dict[str, str]:
+def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -> dict[str, str]:
     """Every lowercased word in the archive -> its query terms: ``"a|b c"`` lists alternatives, ``""``
     means the word itself is its only term, ``"-"`` means it is a stop word in every language."""
     words: set[str] = set()
@@ -111,8 +111,8 @@ def word_forms(docs: list[SearchDoc], languages: list[str]) -> dict[str, str]:
         words.update(w.lower() for w in _WORDS.findall(analysis.normalize_text(text)))
     forms = {}
     for word in sorted(words):
-        alternatives = analysis.query_alternatives(word, languages)
-        if alternatives == [(word,)]:
+        alternatives = cache.alternatives(word, languages)
+        if alternatives == [[word]]:
             forms[word] = ""
         elif not alternatives:
             forms[word] = "-"
@@ -147,12 +147,13 @@ def _shards(entries: dict[str, tuple[str, int]]) -> tuple[dict[str, dict[str, di
     return {p: {"keys": sorted(k)} for p, k in final.items()}, sorted(split)
 
 
-def search_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
+def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of the browser's search index."""
-    docs = documents(data)
+    cache = cache or BuildCache()
+    docs = documents(data, cache)
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
     scores = term_scores(docs)
-    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}))
+    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
     heads: dict[str, list[int]] = {}
     tails: dict[str, list[int]] = {}
     for term, postings in scores.items():
@@ -184,7 +185,7 @@ def search_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         item = doc.item
         yield f"search/d/{number}.js", _js("doc", number, {
             "u": item_path(item), "k": item.key, "t": item.title, "y": item.type, "d": item.date or "",
-            "s": snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""})
+            "s": cache.snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""})
     facets: dict[str, list[int]] = defaultdict(list)
     for number, doc in enumerate(docs):
         facets[f"type-{doc.item.type}"].append(number)
