@@ -274,3 +274,25 @@ def test_verify_site_command(built: Path, tmp_path: Path) -> None:
     (mirror / "index.html").write_bytes(b"defaced")
     result = CliRunner().invoke(cli, ["verify", "--site", str(mirror)])
     assert result.exit_code == 1 and "changed  index.html" in result.output
+
+
+def test_serve_previews_on_localhost_with_the_404_page(built: Path) -> None:
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from archive.publish.serve import make_server
+
+    server = make_server(built, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://{host}:{port}/index.html") as response:
+            assert b"Test Archive" in response.read()
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"http://{host}:{port}/no-such-page.html")
+        assert error.value.code == 404 and b"Page not found" in error.value.read()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -65,6 +65,9 @@ def http_base(built_site: BuiltSite) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    if os.environ.get("ARCHIVE_TEST_DATABASE_URL"):
+        # The site is built from its own SQLite archive; the SQLite pass of the suite already ran these.
+        pytest.skip("browser tests run in the SQLite pass only")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (or set ARCHIVE_CHROMIUM)")
