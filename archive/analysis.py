@@ -56,7 +56,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 # Bump when anything below changes the terms or the scores: an index built with another version is
 # reported by ``archive verify`` and rebuilt by ``archive reindex``.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 DEFAULT_LANGUAGE = "en"
 # The languages Whoosh can stem: da de en es fi fr hu it nl no pt ro ru sv tr (Snowball) and ar (ISRI).
@@ -186,10 +186,6 @@ class MultilingualAnalyzer(Analyzer):
         if value.startswith(_LANGUAGE_MARK):
             language, _, value = value[1:].partition(_LANGUAGE_MARK)
         return analyzer_for(language)(normalize_text(value), **kwargs)
-
-    def has_morph(self) -> bool:
-        # Stemming changes words: Whoosh then keeps the words as written for spelling suggestions.
-        return True
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)

@@ -33,9 +33,12 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT,
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
+from archive import whoosh_tuning
 from archive.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.dates import DateError, period_end, sort_key
 from archive.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
+
+whoosh_tuning.apply()
 
 CURRENT_NAME = "CURRENT"
 LOCK_NAME = "LOCK"
@@ -68,8 +71,10 @@ def make_schema() -> Schema:
         key=ID(stored=True),
         type=ID(stored=True),
         slug=ID(stored=True),
-        title=TEXT(analyzer=text, stored=True, spelling=True),
-        body=TEXT(analyzer=text, spelling=True),
+        # No spelling=True: Whoosh would analyze every text twice and double the terms to write;
+        # "did you mean" finds near terms in these fields instead (archive.search_query).
+        title=TEXT(analyzer=text, stored=True),
+        body=TEXT(analyzer=text),
         language=ID(stored=True),
         kind=ID(stored=True),
         date=DATETIME(sortable=True),

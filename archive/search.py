@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from archive.analysis import ANALYSIS_VERSION, analyzer_for, compose_body, normalize_text
+from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
 from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
 from archive.public import is_public, public_clause
@@ -128,7 +129,8 @@ class ArchiveSearcher:
             raise QueryError("--limit and --page must be 1 or more")
         plain = parse(request.query, self.searcher.schema)
         query = expand_languages(plain, self.languages).normalize()
-        suggestion = did_you_mean(request.query, plain, self.searcher, self.languages) if request.suggest else None
+        suggestion = (did_you_mean(request.query, plain, self.searcher, self.languages, self._word_for)
+                      if request.suggest else None)
         if query is wq.NullQuery:
             return SearchResult([], 0, request.page, 0, suggestion=suggestion,
                                 stop_words_only=plain is not wq.NullQuery)
@@ -184,6 +186,19 @@ class ArchiveSearcher:
             return set(stats.docset) if request.public else None
         docs = set(self.searcher.docs_for_query(filters))
         return docs & stats.docset if request.public else docs
+
+    def _word_for(self, fieldname: str, term: str, docnum: int) -> Counter[str]:
+        """The words in the record at ``docnum`` that analyze to ``term``, counted (for did-you-mean)."""
+        fields = self.searcher.stored_fields(docnum)
+        if fieldname == "title":
+            text, language = fields.get("title", ""), fields.get("language")
+        else:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(records_t).where(records_t.c.id == fields["record_id"])).mappings().first()
+            if row is None:
+                return Counter()
+            text, language = compose_body(row), row["language"]
+        return Counter(word for word, stored in analyze_words(text, language) if stored == term)
 
     def _hit(self, docnum: int, score: float) -> Hit:
         fields = self.searcher.stored_fields(docnum)

@@ -9,14 +9,15 @@ prefixes match the stored terms as they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import islice
 
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser
 from whoosh.searching import Searcher
-from whoosh.spelling import Corrector
 
 from archive.analysis import FIELD_BOOSTS, TOKEN_PATTERN, query_alternatives
 from archive.dates import DateError, parse_partial_date
@@ -24,6 +25,7 @@ from archive.dates import DateError, parse_partial_date
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
 
 DATE_FIELDS = ("date", "start", "end")
+SURFACE_DOCS = 5  # records read to turn a suggested stem back into a word
 
 
 class QueryError(ValueError):
@@ -33,8 +35,7 @@ class QueryError(ValueError):
 def parse_schema(schema: Schema) -> Schema:
     """The index schema with the text fields keeping words as typed (lowercased)."""
     plain = TEXT(analyzer=RegexTokenizer(re.compile(TOKEN_PATTERN)) | LowercaseFilter())
-    fields = {name: (plain if name in TEXT_FIELDS else schema[name])
-              for name in schema.names() if not name.startswith("spell_")}
+    fields = {name: (plain if name in TEXT_FIELDS else schema[name]) for name in schema.names()}
     return Schema(**fields)
 
 
@@ -143,35 +144,64 @@ def unknown_words(plain: wq.Query, searcher: Searcher, languages: Iterable[str])
         else:
             continue  # wildcards, prefixes and fuzzy terms are not misspellings
         for word in candidates:
-            if not word.isalpha() or not query_alternatives(word, languages):
+            terms = [t for alternative in query_alternatives(word, languages) for t in alternative]
+            if not word.isalpha() or not terms:
                 continue  # numbers and stop words are not misspellings
-            if not any((f"spell_{name}", word) in reader for name in TEXT_FIELDS):
+            if not any((name, term) in reader for name in TEXT_FIELDS for term in terms):
                 words.setdefault(word, None)
     return list(words)
 
 
-def did_you_mean(text: str, plain: wq.Query, searcher: Searcher, languages: Iterable[str]) -> str | None:
-    """The query with each unknown word replaced by the closest word in the archive, if any changed."""
-    correctors = [searcher.corrector(name) for name in TEXT_FIELDS]
+def did_you_mean(text: str, plain: wq.Query, searcher: Searcher, languages: Iterable[str],
+                 word_for: Callable[[str, str, int], Counter[str]]) -> str | None:
+    """The query with each unknown word replaced by the closest word in the archive, if any changed.
+
+    Candidates are the stored terms (stems) within two edits of the word's analysis, the most frequent
+    first; ``word_for(field, term, docnum)`` gives the words (as written, lowercased) that became the
+    chosen term in a record that holds it, and the one closest to what was typed is suggested.
+    """
+    languages = tuple(languages)
     corrected = text
     for word in unknown_words(plain, searcher, languages):
-        suggestions = _suggest(correctors, word)
-        if not suggestions or suggestions[0] == word:
+        fix = _closest_word(searcher, word, languages, word_for)
+        if not fix or fix == word:
             continue
         # Replace the word where it stands as a search word: not a field name, not part of a wildcard.
         pattern = re.compile(rf"(?<![\w:*?]){re.escape(word)}(?![\w:*?~])", re.IGNORECASE)
-        corrected = pattern.sub(lambda m, fix=suggestions[0]: _same_case(m.group(), fix), corrected)
+        corrected = pattern.sub(lambda m, fix=fix: _same_case(m.group(), fix), corrected)
     return corrected if corrected != text else None
+
+
+def _closest_word(searcher: Searcher, word: str, languages: tuple[str, ...],
+                  word_for: Callable[[str, str, int], Counter[str]]) -> str | None:
+    reader = searcher.reader()
+    stems = {term for alternative in query_alternatives(word, languages) for term in alternative}
+    for distance in (1, 2):
+        found: list[tuple[int, str, str]] = []
+        for name in TEXT_FIELDS:
+            for stem in stems:
+                for term in reader.terms_within(name, stem, distance, prefix=1):
+                    found.append((reader.doc_frequency(name, term), name, term))
+        if found:
+            _, name, term = max(found)
+            words: Counter[str] = Counter()
+            for docnum in islice(reader.postings(name, term).all_ids(), SURFACE_DOCS):
+                words.update(word_for(name, term, docnum))
+            if words:
+                return min(words, key=lambda w: (_edits(word, w), -words[w], w))
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (the words are short)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
 
 
 def _same_case(original: str, fix: str) -> str:
     return fix.capitalize() if original[:1].isupper() else fix
-
-
-def _suggest(correctors: list[Corrector], word: str) -> list[str]:
-    """Suggestions from several fields, best first (Whoosh's MultiCorrector mixes up its pairs)."""
-    best: dict[str, float] = {}
-    for corrector in correctors:
-        for score, suggestion in corrector._suggestions(word, 2, 1):
-            best[suggestion] = max(score, best.get(suggestion, score))
-    return [s for s, _ in sorted(best.items(), key=lambda item: (-item[1], item[0]))]

@@ -1,0 +1,220 @@
+"""Benchmark search: the archive's indexing against bare Whoosh and SQLite FTS5, then query latency.
+
+    python benchmarks/search.py                 # 10,000 accounts
+    python benchmarks/search.py --n 100000      # the goal size (takes long; not on a shared machine)
+    python benchmarks/search.py --procs 2       # index with two processes
+
+Accounts are shaped like the real data in ../shared/data: half are Collective Action in Tech descriptions
+with their places, grievances and dates, half are 300-700 word passages of the Gutenberg testimonies.
+In one run it measures:
+
+- indexing through the archive's own path (``archive.index.rebuild_index``: read the store, build the
+  documents, a tuned writer), and the same documents given to bare Whoosh with the same schema and a
+  default writer committing once; and SQLite FTS5 on the same texts, the anchor;
+- p50 and p95 latency per kind of query (common and rare terms, two-term AND, phrases, prefixes, a
+  fielded query with a date range) through ``archive.search.ArchiveSearcher`` (no facets, snippets or
+  suggestions: the engine alone) and through FTS5 with bm25() ordering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from archive import whoosh_tuning
+from archive.create import init_archive
+from archive.db import make_engine
+from archive.index import make_schema, rebuild_index, to_fields
+from archive.index_docs import iter_documents
+from archive.ingest import ingest
+from archive.search import ArchiveSearcher, SearchRequest
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+KINDS = ("testimony", "report", "minutes", "leaflet", "interview", "article", "statement")
+QUERIES = {
+    "term (common)": ["workers", "government", "strike", "people"],
+    "term (rare)": ["petrograd", "suffragette", "overseer", "contractors"],
+    "two-term AND": ["workers union", "police strike", "women vote", "amazon warehouse"],
+    "phrase": ['"working conditions"', '"the people"', '"general strike"', '"open letter"'],
+    "prefix": ["strik*", "organi*", "revol*", "emplo*"],
+    "fielded + date range": ["title:workers date:[1950 to 2000]", "body:strike date:[2010-01-01 to 2020-12-31]",
+                             "kind:testimony date:[1900 to 1950]", "tags:ethics date:[2015 to 2022]"],
+}
+FTS_QUERIES = {  # the same searches in FTS5's syntax
+    "term (common)": ["workers", "government", "strike", "people"],
+    "term (rare)": ["petrograd", "suffragette", "overseer", "contractors"],
+    "two-term AND": ["workers union", "police strike", "women vote", "amazon warehouse"],
+    "phrase": ['"working conditions"', '"the people"', '"general strike"', '"open letter"'],
+    "prefix": ["strik*", "organi*", "revol*", "emplo*"],
+    "fielded + date range": [("title:workers", "1950", "2000~"), ("body:strike", "2010-01-01", "2020-12-31~"),
+                             ("kind:testimony", "1900", "1950~"), ("tags:ethics", "2015", "2022~")],
+}
+
+
+def real_texts() -> tuple[list[dict], list[str]]:
+    """Collective Action in Tech rows, and the Gutenberg books as word lists."""
+    with open(DATA / "collective_action_in_tech" / "actions.csv", encoding="utf-8", newline="") as handle:
+        actions = [row for row in csv.DictReader(handle) if row["description"].strip()]
+    books = []
+    for path in sorted((DATA / "gutenberg_movement_texts").glob("*.txt")):
+        text = path.read_text(encoding="utf-8-sig")
+        start = text.find("*** START OF")
+        end = text.find("*** END OF", start + 1)
+        words = text[start:end if end > 0 else None].split()[10:]  # past the START line itself
+        if len(words) > 1000:
+            books.append(words)
+    return actions, books
+
+
+def _list(cell: str) -> list[str]:
+    try:
+        value = ast.literal_eval(cell)
+    except (ValueError, SyntaxError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def make_accounts(n: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    actions, books = real_texts()
+    accounts = []
+    for number in range(n):
+        action = rng.choice(actions)
+        if number % 2:
+            words = rng.choice(books)
+            start = rng.randrange(0, len(words) - 800)
+            body = " ".join(words[start:start + rng.randint(300, 700)])
+            date = f"{rng.randint(1840, 1940)}-{rng.randint(1, 12):02d}"
+        else:
+            body = action["description"]
+            date = action["date"]
+        title = " ".join(re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0].split()[:14])
+        accounts.append({
+            "type": "account", "slug": f"bench-{number}", "title": title, "body": body,
+            "kind": rng.choice(KINDS), "date": date, "language": "en",
+            "places": _list(action["locations"])[:2], "tags": _list(action["struggles"]),
+        })
+    return accounts
+
+
+def timed(label: str, fn: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    print(f"  {label}: {elapsed:.1f} s", flush=True)
+    return elapsed, result
+
+
+def bare_whoosh(folder: Path, fields: list[dict]) -> None:
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = ix.writer()  # the default: one process, limitmb=128
+    for doc in fields:
+        writer.add_document(**doc)
+    writer.commit()
+
+
+def fts5(path: Path, accounts: list[dict]) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body, kind, tags, date UNINDEXED, "
+                 "tokenize='porter unicode61')")
+    with conn:
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+                         [(a["title"], a["body"], a["kind"], " ".join(a["tags"]), a["date"]) for a in accounts])
+    return conn
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def query_latency(searcher: ArchiveSearcher, conn: sqlite3.Connection, rounds: int) -> dict[str, tuple]:
+    results = {}
+    for kind, queries in QUERIES.items():
+        ours, theirs = [], []
+        searcher.search(SearchRequest(queries[0], facets=False, snippets=False, suggest=False))  # warm up
+        for _ in range(rounds):
+            for query, fts_query in zip(queries, FTS_QUERIES[kind], strict=True):
+                started = time.perf_counter()
+                searcher.search(SearchRequest(query, limit=10, facets=False, snippets=False, suggest=False))
+                ours.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                if isinstance(fts_query, tuple):
+                    match, low, high = fts_query
+                    conn.execute("SELECT rowid FROM docs WHERE docs MATCH ? AND date BETWEEN ? AND ? "
+                                 "ORDER BY bm25(docs) LIMIT 10", (match, low, high)).fetchall()
+                else:
+                    conn.execute("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10",
+                                 (fts_query,)).fetchall()
+                theirs.append(time.perf_counter() - started)
+        results[kind] = (*percentiles(ours), *percentiles(theirs))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="accounts (default 10,000; the goal is 100,000)")
+    parser.add_argument("--procs", type=int, default=1, help="indexing processes for the archive's path")
+    parser.add_argument("--rounds", type=int, default=10, help="times each query is run")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    accounts = make_accounts(args.n)
+    words = sum(len(a["body"].split()) for a in accounts)
+    print(f"{args.n} accounts, {words / args.n:.0f} words on average", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "in").mkdir()
+        with open(root / "in" / "accounts.jsonl", "w", encoding="utf-8") as handle:
+            for item in accounts:
+                handle.write(json.dumps(item) + "\n")
+        archive = init_archive(root / "archive")
+        engine = make_engine(archive.db_url(), writer=True)
+        print("Indexing", flush=True)
+        ingest_s, _ = timed("ingest into the store (not indexing)", lambda: ingest(engine, [root / "in"]))
+        archive_s, _ = timed(f"archive reindex (procs={args.procs})",
+                             lambda: rebuild_index(archive.index_dir, engine, procs=args.procs))
+        with engine.connect() as conn:
+            fields = [to_fields(doc) for doc in iter_documents(conn)]
+        (root / "bare").mkdir()
+        with whoosh_tuning.reverted():
+            bare_s, _ = timed("bare Whoosh, default writer", lambda: bare_whoosh(root / "bare", fields))
+        fts_s, conn = timed("SQLite FTS5", lambda: fts5(root / "fts.sqlite", accounts))
+        print(f"  throughput: archive {args.n / archive_s:.0f} docs/s, bare Whoosh {args.n / bare_s:.0f} docs/s, "
+              f"FTS5 {args.n / fts_s:.0f} docs/s", flush=True)
+        print(f"  ratio bare Whoosh time / archive time = {bare_s / archive_s:.2f} (above 1: the archive is faster); "
+              f"archive time / FTS5 time = {archive_s / fts_s:.1f}", flush=True)
+
+        print(f"Queries ({args.rounds} rounds of 4 queries per kind), ms", flush=True)
+        print(f"  {'kind':22} {'p50':>7} {'p95':>7}   {'FTS5 p50':>8} {'FTS5 p95':>8}   p95 ratio", flush=True)
+        with ArchiveSearcher(archive.index_dir, engine) as searcher:
+            latency = query_latency(searcher, conn, args.rounds)
+        for kind, (p50, p95, f50, f95) in latency.items():
+            print(f"  {kind:22} {p50:7.1f} {p95:7.1f}   {f50:8.2f} {f95:8.2f}   {p95 / f95:9.0f}x", flush=True)
+        conn.close()
+        engine.dispose()
+    if args.json:
+        args.json.write_text(json.dumps({
+            "n": args.n, "procs": args.procs, "words": words / args.n, "ingest_s": ingest_s,
+            "archive_index_s": archive_s, "bare_whoosh_s": bare_s, "fts5_s": fts_s,
+            "latency_ms": {k: dict(zip(("p50", "p95", "fts5_p50", "fts5_p95"), v, strict=True))
+                           for k, v in latency.items()},
+        }, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
