@@ -115,6 +115,8 @@ def test_verify_reports_each_drift_and_reindex_repairs_it(archive: Archive, engi
     result = run(archive, "verify")
     assert result.exit_code == 1
     assert "1 missing, 1 extra, 1 stale, 2 stray, 1 outdated" in result.output
+    result = run(archive, "search", "workers")
+    assert result.exit_code == 1 and "run 'archive reindex'" in result.output
 
     result = run(archive, "reindex")
     assert result.exit_code == 0, result.output
@@ -166,3 +168,11 @@ def test_a_busy_lock_is_a_message_and_the_update_is_queued(archive: Archive, eng
     assert verify_index(archive.index_dir, engine).ok
     assert slugs(archive, engine, "union") == ["first", "second"] or set(slugs(archive, engine, "union")) == {
         "first", "second"}
+
+
+def test_whoosh_is_tuned_for_writing() -> None:
+    from whoosh.codec import whoosh3
+
+    from archive import whoosh_tuning
+
+    assert whoosh3.W3PerDocReader._cached_reader is whoosh_tuning._cached_reader

@@ -223,6 +223,10 @@ def test_wildcards_and_prefixes(corpus: Corpus) -> None:
     assert set(corpus.slugs("w?lkout")) == set(corpus.slugs("walkout"))
 
 
+def test_fuzzy_terms(corpus: Corpus) -> None:
+    assert set(corpus.slugs("walkout")) <= set(corpus.slugs("walkuot~2"))
+
+
 def test_date_ranges(corpus: Corpus) -> None:
     hits = corpus.search("date:[2020-05-01 to 2020-06-30]", limit=1000).hits
     assert hits
@@ -231,6 +235,8 @@ def test_date_ranges(corpus: Corpus) -> None:
     assert "account/reed-1" in corpus.slugs("soviet date:[1917-01 to 1917-12]")
     assert "account/reed-1" not in corpus.slugs("soviet date:[1918 to 1920]")
     assert "struggle/october-revolution-1917" in corpus.slugs("start:1917-11")
+    later = corpus.search("date:>=2021-06", limit=1000).hits
+    assert later and all(h.date >= "2021-06" for h in later)
 
 
 @pytest.mark.parametrize("query", ["date:[2020-13-01 to 2021]", "date:yesterday", "   "])
