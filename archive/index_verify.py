@@ -17,8 +17,19 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from archive.analysis import ANALYSIS_VERSION
-from archive.index import SearchIndexError, current_dir, index_meta, open_index, pending_ids, stray_files
+from archive.index import (
+    IndexBusy,
+    SearchIndexError,
+    current_dir,
+    index_meta,
+    open_index,
+    pending_ids,
+    stray_files,
+    writer_lock,
+)
 from archive.index_docs import iter_documents
+
+STRAY_CHECK_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class VerifyReport:
     documents: int = 0
     drifts: list[Drift] = field(default_factory=list)
     pending: int = 0  # updates queued because the lock was busy; the next index update applies them
+    busy: bool = False  # a writer held the lock, so stray files were not checked
 
     @property
     def ok(self) -> bool:
@@ -86,6 +98,13 @@ def verify_index(index_dir: Path, engine: Engine) -> VerifyReport:
     for copies in indexed.values():
         for fields in copies:
             report.drifts.append(Drift("extra", fields.get("key", "?"), "in the index, not in the store"))
-    for path in stray_files(index_dir):
+    try:
+        # Under the lock: a writer's new segment files are not strays while it is still committing.
+        with writer_lock(index_dir, STRAY_CHECK_TIMEOUT):
+            strays = stray_files(index_dir)
+    except IndexBusy:
+        report.busy = True
+        strays = []
+    for path in strays:
         report.drifts.append(Drift("stray", str(path.relative_to(index_dir)), "left by an interrupted write"))
     return report

@@ -124,6 +124,14 @@ def test_verify_reports_each_drift_and_reindex_repairs_it(archive: Archive, engi
     assert not live.exists() and not (archive.index_dir / "gen-interrupted").exists()
 
 
+def test_a_rebuild_with_two_processes(archive: Archive, engine: Engine, write, shared_data: Path) -> None:
+    texts = descriptions(shared_data, 30)
+    ingest(engine, [write(f"{n}.md", account(f"cait-{i}", text)) for n, (i, text) in enumerate(texts)])
+    assert rebuild_index(archive.index_dir, engine, procs=2) == 30
+    assert verify_index(archive.index_dir, engine).ok
+    assert len(slugs(archive, engine, "*")) == 30
+
+
 def test_an_update_removes_deleted_records(archive: Archive, engine: Engine, write, shared_data: Path) -> None:
     (i, text), = descriptions(shared_data, 1)
     ingest(engine, [write("a.md", account("gone-soon", text))])

@@ -84,6 +84,8 @@ def verify_command(ctx: Context, site: Path | None) -> None:
         click.echo(str(drift))
     if len(report.drifts) > DRIFTS_SHOWN:
         click.echo(f"... and {len(report.drifts) - DRIFTS_SHOWN} more")
+    if report.busy:
+        click.echo("Another process was writing the index, so files left by a crash were not checked.")
     if report.pending:
         click.echo(f"{report.pending} record update(s) are queued for the index (a writer was busy).")
     if report.ok:
