@@ -296,3 +296,13 @@ def test_serve_previews_on_localhost_with_the_404_page(built: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_rebuild_rerenders_pages_that_show_a_changed_neighbour(site_archive: Archive, engine, site: Path) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(Record).where((Record.type == "struggle") & (Record.slug == "cat-382"))
+                     .values(title="Renamed struggle"))
+    report = build(site_archive, engine, today=TODAY)
+    assert "accounts/cat-382-account.html" in report.write.written  # it names the struggle
+    assert "Renamed struggle" in (site / "accounts" / "cat-382-account.html").read_text(encoding="utf-8")
+    assert "accounts/cat-9-account.html" not in report.write.written  # it does not

@@ -8,6 +8,7 @@ no page is written while a link is unresolved. Output depends only on the store 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from archive.config import Archive
 from archive.dates import sort_key
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
+from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather
 from archive.publish.output import WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
@@ -91,15 +93,31 @@ def plan(archive: Archive, data: SiteData) -> tuple[list[Page], Planner]:
 
 
 def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page],
-                 cache: BuildCache) -> Iterator[tuple[str, bytes]]:
-    """Render pages, feed, sitemap, search shards and assets, one file at a time."""
+                 cache: BuildCache) -> Iterator[tuple[str, bytes | Deferred]]:
+    """Render pages, feed, sitemap, search shards and assets, one file at a time.
+
+    A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
+    renders it only if the output folder does not already hold its bytes."""
     site = site_settings(archive)
-    for page in pages:
-        root = "../" * page.path.count("/")
+    salt = templates_salt([archive.root / "templates", resource_dir("templates")], {"site": site, "csp": CSP})
+
+    def render(page: Page, print_: str | None) -> bytes:
         template = env.get_template(page.template)
-        html = template.render(page.context, site=site, root=root, path=page.path,
+        html = template.render(page.context, site=site, root="../" * page.path.count("/"), path=page.path,
                                lang=page.language or site["language"])
-        yield page.path, html.encode("utf-8")
+        out = html.encode("utf-8")
+        if print_:
+            cache.set_page(page.path, print_, hashlib.sha256(out).hexdigest(), len(out))
+        return out
+
+    for page in pages:
+        print_ = fingerprint(salt, page.path, page.template, page.context, page.language)
+        known = cache.page(page.path) if print_ else None
+        if known and known[0] == print_:
+            cache.set_page(page.path, *known)
+            yield page.path, Deferred(known[1], known[2], lambda page=page, p=print_: render(page, p))
+        else:
+            yield page.path, render(page, print_)
     yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()
     yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
     yield from search_files(data, cache)

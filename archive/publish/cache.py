@@ -66,6 +66,13 @@ class BuildCache:
         return self._get(_key("alt", " ".join(languages), word),
                          lambda: [list(t) for t in analysis.query_alternatives(word, languages)])
 
+    def page(self, path: str) -> list[Any] | None:
+        """The last build's ``[fingerprint, sha256, size]`` for the page at ``path``."""
+        return self.old.get("page:" + path)
+
+    def set_page(self, path: str, fingerprint: str, digest: str, size: int) -> None:
+        self.used["page:" + path] = [fingerprint, digest, size]
+
     def save(self) -> None:
         if not self.path:
             return

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.publish.incremental import Deferred
+
 MANIFEST = "manifest.json"
 
 
@@ -79,8 +81,11 @@ def check_output_folder(out: Path) -> None:
         raise SiteError(f"{out} is not empty and holds no {MANIFEST}; choose an empty folder or a built site")
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
-    """Write ``files`` (path, bytes) under ``out``, skipping unchanged ones and deleting the rest."""
+def write_site(out: Path, files: Iterable[tuple[str, bytes | Deferred]]) -> WriteReport:
+    """Write ``files`` (path, bytes) under ``out``, skipping unchanged ones and deleting the rest.
+
+    A ``Deferred`` file is one the build expects to be unchanged: it is rendered only if the folder
+    does not hold exactly the expected bytes (by manifest digest and size)."""
     check_output_folder(out)
     previous = read_manifest(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,10 +94,17 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
     for path, data in files:
         if path in hashes or path == MANIFEST:
             raise SiteError(f"the build produced {path} twice")
+        target = out / path
+        if isinstance(data, Deferred):
+            if previous.get(path) == data.digest and target.is_file() and target.stat().st_size == data.size:
+                hashes[path] = data.digest
+                report.total_bytes += data.size
+                report.unchanged += 1
+                continue
+            data = data.render()
         digest = _sha256(data)
         hashes[path] = digest
         report.total_bytes += len(data)
-        target = out / path
         # Trust the previous manifest only when the file's size also matches; verify catches the rest.
         if previous.get(path) == digest and target.is_file() and target.stat().st_size == len(data):
             report.unchanged += 1
