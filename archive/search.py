@@ -27,7 +27,14 @@ from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
 from archive.public import is_public, public_clause
 from archive.records import make_slug
-from archive.search_query import QueryError, did_you_mean, expand_languages, languages_present, parse
+from archive.search_query import (
+    QueryError,
+    did_you_mean,
+    expand_languages,
+    languages_present,
+    make_parser,
+    parse,
+)
 from archive.search_scoring import ArchiveBM25F, CollectionStats
 
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
@@ -56,6 +63,7 @@ class SearchRequest:
     facets: bool = True
     snippets: bool = True
     suggest: bool = True
+    count: bool = True  # exact total; without it ``total`` is Whoosh's estimate (saves a second pass)
     today: dt.date | None = None
 
 
@@ -101,6 +109,7 @@ class ArchiveSearcher:
                                    "run 'archive reindex'")
         self.searcher = self._open()
         self.languages = languages_present(self.searcher)
+        self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
 
     def _open(self) -> Searcher:
@@ -127,7 +136,7 @@ class ArchiveSearcher:
             raise QueryError(f"--sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
         if request.limit < 1 or request.page < 1:
             raise QueryError("--limit and --page must be 1 or more")
-        plain = parse(request.query, self.searcher.schema)
+        plain = parse(request.query, self.parser)
         query = expand_languages(plain, self.languages).normalize()
         suggestion = (did_you_mean(request.query, plain, self.searcher, self.languages, self._word_for)
                       if request.suggest else None)
@@ -157,7 +166,7 @@ class ArchiveSearcher:
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {name: _counts(results.groups(name)) for name in FACETS} if groups else {}
-        total = len(results)
+        total = len(results) if request.count or groups else results.estimated_length()
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
 
@@ -212,7 +221,7 @@ class ArchiveSearcher:
         with self.engine.connect() as conn:
             rows = {row["id"]: row for row in conn.execute(
                 select(records_t).where(records_t.c.id.in_([h.record_id for h in hits]))).mappings()}
-        terms = _query_terms(query, self.searcher)
+        terms = _query_terms(query, self.searcher) if request.snippets else set()
         for hit in hits:
             row = rows.get(hit.record_id)
             if row is None:

@@ -16,7 +16,7 @@ from itertools import islice
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import TEXT, Schema
-from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser
+from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, QueryParser
 from whoosh.searching import Searcher
 
 from archive.analysis import FIELD_BOOSTS, TOKEN_PATTERN, query_alternatives
@@ -39,13 +39,19 @@ def parse_schema(schema: Schema) -> Schema:
     return Schema(**fields)
 
 
-def parse(text: str, schema: Schema) -> wq.Query:
-    """Parse ``text`` (words as typed); raise ``QueryError`` for an empty or malformed query."""
-    if not text.strip():
-        raise QueryError("the query is empty; give words to search for, or * for everything")
+def make_parser(schema: Schema) -> QueryParser:
+    """The query parser for an index's schema (build it once per searcher: it is not cheap)."""
     parser = MultifieldParser(list(TEXT_FIELDS), parse_schema(schema), fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
+    return parser
+
+
+def parse(text: str, schema_or_parser: Schema | QueryParser) -> wq.Query:
+    """Parse ``text`` (words as typed); raise ``QueryError`` for an empty or malformed query."""
+    if not text.strip():
+        raise QueryError("the query is empty; give words to search for, or * for everything")
+    parser = schema_or_parser if isinstance(schema_or_parser, QueryParser) else make_parser(schema_or_parser)
     _check_dates(text)
     try:
         raw = parser.parse(text, normalize=False)

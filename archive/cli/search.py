@@ -51,7 +51,7 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     archive = ctx.archive()
     request = SearchRequest(" ".join(query), types=types, waves=waves, places=places, kinds=kinds,
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
-                            facets=not as_json, suggest=not as_json)
+                            facets=not as_json, suggest=not as_json, count=not as_json)
     engine = ctx.engine()
     try:
         result = search(archive.index_dir, engine, request)
