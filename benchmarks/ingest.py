@@ -1,0 +1,281 @@
+"""Benchmark: ingest N realistic accounts, against a bare sqlite3 insert of the same rows.
+
+The accounts are shaped like the real data sets in ../shared/data: bodies are passages of the Project
+Gutenberg texts (Reed, Pankhurst, Goldman, Du Bois, Douglass, Marx) and descriptions from Collective Action
+in Tech; the front matter has a slug, title, date, kind, narrator, source, language, struggles, places and
+tags drawn from that data. They are written as Markdown files in a temporary folder (``--format md``) or as
+one JSON Lines file (``--format jsonl``).
+
+Each measurement runs in a fresh child process, so that its peak memory (``ru_maxrss``) is the ingest's own:
+1. ``archive.ingest.ingest`` into a new archive (SQLite, WAL, synchronous=FULL, as shipped);
+2. the baseline: a plain ``sqlite3`` ``executemany`` of the same rows into a copy of the archive's
+   ``records`` table (same columns, constraints and indexes), with the same pragmas, in one transaction.
+
+Usage::
+
+    python benchmarks/ingest.py                   # 10,000 accounts as Markdown files
+    python benchmarks/ingest.py --format jsonl    # the same as one JSON Lines file
+    python benchmarks/ingest.py --large           # 100,000 accounts
+    python benchmarks/ingest.py --memory          # also at 2N, to see whether peak memory stays flat
+    python benchmarks/ingest.py --profile         # cProfile the ingest; print the top costs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ARCHIVE_SHARED_DATA", REPO.parent / "shared" / "data"))
+KINDS = ["testimony", "report", "interview", "minutes", "leaflet", "article", "statement"]
+NARRATORS = ["Collective Action in Tech contributors", "John Reed", "Emmeline Pankhurst", "Emma Goldman",
+             "W. E. B. Du Bois", "Frederick Douglass", "a warehouse worker (pseudonym)", "R.", "Shop steward, Local 9",
+             "Anonymous rider", "Karl Marx", "Organizing committee"]
+SEED = 1933
+
+
+# --- realistic accounts ---------------------------------------------------------------------------------
+
+class Corpus:
+    """Passages, descriptions and vocabularies from the real data sets."""
+
+    def __init__(self, shared: Path) -> None:
+        self.passages: list[str] = []
+        for path in sorted((shared / "gutenberg_movement_texts").glob("*.txt")):
+            text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+            start = text.find("*** START OF")
+            end = text.find("*** END OF")
+            text = text[text.find("\n", start) + 1 if start >= 0 else 0: end if end >= 0 else None]
+            paragraphs = [re.sub(r"\s*\n\s*", " ", p).strip() for p in re.split(r"\n\s*\n", text)]
+            self.passages.extend(p for p in paragraphs if len(p) > 200)
+        actions = json.loads((shared / "collective_action_in_tech" / "actions.json").read_text(encoding="utf-8"))
+        self.actions = actions
+        self.places = sorted({loc for a in actions for loc in a["locations"] or []})
+        self.tags = sorted({t.replace("_", " ") for a in actions for t in (a["tags"] or []) + (a["struggles"] or [])})
+        self.struggles = [f"cait-{a['id']}" for a in actions]
+
+    def account(self, number: int, rng: random.Random) -> dict[str, Any]:
+        if rng.random() < 0.5:
+            action = rng.choice(self.actions)
+            body = action["description"]
+            date = action["date"].replace("/", "-")
+            source = "; ".join(action["sources"] or [])
+            places = [p for p in action["locations"] or []][:3]
+            named = (action["struggles"] or []) + (action["tags"] or [])
+            tags = list(dict.fromkeys(t.replace("_", " ") for t in named))
+            struggles = [f"cait-{action['id']}"]
+            narrator = NARRATORS[0]
+        else:
+            first = rng.randrange(len(self.passages) - 6)
+            body = "\n\n".join(self.passages[first:first + rng.randint(1, 6)])
+            date = f"{rng.randint(1845, 1925)}-{rng.randint(1, 12):02d}"
+            source = f"Project Gutenberg, passage {first}"
+            places = rng.sample(self.places, rng.randint(0, 2))
+            tags = rng.sample(self.tags, rng.randint(0, 4))
+            struggles = rng.sample(self.struggles, rng.randint(1, 2))
+            narrator = rng.choice(NARRATORS[1:])
+        title = re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0][:90].strip()
+        return {
+            "slug": f"bench-{number:07d}",
+            "title": title or f"Account {number}",
+            "date": date,
+            "recorded": f"{rng.randint(1990, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "kind": rng.choice(KINDS),
+            "narrator": narrator,
+            "source": source,
+            "language": "en",
+            "struggles": struggles,
+            "places": places,
+            "tags": tags,
+            "body": body,
+        }
+
+
+def accounts(corpus: Corpus, n: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(SEED)
+    for number in range(n):
+        yield corpus.account(number, rng)
+
+
+def write_markdown(corpus: Corpus, n: int, folder: Path) -> int:
+    size = 0
+    for number, record in enumerate(accounts(corpus, n)):
+        body = record.pop("body")
+        text = "---\n" + yaml.safe_dump(record, sort_keys=False, allow_unicode=True) + "---\n" + body + "\n"
+        sub = folder / f"{number // 1000:04d}"  # 1,000 files a folder, as an archivist might keep them
+        sub.mkdir(exist_ok=True)
+        data = text.encode("utf-8")
+        (sub / f"{record['slug']}.md").write_bytes(data)
+        size += len(data)
+    return size
+
+
+def write_jsonl(corpus: Corpus, n: int, folder: Path) -> int:
+    path = folder / "accounts.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for record in accounts(corpus, n):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path.stat().st_size
+
+
+# --- the two measurements, each in its own process -----------------------------------------------------
+
+def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, Any]:
+    import resource
+
+    from archive.create import init_archive
+    from archive.db import make_engine
+    from archive.ingest import ingest
+
+    archive = init_archive(archive_dir, title="Benchmark")
+    engine = make_engine(archive.db_url(), writer=True)
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+    start, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    report = ingest(engine, [input_dir])
+    if profiler:
+        profiler.disable()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    engine.dispose()
+    if profiler:
+        import pstats
+        stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
+        stats.print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
+    return {"seconds": seconds, "cpu_seconds": cpu, "records": report.records, "added": report.added,
+            "stubs": report.stubs,
+            "errors": [str(e) for e in report.errors[:5]],
+            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def run_baseline(input_dir: Path, db_path: Path, schema_from: Path) -> dict[str, Any]:
+    """A bare sqlite3 executemany of the same rows into a table of the same shape."""
+    import hashlib
+    import resource
+    import sqlite3
+
+    rows = []
+    for path in sorted(input_dir.rglob("*")):
+        if path.suffix == ".md":
+            raw = path.read_bytes()
+            _, front, body = raw.decode("utf-8").split("---\n", 2)
+            records = [(yaml.load(front, Loader=yaml.CSafeLoader) | {"body": body}, raw, str(path))]
+        elif path.suffix == ".jsonl":
+            records = [(json.loads(line), line.encode(), f"{path}:{i}")
+                       for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)]
+        else:
+            continue
+        for fields, raw, origin in records:
+            sha = hashlib.sha256(raw).hexdigest()
+            rows.append(("account", fields["slug"], fields["title"], fields["body"], "public", fields["language"],
+                         False, sha, None, origin, json.dumps({}), fields["kind"], str(fields["date"]),
+                         str(fields["recorded"]), fields["narrator"], fields["source"]))
+    schema = sqlite3.connect(schema_from)
+    ddl = [sql for (sql,) in schema.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'records' AND sql IS NOT NULL ORDER BY type DESC")]
+    schema.close()
+    db = sqlite3.connect(db_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    for sql in ddl:
+        db.execute(sql)
+    start, cpu = time.perf_counter(), time.process_time()
+    db.execute("BEGIN IMMEDIATE")
+    db.executemany(
+        "INSERT INTO records (type, slug, title, body, visibility, language, is_stub, content_sha256, "
+        "source_sha256, origin, extra, kind, date, recorded, narrator, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    db.close()
+    return {"seconds": seconds, "cpu_seconds": cpu, "records": len(rows),
+            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def child(*args: str) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"the benchmark child failed:\n{result.stderr}")
+    if result.stderr and "--profile" in args:
+        print(result.stderr, file=sys.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure(corpus: Corpus, n: int, fmt: str, work: Path, profile: bool) -> dict[str, Any]:
+    data = work / f"{fmt}-{n}"
+    data.mkdir()
+    started = time.perf_counter()
+    size = (write_markdown if fmt == "md" else write_jsonl)(corpus, n, data)
+    generated = time.perf_counter() - started
+    archive_dir = work / f"archive-{fmt}-{n}"
+    ingested = child("_ingest", str(data), str(archive_dir), *(["--profile"] if profile else []))
+    if ingested["errors"] or ingested["records"] != n:
+        raise SystemExit(f"ingest did not take all {n} records: {ingested}")
+    baseline = child("_baseline", str(data), str(work / f"baseline-{fmt}-{n}.sqlite"),
+                     str(archive_dir / "archive.sqlite"))
+    shutil.rmtree(data)
+    return {"n": n, "format": fmt, "bytes": size, "generate_s": generated, "ingest": ingested,
+            "baseline": baseline}
+
+
+def describe(result: dict[str, Any]) -> str:
+    n, ingest, base = result["n"], result["ingest"], result["baseline"]
+    return (f"{n:>7,} accounts as {result['format']:<5} ({result['bytes'] / 1e6:.1f} MB, {ingest['stubs']:,} stubs)\n"
+            f"  ingest      {ingest['seconds']:7.2f} s = {n / ingest['seconds']:8,.0f} records/s "
+            f"(CPU {ingest['cpu_seconds']:6.2f} s = {n / ingest['cpu_seconds']:8,.0f}/s), "
+            f"peak RSS {ingest['maxrss_kb'] / 1024:6.1f} MB\n"
+            f"  bare insert {base['seconds']:7.2f} s = {n / base['seconds']:8,.0f} records/s "
+            f"(CPU {base['cpu_seconds']:6.2f} s = {n / base['cpu_seconds']:8,.0f}/s)\n"
+            f"  ratio       {ingest['seconds'] / base['seconds']:5.1f}x wall clock, "
+            f"{ingest['cpu_seconds'] / base['cpu_seconds']:5.1f}x CPU time\n"
+            f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark ingest against a bare sqlite3 insert.")
+    parser.add_argument("-n", type=int, default=10_000, help="how many accounts (default 10,000)")
+    parser.add_argument("--large", action="store_true", help="100,000 accounts")
+    parser.add_argument("--format", choices=["md", "jsonl"], default="md", help="Markdown files or one JSONL")
+    parser.add_argument("--memory", action="store_true", help="also run at 2N to compare peak memory")
+    parser.add_argument("--profile", action="store_true", help="cProfile the ingest (slower) and print top costs")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+    n = 100_000 if args.large else args.n
+    corpus = Corpus(SHARED)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
+        for size in ([n, 2 * n] if args.memory else [n]):
+            result = measure(corpus, size, args.format, Path(tmp), args.profile)
+            results.append(result)
+            print(describe(result), flush=True)
+    if args.memory:
+        first, second = (r["ingest"]["maxrss_kb"] for r in results)
+        print(f"peak RSS at {2 * n:,} / at {n:,}: {second / first:.2f}x")
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_ingest":
+        print(json.dumps(run_ingest(Path(sys.argv[2]), Path(sys.argv[3]), "--profile" in sys.argv)))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_baseline":
+        print(json.dumps(run_baseline(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))))
+    else:
+        main()
