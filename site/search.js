@@ -3,7 +3,8 @@
  * Index files are scripts that call LA.meta/shard/tail/doc/facet: a <script> loads from file:// where
  * fetch() is refused. Scores were computed at build time with the archive's own analyzer and BM25F, so
  * ranking here is addition. Only the shards a query needs are loaded. A term's postings come best
- * first; the rest (the tail) is loaded only when the best ones cannot decide the top results.
+ * first; the rest (the tail) comes in growing chunks, loaded only while those so far cannot decide the
+ * top results (a threshold algorithm: an unseen posting scores at most the last one seen).
  */
 (function () {
   "use strict";
@@ -18,7 +19,7 @@
   var LA = window.LA = window.LA || {};
   LA.meta = function (m) { store.meta = m; };
   LA.shard = function (prefix, s) { store.shards[prefix] = s; };
-  LA.tail = function (term, t) { store.tails[term] = t; };
+  LA.tail = function (term, k, t) { store.tails[term + "\u0000" + k] = t; };
   LA.doc = function (n, d) { store.docs[n] = d; };
   LA.facet = function (wave, list) { store.facets[wave] = list; };
 
@@ -101,19 +102,22 @@
   function postings(term) {
     return shardFor(term).then(function (shard) {
       var head = shard.t[term] || [];
-      var more = head.length % 2 === 1;
+      var chunks = head.length % 2 === 1 ? -head[head.length - 1] : 0;
       var known = new Map(), min = 0;
       for (var i = 0; i + 1 < head.length; i += 2) { known.set(head[i], head[i + 1]); min = head[i + 1]; }
-      return { term: term, known: known, complete: !more, threshold: more ? min : 0 };
+      return { term: term, known: known, chunks: chunks, loaded: 0, complete: !chunks,
+               threshold: chunks ? min : 0 };
     });
   }
 
+  /* The next chunk of a term's tail; after the last one the term's postings are complete. */
   function loadTail(p) {
-    return load("search/t/" + hex(p.term) + ".js").then(function () {
-      var tail = store.tails[p.term] || [];
-      for (var i = 0; i + 1 < tail.length; i += 2) p.known.set(tail[i], tail[i + 1]);
-      p.complete = true;
-      p.threshold = 0;
+    var k = p.loaded;
+    return load("search/t/" + hex(p.term) + "-" + k + ".js").then(function () {
+      var tail = store.tails[p.term + "\u0000" + k] || [];
+      for (var i = 0; i + 1 < tail.length; i += 2) { p.known.set(tail[i], tail[i + 1]); p.threshold = tail[i + 1]; }
+      p.loaded = k + 1;
+      if (p.loaded >= p.chunks) { p.complete = true; p.threshold = 0; }
     });
   }
 
@@ -199,13 +203,16 @@
       })).then(function (groups) {
         return facets.then(function (tests) {
           var filter = function (n) { return tests[0](n) && tests[1](n); };
-          var first = evaluate(groups, filter, want);
-          if (first.settled) return first;
-          var open = [];
-          Object.keys(cache).forEach(function (t) { open.push(cache[t]); });
-          return Promise.all(open).then(function (ps) {
-            return Promise.all(ps.filter(function (p) { return !p.complete; }).map(loadTail));
-          }).then(function () { return evaluate(groups, filter, want); });
+          var terms = Object.keys(cache).map(function (t) { return cache[t]; });
+          return Promise.all(terms).then(function (ps) {
+            function step() {
+              var outcome = evaluate(groups, filter, want);
+              var open = ps.filter(function (p) { return !p.complete; });
+              if (outcome.settled || !open.length) return outcome;
+              return Promise.all(open.map(loadTail)).then(step);
+            }
+            return step();
+          });
         });
       });
     });

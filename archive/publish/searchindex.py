@@ -10,8 +10,8 @@ where ``fetch()`` is refused):
 - ``search/meta.js``: document count, languages, the shard table.
 - ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
   to its query terms per language, and every term starting with it, with its best postings (the head).
-- ``search/t/<hex>.js``: the rest of a long posting list (the tail), fetched only when the head cannot
-  decide the top results.
+- ``search/t/<hex>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow fourfold,
+  fetched one chunk at a time only while the postings so far cannot decide the top results.
 - ``search/d/<n>.js``: one document's title, type, date, link and snippet.
 - ``search/f/<hex>.js``: the documents of a type or in a wave, as runs, for the filters.
 """
@@ -30,6 +30,7 @@ from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 
 HEAD = 64  # postings per term kept in the prefix shard, best first
+TAIL_FIRST = 256  # postings in a term's first tail chunk; each next chunk is four times larger
 SHARD_LIMIT = 24_000  # bytes; a bigger prefix shard is split one character deeper
 SCORE_SCALE = 10_000  # scores travel as integers: four decimals decide any real difference
 _WORDS = re.compile(analysis.TOKEN_PATTERN)
@@ -121,6 +122,16 @@ def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -
     return forms
 
 
+def _chunks(flat: list[int]) -> list[list[int]]:
+    """Split flat (doc, score) pairs into chunks of TAIL_FIRST, 4x, 16x, ... pairs."""
+    chunks, size, start = [], TAIL_FIRST, 0
+    while start < len(flat):
+        chunks.append(flat[start:start + 2 * size])
+        start += 2 * size
+        size *= 4
+    return chunks
+
+
 def _prefix(text: str, length: int) -> str:
     return "".join(list(text)[:length])
 
@@ -155,14 +166,14 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     scores = term_scores(docs)
     forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
     heads: dict[str, list[int]] = {}
-    tails: dict[str, list[int]] = {}
+    tails: dict[str, list[list[int]]] = {}
     for term, postings in scores.items():
         ranked = sorted(((round(s * SCORE_SCALE), n) for n, s in postings.items()), key=lambda p: (-p[0], p[1]))
         flat = [value for score, number in ranked for value in (number, score)]
         heads[term] = flat[: 2 * HEAD]
         if len(ranked) > HEAD:
-            heads[term].append(-1)  # marks a head with a tail file
-            tails[term] = flat[2 * HEAD:]
+            tails[term] = _chunks(flat[2 * HEAD:])
+            heads[term].append(-len(tails[term]))  # an odd length: the last number counts the tail chunks
     entries: dict[str, tuple[str, int]] = {}
     for word, value in forms.items():
         entries["w:" + word] = ("w", len(word) + len(value) + 6)
@@ -179,8 +190,9 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         words = {k: forms[k] for k in shard["keys"] if k in forms}
         terms = {k: heads[k] for k in shard["keys"] if k in heads}
         yield f"search/s/{shard_name(prefix)}.js", _js("shard", prefix, {"w": words, "t": terms})
-    for term, tail in sorted(tails.items()):
-        yield f"search/t/{shard_name(term)}.js", _js("tail", term, tail)
+    for term, chunks in sorted(tails.items()):
+        for number, chunk in enumerate(chunks):
+            yield f"search/t/{shard_name(term)}-{number}.js", _js("tail", term, number, chunk)
     for number, doc in enumerate(docs):
         item = doc.item
         yield f"search/d/{number}.js", _js("doc", number, {
