@@ -9,6 +9,7 @@ stored only once the commit that holds it has returned.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -144,14 +145,13 @@ def ingest(
         try:
             for path in files:
                 report.files += 1
-                small = _read_small(path, mapping, default_language, strict)
-                if small is None:  # more records than one chunk: written chunk by chunk as it is read
+                result, items, rest = _read_small(path, mapping, default_language, strict)
+                if rest is not None:  # more records than one chunk: written chunk by chunk as it is read
                     flush()
-                    result = _ingest_file(conn, path, mapping, default_language, strict)
+                    result = _ingest_file(conn, path, mapping, default_language, strict, (result, items, rest))
                     report.warnings.extend(result.warnings)
                     finish(path, result)
                 else:
-                    result, items = small
                     report.warnings.extend(result.warnings)
                     if result.errors:
                         flush()
@@ -200,12 +200,19 @@ def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[St
 
 
 def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_language: str | None,
-                 strict: bool) -> _FileResult:
+                 strict: bool, started: tuple[_FileResult, list[Incoming], Iterator[Incoming]] | None = None
+                 ) -> _FileResult:
+    """Write one file chunk by chunk as it is read; ``started`` goes on from a read already begun."""
     for attempt in range(RETRIES):
-        result = _FileResult()
+        if attempt == 0 and started is not None:
+            result, items, rest = started
+            records: Iterator[Incoming] = itertools.chain(items, rest)
+        else:
+            result = _FileResult()
+            records = _incoming(path, mapping, default_language, strict, result)
         savepoint = conn.begin_nested()
         try:
-            for chunk in _chunks(_incoming(path, mapping, default_language, strict, result)):
+            for chunk in _chunks(records):
                 if result.errors:
                     continue  # keep validating, stop writing
                 written = write_chunk(conn, chunk)
@@ -268,15 +275,19 @@ class _Batch:
 
 
 def _read_small(path: Path, mapping: Mapping | None, default_language: str | None,
-                strict: bool) -> tuple[_FileResult, list[Incoming]] | None:
-    """Read and validate a file of at most one chunk of records; None when it holds more."""
+                strict: bool) -> tuple[_FileResult, list[Incoming], Iterator[Incoming] | None]:
+    """Read and validate a file of at most one chunk of records.
+
+    A file that holds more is not read further: the rest of its records come back as an iterator.
+    """
     result = _FileResult()
     items: list[Incoming] = []
-    for item in _incoming(path, mapping, default_language, strict, result):
+    records = _incoming(path, mapping, default_language, strict, result)
+    for item in records:
         items.append(item)
         if len(items) > CHUNK_SIZE:
-            return None
-    return result, items
+            return result, items, records
+    return result, items, None
 
 
 def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, default_language: str | None,
