@@ -306,3 +306,20 @@ def test_rebuild_rerenders_pages_that_show_a_changed_neighbour(site_archive: Arc
     assert "accounts/cat-382-account.html" in report.write.written  # it names the struggle
     assert "Renamed struggle" in (site / "accounts" / "cat-382-account.html").read_text(encoding="utf-8")
     assert "accounts/cat-9-account.html" not in report.write.written  # it does not
+
+
+def test_redacted_names_leave_no_trace(site_archive: Archive, engine, tmp_path: Path) -> None:
+    (site_archive.root / "redactions.yaml").write_text("Clark Squire: C. S.\n", encoding="utf-8")
+    extra = tmp_path / "redacted.jsonl"
+    extra.write_text('{"type": "account", "slug": "jane-roe-testimony", "title": "Jane Roe speaks", '
+                     '"body": "I am Jane  Roe and I struck.", "redactions": "Jane Roe=J.", "date": "2020"}\n',
+                     encoding="utf-8")
+    assert not ingest(engine, [extra]).errors
+    report = build(site_archive, engine, today=TODAY)
+    files = _all_files(report.out)
+    for path, data in files.items():
+        for name in (b"clark squire", b"jane roe", b"jane-roe", b"squire"):
+            assert name not in data.lower(), (name, path)
+    assert "accounts/j-testimony.html" in files
+    assert b"J. speaks" in files["accounts/j-testimony.html"]
+    assert b"C. S." in files["accounts/cat-382-account.html"]

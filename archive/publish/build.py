@@ -24,11 +24,12 @@ from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather
-from archive.publish.output import WriteReport, check_output_folder, write_site
+from archive.publish.output import SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
+from archive.redaction import RedactionError, load_redactions
 from archive.resources import resource_dir
 
 # Only the site's own files: no inline script or style, no other origin. 'self' covers file:// too.
@@ -131,7 +132,11 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     started = time.perf_counter()
     out = out or archive.public_dir
     check_output_folder(out)
-    data = gather(engine, today)
+    try:
+        redactions = load_redactions(archive.root)
+    except RedactionError as exc:
+        raise SiteError(str(exc)) from None
+    data = gather(engine, today, redactions)
     pages, _ = plan(archive, data)
     cache = BuildCache(archive.root / CACHE_NAME)
     env = make_environment(archive, cache)

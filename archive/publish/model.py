@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from archive.dates import sort_key
 from archive.models import Link, Record, RecordTag, Tag
 from archive.public import public_clause
+from archive.redaction import Redactor
 
 records_t = Record.__table__
 
@@ -90,9 +91,14 @@ def time_key(item: Item) -> tuple[Any, ...]:
     return (date is None, sort_key(date) if date else (0, 0, 0), item.title.casefold(), item.slug)
 
 
-def gather(engine: Engine, today: dt.date | None = None) -> SiteData:
-    """Read every public record, its tags and its links to other public records."""
-    columns = [records_t.c[name] for name in ("id", "type", "slug", "title", "body", "language", "is_stub")]
+def gather(engine: Engine, today: dt.date | None = None, redactions: dict[str, str] | None = None) -> SiteData:
+    """Read every public record, its tags and its links to other public records.
+
+    Names in ``redactions`` (the archive's ``redactions.yaml``) and in each record's own ``redactions``
+    field are replaced by their pseudonyms here, before anything else sees the text, slugs included."""
+    redactor = Redactor(dict(redactions or {}))
+    columns = [records_t.c[name] for name in
+               ("id", "type", "slug", "title", "body", "language", "is_stub", "extra")]
     extra = sorted({name for names in PUBLISHED_COLUMNS.values() for name in names})
     columns += [records_t.c[name] for name in extra]
     by_id: dict[int, Item] = {}
@@ -100,10 +106,13 @@ def gather(engine: Engine, today: dt.date | None = None) -> SiteData:
         for row in conn.execute(select(*columns).where(public_clause(today))):
             values = row._mapping
             wanted = PUBLISHED_COLUMNS[values["type"]]
+            own = (values["extra"] or {}).get("redactions") if isinstance(values["extra"], dict) else None
+            red = redactor.with_record(own if isinstance(own, dict) else {})
             by_id[values["id"]] = Item(
-                id=values["id"], type=values["type"], slug=values["slug"], title=values["title"] or values["slug"],
-                body=values["body"] or "", language=values["language"], is_stub=bool(values["is_stub"]),
-                fields={n: values[n] for n in wanted if values[n] not in (None, "", [])},
+                id=values["id"], type=values["type"], slug=red.slug(values["slug"]),
+                title=red.text(values["title"] or values["slug"]) or "", body=red.text(values["body"]) or "",
+                language=values["language"], is_stub=bool(values["is_stub"]),
+                fields={n: red.value(values[n]) for n in wanted if values[n] not in (None, "", [])},
             )
         links = conn.execute(
             select(Link.source_id, Link.relation, Link.target_id).order_by(Link.source_id, Link.position, Link.id)
@@ -126,8 +135,10 @@ def gather(engine: Engine, today: dt.date | None = None) -> SiteData:
     tags: dict[str, list[Item]] = defaultdict(list)
     for record_id, name in tag_rows:
         if record_id in by_id:
+            name = redactor.text(name) or name
             by_id[record_id].tags.append(name)
             tags[name].append(by_id[record_id])
+    _unique_slugs(by_id)
     items: dict[str, dict[str, Item]] = defaultdict(dict)
     for item in sorted(by_id.values(), key=lambda i: (i.type, i.slug)):
         items[item.type][item.slug] = item
@@ -135,3 +146,14 @@ def gather(engine: Engine, today: dt.date | None = None) -> SiteData:
         items=dict(items),
         tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
     )
+
+
+def _unique_slugs(by_id: dict[int, Item]) -> None:
+    """Redaction can make two slugs equal; number the later ones (by id, so the result is stable)."""
+    taken: set[tuple[str, str]] = set()
+    for item in sorted(by_id.values(), key=lambda i: i.id):
+        slug, number = item.slug, 2
+        while (item.type, slug) in taken:
+            slug, number = f"{item.slug}-{number}", number + 1
+        item.slug = slug
+        taken.add((item.type, slug))

@@ -31,7 +31,7 @@ from archive.publish.paths import TYPES, item_path
 
 HEAD = 64  # postings per term kept in the prefix shard, best first
 TAIL_FIRST = 256  # postings in a term's first tail chunk; each next chunk is four times larger
-SHARD_LIMIT = 24_000  # bytes; a bigger prefix shard is split one character deeper
+SHARD_LIMIT = 12_000  # bytes; a bigger prefix shard is split one character deeper
 SCORE_SCALE = 10_000  # scores travel as integers: four decimals decide any real difference
 _WORDS = re.compile(analysis.TOKEN_PATTERN)
 
@@ -174,17 +174,13 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         if len(ranked) > HEAD:
             tails[term] = _chunks(flat[2 * HEAD:])
             heads[term].append(-len(tails[term]))  # an odd length: the last number counts the tail chunks
-    entries: dict[str, tuple[str, int]] = {}
-    for word, value in forms.items():
-        entries["w:" + word] = ("w", len(word) + len(value) + 6)
-    for term, head in heads.items():
-        entries["t:" + term] = ("t", len(term) + 8 * len(head) // 2 + 6)
     # Words and terms share the shard of their common prefix, so a query word usually needs one file.
     by_text: dict[str, tuple[str, int]] = {}
-    for key, (_, size) in entries.items():
-        text = key[2:]
-        previous = by_text.get(text, ("", 0))
-        by_text[text] = ("", previous[1] + size)
+    for word, value in forms.items():
+        by_text[word] = ("", len(word.encode()) + len(value.encode()) + 6)
+    for term, head in heads.items():
+        size = by_text.get(term, ("", 0))[1] + len(term.encode()) + len(json.dumps(head, separators=(",", ":"))) + 4
+        by_text[term] = ("", size)
     shards, split = _shards(by_text)
     for prefix, shard in sorted(shards.items()):
         words = {k: forms[k] for k in shard["keys"] if k in forms}
