@@ -113,20 +113,21 @@ window.ready = true;
 </script></body></html>"""
 
 
-RESOURCES = "() => performance.getEntriesByType('resource').map(e => [e.name, e.encodedBodySize])"
-
-
 def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
     """Bytes and time to the top 10 results for each query, each in a fresh context (cold cache).
 
-    Bytes are the search's own files (the Resource Timing API's body sizes, uncompressed as
-    http.server sends them): for the site, search.js, meta.js, shards, tails and the top 10 documents;
-    for Pagefind, pagefind.js, its WebAssembly, entry and index chunks and the top 10 fragments."""
+    Bytes are the response bodies of the search's own files (uncompressed, as http.server sends them),
+    seen by the browser context, workers included: for the site, search.js, meta.js, shards, tails and
+    the top 10 documents; for Pagefind, pagefind.js, its WebAssembly, entry and index chunks and the
+    top 10 fragments."""
     rows = []
     for words, queries in QUERIES.items():
         for query in queries:
             context = browser.new_context()
             page = context.new_page()
+            seen: list[tuple[str, int]] = []
+            context.on("requestfinished", lambda request, seen=seen: seen.append(
+                (request.url, request.sizes()["responseBodySize"])))
             if kind == "site":
                 page.goto(base + "search.html")
                 page.wait_for_function("() => window.LA && window.LA.search")
@@ -142,7 +143,8 @@ def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
                 page.wait_for_function("() => window.ready")
                 ms = page.evaluate("async (q) => (await window.runQuery(q)).ms", query)
                 wanted = ("/pagefind/",)
-            entries = [(name, size) for name, size in page.evaluate(RESOURCES) if any(w in name for w in wanted)]
+            page.wait_for_load_state("networkidle")
+            entries = [(name, size) for name, size in seen if any(w in name for w in wanted)]
             rows.append({"engine": kind, "words": words, "query": query, "bytes": sum(s for _, s in entries),
                          "requests": len(entries), "ms": round(ms, 1)})
             context.close()
