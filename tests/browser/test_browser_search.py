@@ -117,3 +117,14 @@ def test_pages_load_cleanly(watched: Any, path: str) -> None:
     watched.page.goto(watched.base + path)
     assert watched.page.locator("h1").count() == 1
     watched.assert_clean()
+
+
+def test_search_box_on_every_page_leads_to_results(watched: Any) -> None:
+    page = watched.page
+    page.goto(watched.base + "struggles/cat-382.html")
+    page.locator("#quick-q").fill("walkout")
+    page.locator("#quick-q").press("Enter")
+    page.wait_for_url("**/search.html?q=walkout")
+    page.wait_for_function("() => document.getElementById('search-form').dataset.done")
+    assert page.locator("#search-results li").count() > 0
+    watched.assert_clean()
