@@ -53,11 +53,13 @@ def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int
         left, right = x(start), x((end if end is not None else last) + 1)
         label_y = 14 + (index % 2) * 12
         href = escape(root + item_path(wave))
+        # A label in the right half hangs leftwards from the band's end, so it is not cut off.
+        anchor = (f'x="{min(right, WIDTH - 2):.1f}" text-anchor="end"' if left > WIDTH / 2
+                  else f'x="{left + 2:.1f}"')
         parts.append(
             f'<a href="{href}"><rect class="wave-band" x="{left:.1f}" y="{top - 4}" '
             f'width="{max(right - left, 2):.1f}" height="{bottom - top + 4}"><title>{escape(wave.title)}'
-            f'</title></rect><text class="wave-label" x="{left + 2:.1f}" y="{label_y}">'
-            f'{escape(wave.title)}</text></a>'
+            f'</title></rect><text class="wave-label" {anchor} y="{label_y}">{escape(wave.title)}</text></a>'
         )
     peak = max(counts.values(), default=1)
     bar = plot / span_years
