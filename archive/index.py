@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
@@ -321,9 +322,12 @@ def add_documents(ix: FileIndex, docs: Iterable[Document], *, procs: int = 1) ->
 
 
 def _bulk_writer(ix: FileIndex, procs: int) -> SegmentWriter:
+    # Whoosh's defaults zlib-compress every posting block and then copy the finished segment into one
+    # compound file; a rebuild skips both: faster to write, and no slower to read.
+    options: dict[str, Any] = {"codec": W3Codec(compression=0), "compound": False}
     if procs > 1:
-        return ix.writer(procs=procs, limitmb=BULK_LIMIT_MB // procs, multisegment=True)
-    return ix.writer(limitmb=BULK_LIMIT_MB)
+        return ix.writer(procs=procs, limitmb=BULK_LIMIT_MB // procs, multisegment=True, **options)
+    return ix.writer(limitmb=BULK_LIMIT_MB, **options)
 
 
 def _point_current(index_dir: Path, name: str) -> None:
