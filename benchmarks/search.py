@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> None:
               f"docs/s, FTS5 {args.n / fts_s:.0f} docs/s", flush=True)
         print(f"  bare Whoosh / archive: {bare_s / archive_s:.2f} by wall time, {bare_cpu / archive_cpu:.2f} by CPU "
               "time (above 1: the archive is faster)", flush=True)
-        print(f"  archive / FTS5: {archive_s / fts_s:.0f}x by wall time, {archive_cpu / max(fts_cpu, 1e-6):.0f}x by CPU time",
-              flush=True)
+        print(f"  archive / FTS5: {archive_s / fts_s:.0f}x by wall time, "
+              f"{archive_cpu / max(fts_cpu, 1e-6):.0f}x by CPU time", flush=True)
 
         print(f"Queries ({args.rounds} rounds of 4 queries per kind), ms", flush=True)
         print(f"  {'kind':22} {'p50':>7} {'p95':>7}   {'FTS5 p50':>8} {'FTS5 p95':>8}   p95 ratio", flush=True)
