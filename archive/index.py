@@ -322,9 +322,10 @@ def add_documents(ix: FileIndex, docs: Iterable[Document], *, procs: int = 1) ->
 
 
 def _bulk_writer(ix: FileIndex, procs: int) -> SegmentWriter:
-    # Whoosh's defaults zlib-compress every posting block and then copy the finished segment into one
-    # compound file; a rebuild skips both: faster to write, and no slower to read.
-    options: dict[str, Any] = {"codec": W3Codec(compression=0), "compound": False}
+    # Whoosh's default zlib-compresses every posting block; a rebuild skips that: faster to write, no
+    # slower to read. The segment stays one compound file, opened whole by a searcher, so a search
+    # still works after a rebuild has removed the folder it opened.
+    options: dict[str, Any] = {"codec": W3Codec(compression=0)}
     if procs > 1:
         return ix.writer(procs=procs, limitmb=BULK_LIMIT_MB // procs, multisegment=True, **options)
     return ix.writer(limitmb=BULK_LIMIT_MB, **options)
