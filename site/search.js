@@ -11,17 +11,22 @@
 
   var TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
   var PAGE = 10;
-  var store = { meta: null, shards: {}, tails: {}, docs: {}, facets: {} };
+  // Maps, not plain objects: keys come from the archive's text ("constructor", "__proto__").
+  var store = { meta: null, shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map() };
   var loading = {};
   var base = (document.currentScript && document.currentScript.src) ?
     document.currentScript.src.replace(/assets\/search\.js(\?.*)?$/, "") : "";
 
   var LA = window.LA = window.LA || {};
   LA.meta = function (m) { store.meta = m; };
-  LA.shard = function (prefix, s) { store.shards[prefix] = s; };
-  LA.tail = function (term, k, t) { store.tails[term + "\u0000" + k] = t; };
-  LA.doc = function (n, d) { store.docs[n] = d; };
-  LA.facet = function (wave, list) { store.facets[wave] = list; };
+  LA.shard = function (prefix, words, terms, tails) {
+    var x = new Map();
+    tails.forEach(function (t) { x.set(t[0], [t[1], t[2]]); });
+    store.shards.set(prefix, { w: new Map(words), t: new Map(terms), x: x });
+  };
+  LA.tail = function (id, k, t) { store.tails.set(id + "-" + k, t); };
+  LA.doc = function (n, d) { store.docs.set(n, d); };
+  LA.facet = function (name, runs) { store.facets.set(name, runs); };
 
   function load(path) {
     if (!loading[path]) {
@@ -48,19 +53,21 @@
   var splitSet = null;
 
   function prefixOf(text) {
-    var c = chars(text), split = store.meta.split, n = 2;
-    while (n < c.length && split.indexOf(c.slice(0, n).join("")) >= 0) n++;
+    if (!splitSet) splitSet = new Set(store.meta.split);
+    var c = chars(text), n = 2;
+    while (n < c.length && splitSet.has(c.slice(0, n).join(""))) n++;
     return c.slice(0, n).join("");
   }
 
   var shardSet = null;
+  var EMPTY = { w: new Map(), t: new Map(), x: new Map() };
 
   function shardFor(text) {
     var p = prefixOf(text);
     // Ask only for shards that exist: a missing file would be a failed request in the console.
     if (!shardSet) shardSet = new Set(store.meta.shards);
-    if (!shardSet.has(p)) return Promise.resolve({ w: {}, t: {} });
-    return load("search/s/" + hex(p) + ".js").then(function () { return store.shards[p] || { w: {}, t: {} }; });
+    if (!shardSet.has(p)) return Promise.resolve(EMPTY);
+    return load("search/s/" + hex(p) + ".js").then(function () { return store.shards.get(p) || EMPTY; });
   }
 
   /* Fallback for a word form the archive does not contain: a few English suffix rules (a small part of
@@ -86,7 +93,7 @@
   /* A query word -> its alternatives (lists of terms); null for a stop word. */
   function alternatives(word) {
     return shardFor(word).then(function (shard) {
-      var v = shard.w[word];
+      var v = shard.w.get(word);
       if (v === "-") return null;
       if (v === "") return [[word]];
       if (v !== undefined) return v.split("|").map(function (a) { return a.split(" "); });
@@ -101,20 +108,22 @@
 
   function postings(term) {
     return shardFor(term).then(function (shard) {
-      var head = shard.t[term] || [];
-      var chunks = head.length % 2 === 1 ? -head[head.length - 1] : 0;
+      var head = shard.t.get(term) || [];
+      var tail = shard.x.get(term);  // [tail id, chunk count] for a long posting list
+      var chunks = tail ? tail[1] : 0;
       var known = new Map(), min = 0;
       for (var i = 0; i + 1 < head.length; i += 2) { known.set(head[i], head[i + 1]); min = head[i + 1]; }
-      return { term: term, known: known, chunks: chunks, loaded: 0, complete: !chunks,
-               threshold: chunks ? min : 0 };
+      return { term: term, tail: tail ? tail[0] : null, known: known, chunks: chunks, loaded: 0,
+               complete: !chunks, threshold: chunks ? min : 0 };
     });
   }
 
   /* The next chunk of a term's tail; after the last one the term's postings are complete. */
   function loadTail(p) {
     var k = p.loaded;
-    return load("search/t/" + hex(p.term) + "-" + k + ".js").then(function () {
-      var tail = store.tails[p.term + "\u0000" + k] || [];
+    var name = p.tail + "-" + k;
+    return load("search/t/" + name + ".js").then(function () {
+      var tail = store.tails.get(name) || [];
       for (var i = 0; i + 1 < tail.length; i += 2) { p.known.set(tail[i], tail[i + 1]); p.threshold = tail[i + 1]; }
       p.loaded = k + 1;
       if (p.loaded >= p.chunks) { p.complete = true; p.threshold = 0; }
@@ -124,7 +133,7 @@
   /* A facet (documents of a type, or in a wave) as a membership test over its runs. */
   function facetTest(name) {
     return load("search/f/" + hex(name) + ".js").then(function () {
-      var runs = store.facets[name] || [];
+      var runs = store.facets.get(name) || [];
       return function (n) {
         var lo = 0, hi = runs.length / 2;
         while (lo < hi) {
@@ -185,10 +194,10 @@
   }
 
   function search(query, type, wave, want) {
-    var words = [], seen = {};
+    var words = [], seen = new Set();
     (query.normalize("NFC").match(TOKEN) || []).forEach(function (w) {
       w = w.toLowerCase();
-      if (chars(w).length >= 2 && !seen[w]) { seen[w] = true; words.push(w); }
+      if (chars(w).length >= 2 && !seen.has(w)) { seen.add(w); words.push(w); }
     });
     if (!words.length) return Promise.resolve({ results: [], complete: true });
     var always = function () { return true; };
@@ -196,14 +205,17 @@
     return Promise.all(words.map(alternatives)).then(function (alts) {
       alts = alts.filter(function (a) { return a !== null; });
       if (!alts.length) return { results: [], complete: true };
-      var cache = {};
-      function get(term) { return cache[term] || (cache[term] = postings(term)); }
+      var cache = new Map();
+      function get(term) {
+        if (!cache.has(term)) cache.set(term, postings(term));
+        return cache.get(term);
+      }
       return Promise.all(alts.map(function (g) {
         return Promise.all(g.map(function (alt) { return Promise.all(alt.map(get)); }));
       })).then(function (groups) {
         return facets.then(function (tests) {
           var filter = function (n) { return tests[0](n) && tests[1](n); };
-          var terms = Object.keys(cache).map(function (t) { return cache[t]; });
+          var terms = Array.from(cache.values());
           return Promise.all(terms).then(function (ps) {
             function step() {
               var outcome = evaluate(groups, filter, want);
@@ -241,7 +253,7 @@
     return Promise.all(top.map(function (r) { return load("search/d/" + r[0] + ".js"); })).then(function () {
       list.textContent = "";
       top.forEach(function (r) {
-        var d = store.docs[r[0]];
+        var d = store.docs.get(r[0]);
         if (!d) return;
         var li = document.createElement("li");
         li.dataset.key = d.k;

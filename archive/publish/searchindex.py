@@ -10,8 +10,10 @@ where ``fetch()`` is refused):
 - ``search/meta.js``: document count, languages, the shard table.
 - ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
   to its query terms per language, and every term starting with it, with its best postings (the head).
-- ``search/t/<hex>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow fourfold,
-  fetched one chunk at a time only while the postings so far cannot decide the top results.
+- ``search/t/<id>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow fourfold,
+  fetched one chunk at a time only while the postings so far cannot decide the top results. The shard
+  gives each long term's tail id and chunk count (a number, not the term: terms can be too long for a
+  file name).
 - ``search/d/<n>.js``: one document's title, type, date, link and snippet.
 - ``search/f/<hex>.js``: the documents of a type or in a wave, as runs, for the filters.
 """
@@ -173,22 +175,25 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         heads[term] = flat[: 2 * HEAD]
         if len(ranked) > HEAD:
             tails[term] = _chunks(flat[2 * HEAD:])
-            heads[term].append(-len(tails[term]))  # an odd length: the last number counts the tail chunks
+    tail_ids = {term: number for number, term in enumerate(sorted(tails))}
     # Words and terms share the shard of their common prefix, so a query word usually needs one file.
     by_text: dict[str, tuple[str, int]] = {}
     for word, value in forms.items():
         by_text[word] = ("", len(word.encode()) + len(value.encode()) + 6)
     for term, head in heads.items():
         size = by_text.get(term, ("", 0))[1] + len(term.encode()) + len(json.dumps(head, separators=(",", ":"))) + 4
+        size += 2 * len(term.encode()) + 16 if term in tails else 0
         by_text[term] = ("", size)
     shards, split = _shards(by_text)
     for prefix, shard in sorted(shards.items()):
-        words = {k: forms[k] for k in shard["keys"] if k in forms}
-        terms = {k: heads[k] for k in shard["keys"] if k in heads}
-        yield f"search/s/{shard_name(prefix)}.js", _js("shard", prefix, {"w": words, "t": terms})
+        # Pairs, not objects: a word such as "__proto__" or "constructor" must stay an ordinary key.
+        words = [[k, forms[k]] for k in shard["keys"] if k in forms]
+        terms = [[k, heads[k]] for k in shard["keys"] if k in heads]
+        long = [[k, tail_ids[k], len(tails[k])] for k in shard["keys"] if k in tails]
+        yield f"search/s/{shard_name(prefix)}.js", _js("shard", prefix, words, terms, long)
     for term, chunks in sorted(tails.items()):
         for number, chunk in enumerate(chunks):
-            yield f"search/t/{shard_name(term)}-{number}.js", _js("tail", term, number, chunk)
+            yield f"search/t/{tail_ids[term]}-{number}.js", _js("tail", tail_ids[term], number, chunk)
     for number, doc in enumerate(docs):
         item = doc.item
         yield f"search/d/{number}.js", _js("doc", number, {

@@ -67,6 +67,8 @@ def test_search_finds_known_records(watched: Any) -> None:
     # A word form that appears nowhere in the archive falls back to the small stemmer.
     assert site_hits(watched, "walkouted") == site_hits(watched, "walkout")
     assert site_hits(watched, "SECRETMARKERPRIVATE") == []
+    # Words that name JavaScript object properties are ordinary words.
+    assert site_hits(watched, "constructor __proto__ toString hasOwnProperty") == []
     watched.assert_clean()
 
 
