@@ -96,7 +96,7 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | Deferred]]) -> Writ
             raise SiteError(f"the build produced {path} twice")
         target = out / path
         if isinstance(data, Deferred):
-            if previous.get(path) == data.digest and target.is_file() and target.stat().st_size == data.size:
+            if previous.get(path) == data.digest and _size(target) == data.size:
                 hashes[path] = data.digest
                 report.total_bytes += data.size
                 report.unchanged += 1
@@ -106,15 +106,18 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | Deferred]]) -> Writ
         hashes[path] = digest
         report.total_bytes += len(data)
         # Trust the previous manifest only when the file's size also matches; verify catches the rest.
-        if previous.get(path) == digest and target.is_file() and target.stat().st_size == len(data):
+        if previous.get(path) == digest and _size(target) == len(data):
             report.unchanged += 1
             continue
         _atomic_write(target, data)
         report.written.append(path)
-    for stale in sorted(_existing_files(out) - set(hashes) - {MANIFEST}):
-        (out / stale).unlink()
-        report.deleted.append(stale)
-    _remove_empty_folders(out)
+    # Stale files are those the last build wrote (its manifest) and this one did not. A folder without a
+    # manifest was empty (see check_output_folder), so nothing else of ours can be there.
+    for stale in sorted(set(previous) - set(hashes)):
+        if (out / stale).is_file():
+            (out / stale).unlink()
+            report.deleted.append(stale)
+    _remove_empty_folders(out, {str(Path(p).parent) for p in report.deleted})
     manifest = json.dumps({"algorithm": "sha256", "files": dict(sorted(hashes.items()))},
                           indent=0, sort_keys=True).encode("utf-8") + b"\n"
     if not (out / MANIFEST).is_file() or (out / MANIFEST).read_bytes() != manifest:
@@ -129,10 +132,23 @@ def _atomic_write(target: Path, data: bytes) -> None:
     os.replace(temporary, target)
 
 
-def _remove_empty_folders(root: Path) -> None:
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _remove_empty_folders(root: Path, folders: set[str]) -> None:
+    """Remove the folders (relative paths) that deletions left empty, deepest first, and their parents."""
+    candidates = set()
+    for folder in folders:
+        parts = Path(folder).parts
+        candidates.update(Path(*parts[:n]) for n in range(1, len(parts) + 1) if parts[0] != ".")
+    for folder in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
+        path = root / folder
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def verify_site(site: Path) -> VerifyReport:
