@@ -1,0 +1,203 @@
+"""XSS suite: hostile payloads in every text field; the built site runs none of them.
+
+Static checks parse every published HTML file; the browser checks load every page and search for every
+payload in headless Chromium (Debian's, driven by Playwright), watching for dialogs, script effects,
+requests to other origins and CSP violations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shutil
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nh3
+import pytest
+import yaml
+
+from archive.ingest import ingest
+from archive.publish.build import build
+from archive.publish.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
+from tests.xss.payloads import payloads
+
+PAYLOADS = payloads()
+CHROMIUM = "/usr/bin/chromium"
+_BAD_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+
+
+CHUNK = 6  # payloads per record: each field holds all of them, so every payload reaches every field
+
+
+def hostile_records() -> list[dict]:
+    records = []
+    for start in range(0, len(PAYLOADS), CHUNK):
+        chunk = PAYLOADS[start:start + CHUNK]
+        text = "\n\n".join(chunk)
+        line = " ".join(chunk)
+        n = start // CHUNK
+        struggle = f"s-{n}"
+        records.append({"type": "struggle", "slug": struggle, "title": line, "body": text, "outcome": line,
+                        "demands": chunk, "tags": chunk, "places": chunk, "start": "2020"})
+        records.append({"type": "account", "slug": f"a-{n}", "title": line, "body": text, "narrator": line,
+                        "source": line, "tags": chunk, "struggles": [struggle], "date": "2020-05",
+                        "kind": "testimony"})
+        records.append({"type": "balance_sheet", "slug": f"b-{n}", "title": line, "body": text,
+                        "struggle": struggle, "author": line, "won": line, "lost": line,
+                        "limits": chunk, "lessons": chunk, "date": "2021"})
+    return records
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    from archive.create import init_archive
+    from archive.db import make_engine
+
+    root = tmp_path_factory.mktemp("xss")
+    archive = init_archive(root / "archive", title="<script>alert('title')</script>")
+    engine = make_engine(archive.db_url(), writer=True)
+    path = root / "hostile.yaml"
+    path.write_text(yaml.safe_dump_all(hostile_records(), allow_unicode=True), encoding="utf-8")
+    report = ingest(engine, [path])
+    assert report.errors == [], report.errors[:3]
+    build(archive, engine, out=root / "site")
+    engine.dispose()
+    return root / "site"
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.lower().startswith("on"):
+                self.problems.append(f"<{tag} {name}>")
+            if name.lower() in ("href", "src", "action", "formaction", "xlink:href", "data") and value:
+                # Browsers drop raw tabs and newlines from URLs; a percent-encoded one makes no scheme.
+                cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(value))
+                if _BAD_URL.match(cleaned):
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "script" and not any(n == "src" and v and not _BAD_URL.match(v) for n, v in attrs):
+            self.problems.append("<script> without a local src")
+        if tag in ("iframe", "object", "embed", "base", "meta") and not (
+                tag == "meta" and any(n in ("charset", "name", "http-equiv", "content") for n, _ in attrs)
+                and not any(n == "http-equiv" and v and v.lower() == "refresh" for n, v in attrs)):
+            self.problems.append(f"<{tag}>")
+
+
+def test_at_least_200_payloads():
+    assert len(PAYLOADS) >= 200
+
+
+def test_no_handler_or_script_url_in_any_page(hostile_site):
+    pages = sorted(hostile_site.rglob("*.html"))
+    assert len(pages) > 3 * len(PAYLOADS) // CHUNK
+    problems = []
+    for page in pages:
+        collector = _Collector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        problems += [f"{page.relative_to(hostile_site)}: {p}" for p in collector.problems]
+    assert problems == []
+
+
+def test_sanitizing_twice_equals_once():
+    for payload in PAYLOADS:
+        once = str(render_markdown(payload))
+        twice = nh3.clean(once, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                          link_rel="noopener noreferrer nofollow")
+        assert twice == once, payload
+
+
+def _browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    return playwright
+
+
+WATCH = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+DOM_CHECK = """
+() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      const v = a.value.replace(/[\\x00-\\x20]/g, '');
+      if (a.name.toLowerCase().startsWith('on')) bad.push(el.tagName + ' ' + a.name);
+      if (/^(javascript|vbscript|data):/i.test(v) && /href|src|action|data/i.test(a.name)) {
+        bad.push(el.tagName + ' ' + a.name + '=' + a.value);
+      }
+    }
+  }
+  if (window.__xss) bad.push('window.__xss set');
+  return bad.concat(window.__violations || []);
+}
+"""
+
+
+PARALLEL = 2  # pages at once; navigation waits on the browser more than on the CPU
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_page_and_every_search_in_chromium(hostile_site):
+    _browser()
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+    from playwright.async_api import async_playwright
+
+    search = (hostile_site / "search.html").as_uri()
+    urls = [f.as_uri() for f in sorted(hostile_site.rglob("*.html"))]
+    urls += [f"{search}?q={urllib.parse.quote(payload)}" for payload in PAYLOADS]
+    dialogs: list[str] = []
+    foreign: list[str] = []
+    console: list[str] = []
+    problems: list[str] = []
+
+    async def visit(page, queue: list[str]) -> None:  # noqa: ANN001
+        while queue:
+            url = queue.pop()
+            await page.goto(url, wait_until="domcontentloaded")
+            if url.startswith(f"{search}?q="):
+                try:
+                    await page.wait_for_function(
+                        "() => document.getElementById('search-form').dataset.done", timeout=30_000)
+                except PlaywrightTimeout:
+                    status = await page.evaluate("() => document.getElementById('search-status').textContent")
+                    problems.append(f"search never finished ({status!r}): {urllib.parse.unquote(url[-80:])}")
+            problems.extend(f"{url[-60:]}: {b}" for b in await page.evaluate(DOM_CHECK))
+
+    async def run() -> None:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            pages = []
+            for _ in range(PARALLEL):
+                page = await browser.new_page()
+                await page.add_init_script(WATCH)
+                page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
+                page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+                page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith("file://") else None)
+                pages.append(page)
+            queue = list(urls)
+            await asyncio.gather(*(visit(page, queue) for page in pages))
+            await browser.close()
+
+    asyncio.run(run())
+    assert len(urls) > len(PAYLOADS)
+    assert dialogs == []
+    assert foreign == []
+    assert console == []
+    assert problems == []
+
+
+def test_chromium_is_the_debian_one():
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium not installed")
+    assert Path(shutil.which("chromium")).resolve().as_posix().startswith("/usr/")
