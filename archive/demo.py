@@ -8,7 +8,9 @@ from pathlib import Path
 from archive.config import CONFIG_NAME, Archive
 from archive.create import init_archive
 from archive.db import make_engine
+from archive.index import rebuild_index
 from archive.ingest import IngestReport, ingest
+from archive.publish.build import build
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 
@@ -21,6 +23,8 @@ class DemoError(Exception):
 class DemoResult:
     archive: Archive
     report: IngestReport
+    indexed: int
+    site: Path
 
 
 def build_demo(path: Path) -> DemoResult:
@@ -38,8 +42,10 @@ def build_demo(path: Path) -> DemoResult:
     engine = make_engine(archive.db_url(), writer=True)
     try:
         report = ingest(engine, [DEMO_DATA], default_language=archive.language, strict=True)
+        if report.errors:
+            raise DemoError("the shipped demo records did not ingest: " + "; ".join(map(str, report.errors)))
+        indexed = rebuild_index(archive.index_dir, engine)
+        site = build(archive, engine).out
     finally:
         engine.dispose()
-    if report.errors:
-        raise DemoError("the shipped demo records did not ingest: " + "; ".join(map(str, report.errors)))
-    return DemoResult(archive, report)
+    return DemoResult(archive, report, indexed, site)

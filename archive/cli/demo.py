@@ -12,7 +12,8 @@ from archive.demo import DemoError, build_demo
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="demo-archive")
 @pass_context
 def demo_command(ctx: Context, path: Path) -> None:
-    """Build an example archive in PATH from real public records shipped with the package.
+    """Build an example archive in PATH from real public records shipped with the package, index it and
+    publish its site.
 
     The records are a curated subset of "Collective Action in Tech" (public domain, Unlicense).
 
@@ -24,6 +25,10 @@ def demo_command(ctx: Context, path: Path) -> None:
         result = build_demo(path)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Built the demo archive in {result.archive.root}: {result.report.added} records, "
-               f"{result.report.stubs} stub(s).")
-    click.echo(f"Try: archive --archive {result.archive.root} stats")
+    root = result.archive.root
+    click.echo(f"Built the demo archive in {root}: {result.report.added} records, {result.report.stubs} stub(s), "
+               f"{result.indexed} indexed for search.")
+    click.echo(f"Published the site in {result.site}")
+    click.echo(f"  open it:    {(result.site / 'index.html').as_uri()}")
+    click.echo(f"  or serve:   archive --archive {root} serve")
+    click.echo(f"  search:     archive --archive {root} search strike")

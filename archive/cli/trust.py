@@ -7,6 +7,7 @@ import click
 from archive.backup import BackupError, backup
 from archive.bag import BagRejected, export_bag, import_bag
 from archive.cli.common import Context, pass_context
+from archive.index import update_after_ingest
 
 
 @click.command("backup")
@@ -62,9 +63,11 @@ def import_command(ctx: Context, bag_dir: Path) -> None:
     Example:
       archive init next-wave && archive --archive next-wave import /media/usb/archive-bag
     """
+    engine = ctx.engine(writer=True)
     try:
-        result = import_bag(ctx.engine(writer=True), bag_dir)
+        result = import_bag(engine, bag_dir)
     except BagRejected as exc:
         raise click.ClickException(f"bag rejected, nothing written: {exc}") from None
     click.echo(f"Imported {result.records} records: {result.added} added, {result.updated} updated, "
                f"{result.unchanged} unchanged; {result.revisions} revisions restored.")
+    click.echo(update_after_ingest(ctx.archive().index_dir, engine, result.changed_ids))
