@@ -42,7 +42,7 @@ def test_init_ingest_stats_show(tmp_path, write):
     result = run(root, "ingest", "-v", str(path))
     assert result.exit_code == 0
     assert "added     account/picket-line" in result.output
-    assert "1 added, 0 updated, 0 unchanged, 2 stub(s) created, 0 error(s)" in result.output
+    assert "1 added, 0 updated, 0 unchanged, 1 stub(s) created, 0 error(s)" in result.output
     data = json.loads(run(root, "stats", "--json").output)
     assert data["records"]["account"] == {"total": 1, "public": 1}
     assert [s["slug"] for s in data["stubs"]["to_describe"]] == ["port-strike"]
