@@ -100,7 +100,11 @@ def _guess_legacy_encoding(data: bytes) -> str | None:
     return plausible[0]
 
 
-class _RecordLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: the pure-Python one dominated Markdown ingest.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _RecordLoader(_BaseLoader):
     """SafeLoader with two YAML 1.1 surprises removed.
 
     ``no``, ``on`` and ``yes`` are not booleans (``language: no`` is Norwegian), and dates stay text,
