@@ -89,12 +89,12 @@ def collect_files(paths: Iterable[Path], skip: Iterable[Path] = ()) -> tuple[lis
                 relative = child.relative_to(path).parts
                 if any(part.startswith(".") for part in relative) or not child.is_file():
                     continue
-                if format_of(child) and child.resolve() not in skipped:
+                if format_of(child) and not (skipped and child.resolve() in skipped):
                     files.append(child)
         elif format_of(path) is None:
             problems.append(IngestIssue(path, None, None,
                                         "unknown file type; use .md, .txt, .csv, .jsonl, .json or .yaml"))
-        elif path.resolve() not in skipped:
+        elif not (skipped and path.resolve() in skipped):
             files.append(path)
     return files, problems
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -152,6 +153,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=65536)  # the same place and struggle names recur on thousands of records
 def make_slug(text: str) -> str:
     return slugify(text, max_length=SLUG_MAX, word_boundary=True) or ""
 
