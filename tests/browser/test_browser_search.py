@@ -47,17 +47,12 @@ def assert_same_ranking(site: list[tuple[str, float]], reference: list[dict[str,
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_top_results_equal_archive_search_public(watched: Any, built_site: Any, query: str) -> None:
-    # The first 10 of a long result list: see the next test for why not --limit 10.
+    # The first 10 of a long result list, not --limit 10: at the time of writing, archive search with
+    # --limit 10 can miss a better hit (e.g. "union workers" drops struggle/cat-513, 13.14, that --limit 1000
+    # ranks 5th), apparently in Whoosh's top-N collection; per-term scores agree to the last digit.
     reference = cli_hits(built_site, query, "--limit", "1000")[:10]
     assert_same_ranking(site_hits(watched, query), reference)
     watched.assert_clean()
-
-
-@pytest.mark.xfail(reason="archive search --limit 10 can miss a better hit that --limit 1000 finds (Whoosh's "
-                          "top-N collection); the site's ranking matches the full list", strict=False)
-@pytest.mark.parametrize("query", ["union workers", "open letter"])
-def test_top_results_equal_archive_search_public_limit_10(watched: Any, built_site: Any, query: str) -> None:
-    assert_same_ranking(site_hits(watched, query), cli_hits(built_site, query))
 
 
 def test_search_finds_known_records(watched: Any) -> None:
