@@ -18,6 +18,7 @@ from archive.cli.search import search_command
 from archive.cli.serve import serve_command
 from archive.cli.show import show_command, stats_command
 from archive.cli.trust import backup_command, export_command, import_command
+from archive.cli.waves import waves_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,7 +42,7 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
 
 for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
                 build_command, serve_command, backup_command, export_command,
-                import_command, search_command, reindex_command, verify_command):
+                import_command, waves_group, search_command, reindex_command, verify_command):
     cli.add_command(command)
 
 
