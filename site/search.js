@@ -12,7 +12,7 @@
   var TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
   var PAGE = 10;
   // Maps, not plain objects: keys come from the archive's text ("constructor", "__proto__").
-  var store = { meta: null, shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map() };
+  var store = { meta: null, tables: new Map(), shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map() };
   var loading = {};
   var base = (document.currentScript && document.currentScript.src) ?
     document.currentScript.src.replace(/assets\/search\.js(\?.*)?$/, "") : "";
@@ -23,6 +23,9 @@
     var x = new Map();
     tails.forEach(function (t) { x.set(t[0], [t[1], t[2]]); });
     store.shards.set(prefix, { w: new Map(words), t: new Map(terms), x: x });
+  };
+  LA.table = function (first, shards, split) {
+    store.tables.set(first, { shards: new Set(shards), split: new Set(split) });
   };
   LA.tail = function (id, k, t) { store.tails.set(id + "-" + k, t); };
   LA.doc = function (n, d) { store.docs.set(n, d); };
@@ -50,24 +53,27 @@
     return out;
   }
 
-  var splitSet = null;
-
-  function prefixOf(text) {
-    if (!splitSet) splitSet = new Set(store.meta.split);
-    var c = chars(text), n = 2;
-    while (n < c.length && splitSet.has(c.slice(0, n).join(""))) n++;
-    return c.slice(0, n).join("");
+  /* The shard table for a first character: which prefixes have a shard, which were split deeper. */
+  function tableFor(first) {
+    if (!firsts) firsts = new Set(store.meta.firsts);
+    if (!firsts.has(first)) return Promise.resolve(null);
+    return load("search/p/" + hex(first) + ".js").then(function () { return store.tables.get(first) || null; });
   }
 
-  var shardSet = null;
+  var firsts = null;
   var EMPTY = { w: new Map(), t: new Map(), x: new Map() };
 
   function shardFor(text) {
-    var p = prefixOf(text);
-    // Ask only for shards that exist: a missing file would be a failed request in the console.
-    if (!shardSet) shardSet = new Set(store.meta.shards);
-    if (!shardSet.has(p)) return Promise.resolve(EMPTY);
-    return load("search/s/" + hex(p) + ".js").then(function () { return store.shards.get(p) || EMPTY; });
+    var c = chars(text);
+    return tableFor(c[0]).then(function (table) {
+      if (!table) return EMPTY;
+      var n = Math.min(2, c.length);
+      while (n < c.length && table.split.has(c.slice(0, n).join(""))) n++;
+      var p = c.slice(0, n).join("");
+      // Ask only for shards that exist: a missing file would be a failed request in the console.
+      if (!table.shards.has(p)) return EMPTY;
+      return load("search/s/" + hex(p) + ".js").then(function () { return store.shards.get(p) || EMPTY; });
+    });
   }
 
   /* Fallback for a word form the archive does not contain: a few English suffix rules (a small part of

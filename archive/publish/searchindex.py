@@ -7,7 +7,9 @@ adds up precomputed per-term scores, so its ranking is the CLI's by construction
 Files (all JavaScript that calls ``LA.add(...)``, so that they load as ``<script>`` from ``file://``,
 where ``fetch()`` is refused):
 
-- ``search/meta.js``: document count, languages, the shard table.
+- ``search/meta.js``: document count, languages, the first characters that have shards.
+- ``search/p/<hex>.js``: the shard table for one first character: which prefixes have a shard and
+  which were split one character deeper.
 - ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
   to its query terms per language, and every term starting with it, with its best postings (the head).
 - ``search/t/<id>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow fourfold,
@@ -206,8 +208,16 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
             facets[f"wave-{wave}"].append(number)
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
+    # The shard table, cut by first character so that a query reads only its letters' part of it.
+    tables: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for prefix in sorted(shards):
+        tables[_prefix(prefix, 1)][0].append(prefix)
+    for prefix in split:
+        tables[_prefix(prefix, 1)][1].append(prefix)
+    for first, (names, splits) in sorted(tables.items()):
+        yield f"search/p/{shard_name(first)}.js", _js("table", first, names, splits)
     yield "search/meta.js", _js("meta", {
-        "n": len(docs), "split": split, "shards": sorted(shards), "languages": languages, "scale": SCORE_SCALE,
+        "n": len(docs), "firsts": sorted(tables), "languages": languages, "scale": SCORE_SCALE,
         "head": HEAD, "stem": "en" in languages,
     })
 
