@@ -92,7 +92,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """In CI (ARCHIVE_REQUIRE_BROWSER=1) a browser test that skips for want of Chromium fails instead."""
     outcome = yield
     report = outcome.get_result()
-    if (report.skipped and os.environ.get("ARCHIVE_REQUIRE_BROWSER") == "1" and not PG_URL
+    if (report.skipped and not hasattr(report, "wasxfail") and os.environ.get("ARCHIVE_REQUIRE_BROWSER") == "1"
+            and not PG_URL
             and item.get_closest_marker("browser") is not None):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped but ARCHIVE_REQUIRE_BROWSER=1: {report.longrepr}"
