@@ -48,7 +48,7 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
     report = FixityReport()
     manifest: dict[str, str] = {}
     with engine.connect() as conn:
-        report.log_problems, report.log_entries, previous_manifest, last_entry = _check_log(conn)
+        report.log_problems, report.log_entries, previous_manifest, last_entry = check_log(conn)
         latest_revision = _latest_revision_hashes(conn)
         for stored in iter_stored_records(conn):
             key = f"{stored.type}/{stored.slug}"
@@ -81,11 +81,11 @@ def _latest_revision_hashes(conn) -> dict[int, str]:  # noqa: ANN001
     return dict(rows.all())
 
 
-def _entry_sha(previous: str, summary: str, manifest_sha: str) -> str:
+def entry_sha(previous: str, summary: str, manifest_sha: str) -> str:
     return hashlib.sha256(f"{previous}\n{manifest_sha}\n{summary}".encode()).hexdigest()
 
 
-def _check_log(conn) -> tuple[list[str], int, dict[str, str], str]:  # noqa: ANN001
+def check_log(conn) -> tuple[list[str], int, dict[str, str], str]:  # noqa: ANN001
     """Walk the chain; return problems, entry count, the last manifest and the last entry hash."""
     problems: list[str] = []
     previous = GENESIS
@@ -98,7 +98,7 @@ def _check_log(conn) -> tuple[list[str], int, dict[str, str], str]:  # noqa: ANN
             problems.append(f"{where}: does not follow the entry before it (an entry was removed or edited)")
         if hashlib.sha256(row["manifest"]).hexdigest() != row["manifest_sha256"]:
             problems.append(f"{where}: its manifest was altered")
-        if _entry_sha(row["previous_sha256"], row["summary"], row["manifest_sha256"]) != row["entry_sha256"]:
+        if entry_sha(row["previous_sha256"], row["summary"], row["manifest_sha256"]) != row["entry_sha256"]:
             problems.append(f"{where}: its content was altered")
         previous = row["entry_sha256"]
         try:
@@ -119,4 +119,4 @@ def _append_run(engine: Engine, report: FixityReport, manifest: dict[str, str], 
         previous = newest or previous
         conn.execute(insert(fixity_t).values(
             run_at=now, summary=summary, manifest=manifest_bytes, manifest_sha256=manifest_sha,
-            previous_sha256=previous, entry_sha256=_entry_sha(previous, summary, manifest_sha)))
+            previous_sha256=previous, entry_sha256=entry_sha(previous, summary, manifest_sha)))

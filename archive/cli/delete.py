@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import click
+
+from archive.cli.common import Context, pass_context
+from archive.delete import NothingToDelete, delete_permanently
+from archive.index import update_after_ingest
+from archive.models import RECORD_TYPES
+
+
+@click.command("delete")
+@click.argument("records", nargs=-1, required=True, metavar="TYPE/SLUG...")
+@click.option("--reason", default="", help="Why, for the fixity log (e.g. 'consent withdrawn 2026-11-02').")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def delete_command(ctx: Context, records: tuple[str, ...], reason: str, yes: bool) -> None:
+    """Delete records for good, with their revisions, links and source bytes.
+
+    Withdrawn consent or a private visibility already keeps a record out of public output; delete
+    only when the record itself must go. The deletion is written to the fixity log. Export or back up
+    first if you may need it.
+
+    \b
+    Example:
+      archive delete account/interview-1977-04 --reason "consent withdrawn"
+    """
+    keys = []
+    for item in records:
+        record_type, _, slug = item.partition("/")
+        if record_type not in RECORD_TYPES or not slug:
+            raise click.BadParameter(f"{item!r}: write TYPE/SLUG, with TYPE one of {', '.join(RECORD_TYPES)}",
+                                     param_hint="TYPE/SLUG")
+        keys.append((record_type, slug))
+    if not yes:
+        click.confirm(f"Delete {len(keys)} record(s) and their history for good?", abort=True)
+    engine = ctx.engine(writer=True)
+    try:
+        result = delete_permanently(engine, keys, reason=reason)
+    except NothingToDelete as exc:
+        raise click.ClickException(str(exc)) from None
+    for key in result.deleted:
+        click.echo(f"deleted   {key}")
+    for key in result.not_found:
+        click.echo(f"not found {key}", err=True)
+    click.echo(f"Deleted {len(result.deleted)} record(s); purged {result.sources_purged} source file(s) "
+               "no other record uses. Run 'archive build' to take them off the site.")
+    click.echo(update_after_ingest(ctx.archive().index_dir, engine, result.deleted_ids + result.neighbour_ids))
