@@ -68,6 +68,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
     _report(report)
     if not report.dry_run and not report.aborted:
         click.echo(update_after_ingest(archive.index_dir, engine, report.changed_ids))
+    engine.dispose()  # close pooled connections now (PostgreSQL warns about ones left to the collector)
     if report.errors:
         sys.exit(1)
 
