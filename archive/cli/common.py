@@ -33,6 +33,9 @@ class Context:
         url = archive.db_url(self.db_url)
         try:
             engine = make_engine(url, writer=writer)
+            click_context = click.get_current_context(silent=True)
+            if click_context is not None:  # close pooled connections when the command ends
+                click_context.find_root().call_on_close(engine.dispose)
             if check_schema:
                 ensure_current(engine)
         except SchemaOutOfDate as exc:
