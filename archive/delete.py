@@ -8,15 +8,12 @@ archivist's separate, deliberate step. The deletion is written to the fixity log
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select, tuple_, union
 
-from archive.fixity import check_log, entry_sha
-from archive.models import FixityRun, Link, Record, Revision, Source
+from archive.fixity import append_entry, check_log
+from archive.models import Link, Record, Revision, Source
 from archive.store import delete_records
 
 records_t = Record.__table__
@@ -60,15 +57,9 @@ def delete_permanently(engine: Engine, keys: list[tuple[str, str]], *, reason: s
 
 
 def _log_deletion(conn, deleted: list[str], reason: str, now: dt.datetime) -> None:  # noqa: ANN001
-    _, _, manifest, previous = check_log(conn)
-    if not manifest and previous == "0" * 64:
-        return  # no fixity run yet: the next one starts from what is there
+    _, entries, manifest, _ = check_log(conn)
+    if not entries:
+        return  # no fixity run yet: the first one starts from what is there
     for key in deleted:
         manifest.pop(key, None)
-    summary = json.dumps({"run_at": now.isoformat(), "deleted": deleted, "reason": reason}, sort_keys=True,
-                         ensure_ascii=False)
-    manifest_bytes = gzip.compress(json.dumps(manifest, sort_keys=True).encode(), mtime=0)
-    manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
-    conn.execute(FixityRun.__table__.insert().values(
-        run_at=now, summary=summary, manifest=manifest_bytes, manifest_sha256=manifest_sha,
-        previous_sha256=previous, entry_sha256=entry_sha(previous, summary, manifest_sha)))
+    append_entry(conn, {"run_at": now.isoformat(), "deleted": deleted, "reason": reason}, manifest, now)

@@ -110,13 +110,18 @@ def check_log(conn) -> tuple[list[str], int, dict[str, str], str]:  # noqa: ANN0
 
 def _append_run(engine: Engine, report: FixityReport, manifest: dict[str, str], previous: str,
                 now: dt.datetime) -> None:
-    summary = json.dumps({"run_at": now.isoformat(), **asdict(report)}, sort_keys=True, ensure_ascii=False)
+    with engine.begin() as conn:
+        append_entry(conn, {"run_at": now.isoformat(), **asdict(report)}, manifest, now)
+
+
+def append_entry(conn, summary: dict, manifest: dict[str, str], now: dt.datetime) -> None:  # noqa: ANN001
+    """Add an entry to the log, chained to the newest one as of this transaction (so that two
+    concurrent runs still form one chain)."""
+    text = json.dumps(summary, sort_keys=True, ensure_ascii=False)
     manifest_bytes = gzip.compress(json.dumps(manifest, sort_keys=True).encode(), mtime=0)
     manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
-    with engine.begin() as conn:
-        # Chain to the newest entry as of this transaction, so two concurrent runs still form one chain.
-        newest = conn.execute(select(fixity_t.c.entry_sha256).order_by(fixity_t.c.id.desc()).limit(1)).scalar()
-        previous = newest or previous
-        conn.execute(insert(fixity_t).values(
-            run_at=now, summary=summary, manifest=manifest_bytes, manifest_sha256=manifest_sha,
-            previous_sha256=previous, entry_sha256=entry_sha(previous, summary, manifest_sha)))
+    newest = conn.execute(select(fixity_t.c.entry_sha256).order_by(fixity_t.c.id.desc()).limit(1)).scalar()
+    previous = newest or GENESIS
+    conn.execute(insert(fixity_t).values(
+        run_at=now, summary=text, manifest=manifest_bytes, manifest_sha256=manifest_sha,
+        previous_sha256=previous, entry_sha256=entry_sha(previous, text, manifest_sha)))
