@@ -323,3 +323,15 @@ def test_redacted_names_leave_no_trace(site_archive: Archive, engine, tmp_path: 
     assert "accounts/j-testimony.html" in files
     assert b"J. speaks" in files["accounts/j-testimony.html"]
     assert b"C. S." in files["accounts/cat-382-account.html"]
+
+
+def test_base_url_makes_feed_sitemap_and_404_absolute(site_archive: Archive, engine) -> None:
+    from archive.config import load_archive
+
+    with site_archive.config_path.open("a", encoding="utf-8") as handle:
+        handle.write('\n[site]\nbase_url = "https://archive.example.org/memory"\n')
+    report = build(load_archive(site_archive.root), engine, today=TODAY)
+    assert "https://archive.example.org/memory/struggles/cat-382.html" in (report.out / "sitemap.xml").read_text()
+    assert 'xml:base="https://archive.example.org/memory/"' in (report.out / "feed.xml").read_text()
+    page = (report.out / "404.html").read_text(encoding="utf-8")
+    assert 'href="https://archive.example.org/memory/assets/site.css"' in page

@@ -104,7 +104,11 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
 
     def render(page: Page, print_: str | None) -> bytes:
         template = env.get_template(page.template)
-        html = template.render(page.context, site=site, root="../" * page.path.count("/"), path=page.path,
+        root = "../" * page.path.count("/")
+        if page.path == "404.html" and site["base_url"]:
+            # A host serves 404.html at any depth: only absolute links work there, when the address is known.
+            root = site["base_url"]
+        html = template.render(page.context, site=site, root=root, path=page.path,
                                lang=page.language or site["language"])
         out = html.encode("utf-8")
         if print_:
