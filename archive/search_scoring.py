@@ -76,4 +76,8 @@ class ArchiveBM25F(BM25F):
         if isinstance(scorer, BM25FScorer):
             scorer.idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, text))
             scorer.avgfl = self.stats.avg_field_length(fieldname)
+            # setup() again: it computes the term's best possible score, which Whoosh uses to skip blocks
+            # of postings that cannot reach the top N. Left from the index's statistics, it can be too low
+            # and lose a better hit (seen as a different top 10 with --limit 10 than with --limit 1000).
+            scorer.setup(searcher, fieldname, text)
         return scorer

@@ -280,6 +280,35 @@ def test_place_kind_and_language_filters(corpus: Corpus) -> None:
     assert corpus.slugs("staking", languages=["en"]) == []
 
 
+@pytest.mark.parametrize("public", [False, True])
+def test_the_top_ten_are_the_first_ten_of_everything(corpus: Corpus, public: bool) -> None:
+    # Whoosh skips blocks of postings that cannot reach the top N, judged by each term's best possible
+    # score: that bound must come from the same statistics as the scores.
+    for query in ("union workers", "strike", "google walkout", "amazon warehouse workers", "pay", "ethics",
+                  "open letter", "contract workers", "protests against police", "women vote", "revolution OR soviet"):
+        top = corpus.search(query, limit=10, public=public).hits
+        everything = corpus.search(query, limit=2000, public=public).hits[:10]
+        assert [(h.slug, h.score) for h in top] == [(h.slug, h.score) for h in everything], query
+
+
+def test_no_score_exceeds_the_bound_whoosh_skips_by(corpus: Corpus) -> None:
+    from archive.search_scoring import ArchiveBM25F
+
+    with ArchiveSearcher(corpus.archive.index_dir, corpus.engine) as searcher:
+        weighting = ArchiveBM25F(searcher._collection(True, None))
+        for (word,) in (analysis.analyze(w) for w in ("workers", "union", "strike", "revolution", "amazon")):
+            for fieldname in ("title", "body"):
+                if (fieldname, word) not in searcher.searcher.reader():
+                    continue
+                scorer = weighting.scorer(searcher.searcher, fieldname, word)
+                postings = searcher.searcher.postings(fieldname, word)
+                best = 0.0
+                while postings.is_active():
+                    best = max(best, scorer.score(postings))
+                    postings.next()
+                assert best <= scorer.max_quality() + 1e-9, (word, fieldname)
+
+
 def test_pages_are_disjoint_and_in_order(corpus: Corpus) -> None:
     everything = corpus.slugs("workers", limit=30)
     pages = [corpus.slugs("workers", limit=10, page=n) for n in (1, 2, 3)]
