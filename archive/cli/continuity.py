@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+
+import click
+
+from archive.cli.common import Context, pass_context
+from archive.continuity import ContinuityError, earlier_struggles
+from archive.index import SearchIndexError
+
+
+@click.command("continuity")
+@click.argument("slug")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1), help="How many struggles.")
+@click.option("--public", "public_only", is_flag=True, help="Only public records, as the published site.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def continuity_command(ctx: Context, slug: str, limit: int, public_only: bool, as_json: bool) -> None:
+    """Earlier struggles like this one, from earlier waves, with why and the lessons drawn from them.
+
+    Candidates come from the search index (shared organizational forms, social forces, organizations,
+    places and grievances, and Whoosh's more-like-this on the text), so this scales to large archives.
+
+    \b
+    Example:
+      archive continuity make-amazon-pay-black-friday-walkouts
+      archive continuity flint-sit-down --limit 5 --json
+    """
+    try:
+        result = earlier_struggles(ctx.engine(), ctx.archive().index_dir, slug, limit=limit, public_only=public_only)
+    except (ContinuityError, SearchIndexError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({
+            "slug": result.slug, "title": result.title, "before": result.cutoff,
+            "earlier": [{"slug": e.slug, "title": e.title, "start": e.start, "waves": e.waves,
+                         "score": round(e.score, 3), "reasons": e.reasons,
+                         "lessons": [{"balance_sheet": s, "text": t} for s, t in e.lessons]} for e in result.earlier],
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Earlier struggles like {result.title} (waves before {result.cutoff}):")
+    if not result.earlier:
+        click.echo("  none found in earlier waves.")
+    for number, item in enumerate(result.earlier, 1):
+        click.echo(f"{number}. {item.title}  struggle/{item.slug}  {item.start or ''}  [{', '.join(item.waves)}]")
+        for reason in item.reasons:
+            click.echo(f"     because: {reason}")
+        for sheet, text in item.lessons:
+            click.echo(f"     lesson ({sheet}): {text}")
