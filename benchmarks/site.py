@@ -153,14 +153,40 @@ def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
     return rows
 
 
+def measure_site(site: Path, pagefind: bool) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {}
+    server, base = serve(site)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        rows = measure_queries(browser, base, "site")
+        if pagefind:
+            rows += measure_queries(browser, base, "pagefind")
+        browser.close()
+    server.shutdown()
+    result["queries"] = rows
+    for engine_name in ("site", "pagefind"):
+        mine = [r for r in rows if r["engine"] == engine_name]
+        if mine:
+            result[f"{engine_name}_mean_bytes_per_query"] = round(sum(r["bytes"] for r in mine) / len(mine))
+            result[f"{engine_name}_mean_ms"] = round(sum(r["ms"] for r in mine) / len(mine), 1)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=10_000, help="accounts (default 10,000)")
     parser.add_argument("--large", action="store_true", help="100,000 accounts")
     parser.add_argument("--no-pagefind", action="store_true", help="skip the Pagefind comparison")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser.add_argument("--queries-only", type=Path, metavar="SITE",
+                        help="only measure search transfer on an already built (and Pagefind-indexed) site")
     args = parser.parse_args()
     n = 100_000 if args.large else args.n
+    if args.queries_only:
+        print(json.dumps(measure_site(args.queries_only, not args.no_pagefind), indent=2))
+        return
 
     from archive.create import init_archive
     from archive.db import make_engine
@@ -196,7 +222,6 @@ def main() -> None:
     engine.dispose()
 
     if Path(CHROMIUM).is_file():
-        from playwright.sync_api import sync_playwright
 
         if not args.no_pagefind:
             pagefind_dir = report.out / "pagefind"
@@ -206,20 +231,7 @@ def main() -> None:
             result["pagefind_index_s"] = round(time.perf_counter() - started, 1)
             result["pagefind_mb"] = round(folder_size(pagefind_dir)[1] / 1e6, 1)
             (report.out / "pagefind-bench.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
-        server, base = serve(report.out)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            rows = measure_queries(browser, base, "site")
-            if not args.no_pagefind:
-                rows += measure_queries(browser, base, "pagefind")
-            browser.close()
-        server.shutdown()
-        result["queries"] = rows
-        for engine_name in ("site", "pagefind"):
-            mine = [r for r in rows if r["engine"] == engine_name]
-            if mine:
-                result[f"{engine_name}_mean_bytes_per_query"] = round(sum(r["bytes"] for r in mine) / len(mine))
-                result[f"{engine_name}_mean_ms"] = round(sum(r["ms"] for r in mine) / len(mine), 1)
+        result.update(measure_site(report.out, not args.no_pagefind))
     print(json.dumps(result, indent=2))
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -227,7 +227,10 @@
               var outcome = evaluate(groups, filter, want);
               var open = ps.filter(function (p) { return !p.complete; });
               if (outcome.settled || !open.length) return outcome;
-              return Promise.all(open.map(loadTail)).then(step);
+              // Read further only down the list whose threshold is highest: it loosens the bound most,
+              // and the other lists often never need their long tails.
+              var next = open.reduce(function (a, b) { return b.threshold > a.threshold ? b : a; });
+              return loadTail(next).then(step);
             }
             return step();
           });
