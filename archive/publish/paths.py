@@ -25,6 +25,7 @@ TYPES: dict[str, tuple[str, str, str]] = {
     "articulation": ("articulations", "Articulation", "Articulations"),
 }
 PAGE_SIZE = 50
+TAG_SLUG_MAX = 80
 
 
 def page_name(slug: str) -> str:
@@ -53,7 +54,8 @@ def tag_slugs(names: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(names):
-        base = page_name(slugify(name) or "tag")
+        # Capped: a file name may not pass 255 bytes, and a tag can be a sentence.
+        base = page_name(slugify(name, max_length=TAG_SLUG_MAX, word_boundary=True) or "tag")
         slug = base
         if slug in taken:
             slug = f"{base}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
