@@ -157,8 +157,10 @@ class ArchiveSearcher:
                   for name in FACETS} if request.facets else None
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        results = searcher.search(query, limit=None if by_date else wanted, filter=allowed, groupedby=groups,
-                                  maptype=sorting.Count if groups else None)
+        collector = _exact_collector(searcher, limit=None if by_date else wanted, filter=allowed,
+                                     groupedby=groups, maptype=sorting.Count if groups else None)
+        searcher.search_with_collector(query, collector)
+        results = collector.results()
         ranked = [(docnum, score) for score, docnum in results.top_n]
         if by_date:
             ranked = self._by_date(ranked)
@@ -231,6 +233,19 @@ class ArchiveSearcher:
                 and not (row["is_stub"] and row["visibility"] != "public")
             if request.snippets:
                 hit.snippet = snippet(compose_body(row), terms, row["language"])
+
+
+def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
+    """Whoosh's collector without its shortcuts. Block-quality skipping and matcher replacement drop
+    documents whose score bound looks too low; with our BM25F over the public projection those bounds are
+    not safe ("union workers" lost its 5th best hit at --limit 10), and the site must agree exactly."""
+    collector = searcher.collector(optimize=False, **kwargs)
+    inner = collector
+    while inner is not None:
+        if hasattr(inner, "replace"):
+            inner.replace = 0
+        inner = getattr(inner, "child", None)
+    return collector
 
 
 def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:
