@@ -27,6 +27,7 @@ from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
 from archive.public import is_public, public_clause
 from archive.records import make_slug
+from archive.redaction import Redactor
 from archive.search_query import (
     QueryError,
     did_you_mean,
@@ -65,6 +66,9 @@ class SearchRequest:
     suggest: bool = True
     count: bool = True  # exact total; without it ``total`` is Whoosh's estimate (saves a second pass)
     today: dt.date | None = None
+    # Real names -> pseudonyms (the archive's redactions.yaml); with ``public`` they are applied to what is
+    # shown, together with each record's own list, as on the published site.
+    redactions: dict[str, str] | None = None
 
 
 @dataclass
@@ -137,8 +141,11 @@ class ArchiveSearcher:
         if request.limit < 1 or request.page < 1:
             raise QueryError("--limit and --page must be 1 or more")
         plain = parse(request.query, self.parser)
-        query = expand_languages(plain, self.languages).normalize()
-        suggestion = (did_you_mean(request.query, plain, self.searcher, self.languages, self._word_for)
+        # A public search tries only the languages of public records: a private record's language must
+        # neither change the results nor hint that the record exists (the site does the same).
+        languages = self._public_languages(request.today) if request.public else self.languages
+        query = expand_languages(plain, languages).normalize()
+        suggestion = (did_you_mean(request.query, plain, self.searcher, languages, self._word_for)
                       if request.suggest else None)
         if query is wq.NullQuery:
             return SearchResult([], 0, request.page, 0, suggestion=suggestion,
@@ -183,6 +190,11 @@ class ArchiveSearcher:
             docset = self._public_docs(today) if public else None
             self._stats[key] = CollectionStats(self.searcher, docset)
         return self._stats[key]
+
+    def _public_languages(self, today: dt.date | None) -> list[str]:
+        stored = self.searcher.stored_fields
+        found = {stored(docnum).get("language") or "en" for docnum in self._collection(True, today).docset}
+        return sorted(found) or ["en"]
 
     def _public_docs(self, today: dt.date | None) -> set[int]:
         """The documents of records in the public projection, decided by the store (archive.public)."""
@@ -231,8 +243,14 @@ class ArchiveSearcher:
                 continue
             hit.public = is_public(row["visibility"], row["embargo_until"], row["consent"], request.today) \
                 and not (row["is_stub"] and row["visibility"] != "public")
+            redactor = None
+            if request.public:  # what the site would show: pseudonyms, never the names
+                redactor = Redactor(request.redactions or {}).with_record((row["extra"] or {}).get("redactions") or {})
+                hit.title = redactor.text(hit.title) or ""
+                hit.slug = redactor.slug(hit.slug)
             if request.snippets:
-                hit.snippet = snippet(compose_body(row), terms, row["language"])
+                body = compose_body(row)
+                hit.snippet = snippet(redactor.text(body) or "" if redactor else body, terms, row["language"])
 
 
 def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:

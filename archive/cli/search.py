@@ -9,6 +9,7 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.index import SearchIndexError
+from archive.redaction import RedactionError, load_redactions
 from archive.search import SORTS, QueryError, SearchRequest, SearchResult, search
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
@@ -51,7 +52,8 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     archive = ctx.archive()
     request = SearchRequest(" ".join(query), types=types, waves=waves, places=places, kinds=kinds,
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
-                            facets=not as_json, suggest=not as_json, count=not as_json)
+                            facets=not as_json, suggest=not as_json, count=not as_json,
+                            redactions=_redactions(archive) if public else None)
     engine = ctx.engine()
     try:
         result = search(archive.index_dir, engine, request)
@@ -104,3 +106,10 @@ def _highlight(snippet: str, styled: bool) -> str:
         return snippet
     parts = snippet.split("**")
     return "".join(click.style(part, bold=True) if i % 2 else part for i, part in enumerate(parts))
+
+
+def _redactions(archive) -> dict[str, str]:  # noqa: ANN001
+    try:
+        return load_redactions(archive.root)
+    except RedactionError as exc:
+        raise click.ClickException(str(exc)) from None
