@@ -22,6 +22,10 @@ from archive.models import RECORD_TYPES, VISIBILITIES
 from archive.redaction import RedactionError, parse_redactions
 
 SLUG_MAX = 120
+# The store's column sizes (archive.models); checked here so SQLite and PostgreSQL accept the same records.
+TAG_MAX = 200
+WORD_MAX = 64
+LANGUAGE_MAX = 16
 LIST_SEPARATOR = ";"
 CONSENT_STATUSES = ("given", "withdrawn", "unknown")
 ARTICULATION_KINDS = {
@@ -183,10 +187,14 @@ def normalize(fields: dict[str, Any], *, default_type: str = "account",
     if "embargo_until" in fields:
         record.embargo_until = _embargo(fields.pop("embargo_until"))
     language = _text(fields, "language").lower().replace("_", "-") or default_language
-    if language and not _LANGUAGE.match(language):
+    if language and (not _LANGUAGE.match(language) or len(language) > LANGUAGE_MAX):
         raise RecordError("language", f"not a language code such as 'en' or 'nl': {language!r}")
     record.language = language or None
     record.tags = _dedupe(_list(fields.pop("tags", None), "tags"))
+    for tag in record.tags:
+        if len(tag) > TAG_MAX:
+            raise RecordError("tags", f"a tag may be at most {TAG_MAX} characters; put longer text in the body "
+                                      f"(this one has {len(tag)})")
     for name, kind in TYPE_FIELDS[record_type].items():
         if name in fields:
             record.columns[name] = _convert(name, kind, fields.pop(name))
@@ -278,6 +286,8 @@ def _convert(name: str, kind: str, value: Any) -> Any:
         raise RecordError(name, f"expected text, got a {type(value).__name__}")
     text = str(value).strip()
     if kind == "word":
+        if len(text) > WORD_MAX:
+            raise RecordError(name, f"at most {WORD_MAX} characters, such as 'testimony' (this has {len(text)})")
         return text.lower()
     if kind == "consent":
         status = text.lower()

@@ -32,6 +32,9 @@ def only_error(report) -> str:
         ("---\ntype: articulation\ntitle: X\nbetween: [city/a, struggle/b]\n---\n", 4, "between", "type/slug"),
         ("---\ntype: organization\ntitle: O\nform: [union, council]\n---\n", 4, "form", "takes one form slug"),
         ("---\ntitle: A\ntags: {a: 1}\n---\n", 3, "tags", "expected a list"),
+        (f"---\ntitle: A\ntags: [{'x' * 201}]\n---\n", 3, "tags", "a tag may be at most 200 characters"),
+        (f"---\ntitle: A\nkind: {'k' * 65}\n---\n", 3, "kind", "at most 64 characters"),
+        ("---\ntitle: A\nlanguage: en-aaaa-bbbb-cccc\n---\n", 3, "language", "not a language code"),
     ],
 )
 def test_field_errors_name_file_line_and_field(engine, write, content, line, field, message):

@@ -7,8 +7,9 @@ from archive.publish.build import build
 
 
 def test_long_tag_and_place_names(archive, engine, write, tmp_path):
-    long = "a grievance written out as a whole sentence by the people who lived it " * 6
-    path = write("s.yaml", f"type: struggle\nslug: s\ntitle: S\ntags: ['{long}']\nplaces: ['{long}']\n")
+    tag = ("a grievance written out as a whole sentence by the people who lived it " * 3)[:199].strip()
+    place = "a place named in a long sentence by the people who lived there " * 6
+    path = write("s.yaml", f"type: struggle\nslug: s\ntitle: S\ntags: ['{tag}']\nplaces: ['{place}']\n")
     assert ingest(engine, [path]).errors == []
     build(archive, engine, out=tmp_path / "site")
     names = [p.name for p in (tmp_path / "site").rglob("*")]

@@ -33,6 +33,17 @@ _BAD_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 CHUNK = 6  # payloads per record: each field holds all of them, so every payload reaches every field
 
 
+def packed_tags(chunk: list[str], limit: int = 200) -> list[str]:
+    """The chunk's payloads as few tags as fit the 200-character limit on a tag."""
+    tags: list[str] = []
+    for payload in chunk:
+        if tags and len(tags[-1]) + 1 + len(payload) <= limit:
+            tags[-1] += " " + payload
+        else:
+            tags.append(payload[:limit])
+    return tags
+
+
 def hostile_records() -> list[dict]:
     records = []
     for start in range(0, len(PAYLOADS), CHUNK):
@@ -43,9 +54,9 @@ def hostile_records() -> list[dict]:
         struggle = f"s-{n}"
         # One place and one tag per chunk (named by all its payloads) keeps the page count low.
         records.append({"type": "struggle", "slug": struggle, "title": line, "body": text, "outcome": line,
-                        "demands": chunk, "tags": [line], "places": [line], "start": "2020"})
+                        "demands": chunk, "tags": packed_tags(chunk), "places": [line], "start": "2020"})
         records.append({"type": "account", "slug": f"a-{n}", "title": line, "body": text, "narrator": line,
-                        "source": line, "tags": [line], "struggles": [struggle], "date": "2020-05",
+                        "source": line, "tags": packed_tags(chunk), "struggles": [struggle], "date": "2020-05",
                         "kind": "testimony"})
         records.append({"type": "balance_sheet", "slug": f"b-{n}", "title": line, "body": text,
                         "struggle": struggle, "author": line, "won": line, "lost": line,
