@@ -7,6 +7,7 @@ bare insert. All writes for one chunk happen on the caller's connection, inside 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ class Incoming:
     source: bytes
     origin: str
     locator: str  # "path:line" for messages
+
+    @functools.cached_property
+    def source_sha256(self) -> str:
+        """Hashed once: a chunk needs it for the sources, the row, the revision and slug resolution."""
+        return sha256(self.source)
 
 
 @dataclass
@@ -100,7 +106,7 @@ def write_chunk(conn: Connection, chunk: Sequence[Incoming]) -> ChunkResult:
     }
     insert_ignoring_conflicts(
         conn, sources_t,
-        list({sha256(i.source): {"sha256": sha256(i.source), "content": i.source, "size": len(i.source)}
+        list({i.source_sha256: {"sha256": i.source_sha256, "content": i.source, "size": len(i.source)}
               for i in chunk}.values()),
     )
     new_rows, updates, touched = [], [], []
@@ -149,7 +155,7 @@ def _row(item: Incoming, slug: str, content_sha: str) -> dict[str, Any]:
         "language": record.language,
         "is_stub": False,
         "content_sha256": content_sha,
-        "source_sha256": sha256(item.source),
+        "source_sha256": item.source_sha256,
         "origin": item.origin,
         "extra": record.extra,
     }
@@ -183,7 +189,7 @@ def _write_revisions(conn: Connection, touched: list, ids: dict, changed_ids: li
             "number": numbers.get(ids[key], 0) + 1,
             "content": content_json,
             "content_sha256": content_sha,
-            "source_sha256": sha256(item.source),
+            "source_sha256": item.source_sha256,
             "origin": item.origin,
         }
         for item, key, content_json, content_sha, _ in touched
@@ -281,7 +287,7 @@ def _resolve_slugs(conn: Connection, chunk: Sequence[Incoming]) -> list[str]:
     pending = [i for i, slug in enumerate(slugs) if slug is None]
     if not pending:
         return slugs  # type: ignore[return-value]
-    hashes = {sha256(chunk[i].source) for i in pending}
+    hashes = {chunk[i].source_sha256 for i in pending}
     origins = {chunk[i].origin for i in pending}
     known: dict[tuple[str, str], str] = {}
     for row in conn.execute(
@@ -295,7 +301,7 @@ def _resolve_slugs(conn: Connection, chunk: Sequence[Incoming]) -> list[str]:
     for i in pending:
         item = chunk[i]
         record_type = item.record.type
-        slug = known.get((record_type, f"sha:{sha256(item.source)}")) or known.get(
+        slug = known.get((record_type, f"sha:{item.source_sha256}")) or known.get(
             (record_type, f"origin:{item.origin}")
         )
         if slug is None:
