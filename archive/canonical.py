@@ -42,18 +42,21 @@ class StoredRecord:
         return fields
 
 
-def iter_stored_records(conn: Connection, *, include_stubs: bool = False) -> Iterator[StoredRecord]:
-    """Every record with its rebuilt content, in id order, a batch at a time."""
+def iter_stored_records(conn: Connection, *, include_stubs: bool = False,
+                        record_type: str | None = None) -> Iterator[StoredRecord]:
+    """Every record (of ``record_type``, if given) with its rebuilt content, in id order, a batch at a time."""
     last_id = 0
     while True:
         query = select(records_t).where(records_t.c.id > last_id).order_by(records_t.c.id).limit(BATCH)
         if not include_stubs:
             query = query.where(records_t.c.is_stub.is_(False))
+        if record_type is not None:
+            query = query.where(records_t.c.type == record_type)
         rows = conn.execute(query).mappings().all()
         if not rows:
             return
         ids = [row["id"] for row in rows]
-        tags = _tags(conn, ids)
+        tags = tags_by_record(conn, ids)
         refs = _references(conn, ids)
         for row in rows:
             yield StoredRecord(row["id"], row["type"], row["slug"], _content(row, tags, refs),
@@ -83,7 +86,8 @@ def _content(row: Any, tags: dict[int, list[str]], refs: dict[int, dict[str, lis
     return content
 
 
-def _tags(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
+def tags_by_record(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
+    """Each record's tags, in the order the record gave them."""
     out: dict[int, list[str]] = {}
     for record_id, name in conn.execute(
         select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)

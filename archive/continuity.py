@@ -14,16 +14,16 @@ struggle's first wave (and to none of the struggle's waves), and scored by what 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, select, true
 from whoosh import query as wq
 
+from archive.canonical import tags_by_record
 from archive.dates import sort_key
 from archive.index import open_index
-from archive.models import Link, Record, RecordTag, Tag
+from archive.models import Link, Record
 from archive.public import public_clause
 
 records_t = Record.__table__
@@ -169,13 +169,13 @@ def _load(conn, slugs: list[str], public_only: bool) -> dict[str, _Struggle]:  #
     if not found:
         return {}
     target = records_t.alias("target")
+    # With public_only, a link counts only when its target is public too.
+    visible = public_clause(table=target) if public_only else true()
     link_rows = conn.execute(
         select(Link.source_id, Link.relation, target.c.slug, target.c.id, target.c.type)
-        .join(target, target.c.id == Link.target_id).where(Link.source_id.in_(list(found))))
+        .join(target, target.c.id == Link.target_id).where(Link.source_id.in_(list(found)), visible))
     organizations: dict[int, list[int]] = {}
     for source_id, relation, target_slug, target_id, target_type in link_rows:
-        if public_only and not _is_public(conn, target_id):
-            continue
         found[source_id].links.setdefault(relation, set()).add(target_slug)
         if relation == "forms":
             found[source_id].forms.add(target_slug)
@@ -184,18 +184,12 @@ def _load(conn, slugs: list[str], public_only: bool) -> dict[str, _Struggle]:  #
     if organizations:
         for org_id, form_slug in conn.execute(
                 select(Link.source_id, target.c.slug).join(target, target.c.id == Link.target_id)
-                .where(Link.source_id.in_(list(organizations)), Link.relation == "form")):
+                .where(Link.source_id.in_(list(organizations)), Link.relation == "form", visible)):
             for struggle_id in organizations[org_id]:
                 found[struggle_id].forms.add(form_slug)
-    for record_id, name in conn.execute(
-            select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
-            .where(RecordTag.record_id.in_(list(found)))):
-        found[record_id].tags.add(name)
+    for record_id, names in tags_by_record(conn, list(found)).items():
+        found[record_id].tags.update(names)
     return {s.slug: s for s in found.values()}
-
-
-def _is_public(conn, record_id: int) -> bool:  # noqa: ANN001
-    return conn.execute(select(records_t.c.id).where(records_t.c.id == record_id, public_clause())).first() is not None
 
 
 def _wave_starts(conn) -> dict[str, str | None]:  # noqa: ANN001
@@ -214,9 +208,7 @@ def _attach_lessons(conn, earlier: list[Earlier], public_only: bool) -> None:  #
                     struggles.c.slug.in_([e.slug for e in earlier]))
              .order_by(sheets.c.date, sheets.c.slug))
     if public_only:
-        today = dt.date.today()
-        query = query.where(sheets.c.visibility == "public",
-                            or_(sheets.c.embargo_until.is_(None), sheets.c.embargo_until <= today))
+        query = query.where(public_clause(table=sheets))
     by_slug = {e.slug: e for e in earlier}
     for struggle_slug, sheet_slug, lessons, limits in conn.execute(query):
         for text in [*(lessons or []), *(f"limit: {limit}" for limit in (limits or []))]:

@@ -16,13 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from archive.analysis import compose_body
-from archive.models import Link, Record, RecordTag, Tag
+from archive.canonical import tags_by_record
+from archive.models import Link, Record
 from archive.records import canonical_json
 
 records_t = Record.__table__
 links_t = Link.__table__
-tags_t = Tag.__table__
-record_tags_t = RecordTag.__table__
 
 CHUNK = 1000
 LINK_FIELDS = ("places", "waves", "struggles", "forms", "forces", "organizations")
@@ -121,7 +120,7 @@ def _documents(conn: Connection, condition: Any, limit: int | None = None) -> It
         return
     ids = [row["id"] for row in rows]
     links = _links(conn, ids)
-    tags = _tags(conn, ids)
+    tags = tags_by_record(conn, ids)
     for row in rows:
         record_type = row["type"]
         date_column = _DATE_COLUMN.get(record_type)
@@ -171,13 +170,3 @@ def _add(fields: dict[str, list[str]], name: str, value: str) -> None:
     values = fields.setdefault(name, [])
     if value not in values:
         values.append(value)
-
-
-def _tags(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for record_id, name in conn.execute(
-        select(record_tags_t.c.record_id, tags_t.c.name).join(tags_t, tags_t.c.id == record_tags_t.c.tag_id)
-        .where(record_tags_t.c.record_id.in_(ids)).order_by(record_tags_t.c.record_id, record_tags_t.c.position)
-    ):
-        out.setdefault(record_id, []).append(name)
-    return out

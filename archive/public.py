@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, FromClause, and_, or_
 
 from archive.models import Record
 
 
-def public_clause(today: dt.date | None = None) -> ColumnElement[bool]:
-    """SQL condition selecting the public records as of ``today``."""
+def public_clause(today: dt.date | None = None, table: FromClause | None = None) -> ColumnElement[bool]:
+    """SQL condition selecting the public records as of ``today``, on ``records`` or an alias of it."""
     today = today or dt.date.today()
-    table = Record.__table__
+    table = Record.__table__ if table is None else table
     return and_(
         table.c.visibility == "public",
         or_(table.c.embargo_until.is_(None), table.c.embargo_until <= today),
