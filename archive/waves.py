@@ -176,21 +176,23 @@ def apply_waves(engine: Engine, proposals: list[WaveProposal]) -> ApplyResult:
         if written:
             result.waves_added = sum(1 for s in written.stored if s.action == "added")
             result.changed_ids += [s.record_id for s in written.stored if s.action != "unchanged"]
-        updates = []
-        for stored in iter_stored_records(conn):
-            if stored.type != "struggle" or stored.content.get("waves") or not stored.content.get("start"):
+        pending = []
+        for stored in iter_stored_records(conn, record_type="struggle"):
+            if stored.content.get("waves") or not stored.content.get("start"):
                 continue
             year = sort_key(stored.content["start"])[0]
             match = next((p for p in proposals if p.start <= year <= p.end), None)
-            if match is None:
-                continue
-            fields = stored.as_record_fields() | {"waves": [match.slug]}
-            # Keep the bytes the struggle came from: only its waves change, and the revision says so.
-            source = conn.execute(select(Source.content).where(Source.sha256 == stored.source_sha256)).scalar()
-            updates.append(Incoming(normalize(fields), source or b"", f"archive waves suggest:{stored.slug}",
-                                    f"struggle/{stored.slug}"))
-        for start in range(0, len(updates), 500):
-            written = write_chunk(conn, updates[start:start + 500])
+            if match is not None:
+                pending.append((stored, match))
+        for start in range(0, len(pending), 500):
+            batch = pending[start:start + 500]
+            # Keep the bytes each struggle came from: only its waves change, and the revision says so.
+            sources = dict(conn.execute(select(Source.sha256, Source.content).where(
+                Source.sha256.in_([stored.source_sha256 for stored, _ in batch if stored.source_sha256]))).all())
+            updates = [Incoming(normalize(stored.as_record_fields() | {"waves": [match.slug]}),
+                                sources.get(stored.source_sha256, b""), f"archive waves suggest:{stored.slug}",
+                                f"struggle/{stored.slug}") for stored, match in batch]
+            written = write_chunk(conn, updates)
             result.struggles_assigned += sum(1 for s in written.stored if s.action == "updated")
             result.changed_ids += [s.record_id for s in written.stored if s.action != "unchanged"]
     return result
