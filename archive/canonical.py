@@ -100,11 +100,13 @@ def tags_by_record(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
 def _references(conn: Connection, ids: list[int]) -> dict[int, dict[str, list[str]]]:
     target = records_t.alias("target")
     out: dict[int, dict[str, list[str]]] = {}
-    for source_id, relation, target_type, target_slug in conn.execute(
-        select(Link.source_id, Link.relation, target.c.type, target.c.slug)
+    for source_id, relation, target_type, target_slug, date in conn.execute(
+        select(Link.source_id, Link.relation, target.c.type, target.c.slug, Link.date)
         .join(target, target.c.id == Link.target_id)
         .where(Link.source_id.in_(ids)).order_by(Link.source_id, Link.relation, Link.position)
     ):
         value = f"{target_type}/{target_slug}" if relation == "between" else target_slug
+        if date:
+            value = f"{value} ({date})"
         out.setdefault(source_id, {}).setdefault(relation, []).append(value)
     return out

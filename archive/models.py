@@ -158,6 +158,8 @@ class BalanceSheet(Record):
     """An assessment of a struggle or a wave, from one author's position."""
 
     author: Mapped[str | None] = mapped_column(Text)
+    # Where the author stands: rank and file, union officer, organizer, historian, ...
+    position: Mapped[str | None] = mapped_column(Text)
     date: Mapped[PartialDate | None] = mapped_column(use_existing_column=True, index=True)
     won: Mapped[str | None] = mapped_column(Text)
     lost: Mapped[str | None] = mapped_column(Text)
@@ -223,6 +225,8 @@ class Link(Base):
     relation: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # When the relation began: a split, a merger, a succession (lineage links only).
+    date: Mapped[PartialDate | None] = mapped_column()
 
     target: Mapped[Record] = relationship(foreign_keys=[target_id], lazy="joined")
 

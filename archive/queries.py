@@ -68,7 +68,7 @@ class RecordView:
 
 _SHOWN_COLUMNS = (
     "kind", "date", "recorded", "narrator", "source", "language", "consent", "consent_scope", "consent_date",
-    "start", "end", "outcome", "demands", "author", "won", "lost", "limits", "lessons", "founded",
+    "start", "end", "outcome", "demands", "author", "position", "won", "lost", "limits", "lessons", "founded",
     "dissolved", "determinants", "lat", "lon", "visibility", "embargo_until", "content_sha256", "source_sha256",
 )
 

@@ -18,6 +18,7 @@ from typing import Any
 from slugify import slugify
 
 from archive.dates import DateError, parse_partial_date, period_end, precedes
+from archive.demands import DemandError, parse_demand
 from archive.models import RECORD_TYPES, VISIBILITIES
 from archive.redaction import RedactionError, parse_redactions
 
@@ -55,10 +56,11 @@ TYPE_FIELDS: dict[str, dict[str, str]] = {
         "consent_scope": "text",
         "consent_date": "date",
     },
-    "struggle": {"start": "date", "end": "date", "outcome": "text", "demands": "list"},
+    "struggle": {"start": "date", "end": "date", "outcome": "text", "demands": "demands"},
     "wave": {"start": "date", "end": "date"},
     "balance_sheet": {
         "author": "text",
+        "position": "text",
         "date": "date",
         "won": "text",
         "lost": "text",
@@ -83,17 +85,26 @@ REFERENCE_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "forms": ("form", True),
     },
     "wave": {},
-    "balance_sheet": {"struggle": ("struggle", False), "wave": ("wave", False)},
+    "balance_sheet": {"struggle": ("struggle", False), "wave": ("wave", False),
+                      "replies_to": ("balance_sheet", True)},
     "organization": {
         "form": ("form", False),
         "places": ("place", True),
         "struggles": ("struggle", True),
+        "succeeded_by": ("organization", True),
+        "split_from": ("organization", True),
+        "merged_into": ("organization", True),
+        "grew_out_of": ("organization", True),
     },
-    "form": {},
+    "form": {"variant_of": ("form", True)},
     "force": {},
     "place": {"parent": ("place", False)},
     "articulation": {"between": ("", True)},
 }
+
+# Lineage: references that may carry the date of the event, written "slug (1936)" or {slug: ..., date: ...}.
+DATED_RELATIONS = frozenset({"succeeded_by", "split_from", "merged_into", "grew_out_of", "variant_of"})
+_TRAILING_DATE = re.compile(r"^(?P<name>.*\S)\s*\((?P<date>[^()]+)\)\s*$", re.S)
 
 DATE_RANGES = {"struggle": ("start", "end"), "wave": ("start", "end"), "articulation": ("start", "end"),
                "organization": ("founded", "dissolved")}
@@ -114,6 +125,12 @@ class Reference:
     target_type: str
     slug: str
     label: str  # the name as written, used as a stub's title
+    date: str | None = None  # when the relation began (lineage links only)
+
+    def content_value(self) -> str:
+        """How the reference appears in canonical content (and in an exported record)."""
+        value = f"{self.target_type}/{self.slug}" if self.relation == "between" else self.slug
+        return f"{value} ({self.date})" if self.date else value
 
 
 @dataclass
@@ -134,8 +151,7 @@ class NormalizedRecord:
         """The canonical content: every field but the identity (type and slug)."""
         refs: dict[str, list[str]] = {}
         for ref in self.references:
-            value = f"{ref.target_type}/{ref.slug}" if ref.relation == "between" else ref.slug
-            refs.setdefault(ref.relation, []).append(value)
+            refs.setdefault(ref.relation, []).append(ref.content_value())
         return {
             "title": self.title,
             "body": self.body,
@@ -273,6 +289,8 @@ def _convert(name: str, kind: str, value: Any) -> Any:
         raise RecordError(name, str(exc)) from exc
     if kind == "list":
         return _list(value, name)
+    if kind == "demands":
+        return _demands(value)
     if kind in ("latitude", "longitude"):
         limit = 90 if kind == "latitude" else 180
         try:
@@ -303,6 +321,20 @@ def _convert(name: str, kind: str, value: Any) -> Any:
     return text
 
 
+def _demands(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else \
+        str(value).split(LIST_SEPARATOR)
+    out: list[str] = []
+    for item in items:
+        if item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        try:
+            out.append(parse_demand(item).stored())
+        except DemandError as exc:
+            raise RecordError("demands", str(exc)) from None
+    return _dedupe(out)
+
+
 def _check_range(record: NormalizedRecord) -> None:
     bounds = DATE_RANGES.get(record.type)
     if not bounds:
@@ -313,12 +345,16 @@ def _check_range(record: NormalizedRecord) -> None:
 
 
 def _references(name: str, target_type: str, many: bool, value: Any) -> list[Reference]:
-    items = _list(value, name)
+    if name in DATED_RELATIONS:
+        items, dates = _dated_items(name, target_type, value)
+    else:
+        items = _list(value, name)
+        dates = [None] * len(items)
     if not many and len(items) > 1:
         raise RecordError(name, f"takes one {target_type} slug, got {len(items)}")
     refs: list[Reference] = []
     seen: set[tuple[str, str]] = set()
-    for item in items:
+    for item, date in zip(items, dates, strict=True):
         ref_type = target_type
         label = item
         if name == "between":
@@ -332,8 +368,48 @@ def _references(name: str, target_type: str, many: bool, value: Any) -> list[Ref
             raise RecordError(name, f"{item!r} gives an empty slug")
         if (ref_type, slug) not in seen:
             seen.add((ref_type, slug))
-            refs.append(Reference(name, ref_type, slug, label.strip()))
+            refs.append(Reference(name, ref_type, slug, label.strip(), date))
     return refs
+
+
+def _dated_items(name: str, target_type: str, value: Any) -> tuple[list[str], list[str | None]]:
+    """Lineage references: "slug", "slug (1936)" or a mapping {slug: ..., date: ...}."""
+    raw = value if isinstance(value, list) else [value] if isinstance(value, dict) else \
+        str(value).split(LIST_SEPARATOR)
+    items: list[str] = []
+    dates: list[str | None] = []
+    for entry in raw:
+        if isinstance(entry, dict):
+            unknown = sorted(set(map(str, entry)) - {"slug", "name", target_type, "date"})
+            target = entry.get("slug", entry.get(target_type, entry.get("name")))
+            if unknown or not isinstance(target, str) or not target.strip():
+                raise RecordError(name, f"write each entry as a {target_type} slug, 'slug (date)', or a mapping "
+                                        f"with 'slug' and 'date'; got {entry!r}")
+            date_value = entry.get("date")
+            text = target.strip()
+        elif isinstance(entry, list):
+            raise RecordError(name, f"list items must be text, got a {type(entry).__name__}")
+        else:
+            text = str(entry).strip() if entry is not None else ""
+            if not text:
+                continue
+            date_value = None
+            match = _TRAILING_DATE.match(text)
+            if match:
+                try:
+                    parse_partial_date(match["date"].strip())
+                    text, date_value = match["name"].strip(), match["date"].strip()
+                except DateError:
+                    pass  # "(CIO)" is part of the name, not a date
+        date = None
+        if date_value is not None and str(date_value).strip():
+            try:
+                date = parse_partial_date(date_value)
+            except DateError as exc:
+                raise RecordError(name, f"{text}: {exc}") from None
+        items.append(text)
+        dates.append(date)
+    return items, dates
 
 
 def _plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, false
 from sqlalchemy.dialects import postgresql, sqlite
 
 from archive.models import Link, Record, RecordTag, Revision, Source, Tag
-from archive.records import NormalizedRecord, canonical_json, make_slug
+from archive.records import TYPE_FIELDS, NormalizedRecord, canonical_json, make_slug
 
 records_t = Record.__table__
 links_t = Link.__table__
@@ -27,11 +27,8 @@ revisions_t = Revision.__table__
 sources_t = Source.__table__
 
 _VISIBILITY_RANK = {"public": 0, "restricted": 1, "private": 2}
-_TYPE_COLUMNS = (
-    "kind", "date", "recorded", "narrator", "source", "consent", "consent_scope", "consent_date",
-    "start", "end", "outcome", "demands", "author", "won", "lost", "limits", "lessons",
-    "founded", "dissolved", "determinants", "lat", "lon",
-)
+# Every type's own columns, as the record format names them.
+_TYPE_COLUMNS = tuple(dict.fromkeys(name for fields in TYPE_FIELDS.values() for name in fields))
 
 
 @dataclass
@@ -255,7 +252,7 @@ def _write_links(conn: Connection, touched: list, ids: dict, changed_ids: list[i
                      widen)
     rows = [
         {"source_id": ids[key], "relation": ref.relation, "target_id": target_ids[(ref.target_type, ref.slug)],
-         "position": position}
+         "position": position, "date": ref.date}
         for item, key, *_ in touched
         for position, ref in enumerate(item.record.references)
     ]
