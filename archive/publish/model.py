@@ -26,7 +26,7 @@ PUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {
     "account": ("kind", "date", "recorded", "narrator", "source"),
     "struggle": ("start", "end", "outcome", "demands"),
     "wave": ("start", "end"),
-    "balance_sheet": ("author", "date", "won", "lost", "limits", "lessons"),
+    "balance_sheet": ("author", "position", "date", "won", "lost", "limits", "lessons"),
     "organization": ("founded", "dissolved"),
     "form": (),
     "force": ("determinants",),
@@ -50,6 +50,8 @@ class Item:
     tags: list[str] = field(default_factory=list)
     out: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
     inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    # (relation, target id) -> date, for the links that carry one (lineage)
+    link_dates: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -69,6 +71,10 @@ class Item:
 
     def linking(self, relation: str, record_type: str | None = None) -> list[Item]:
         return [i for i in self.inbound.get(relation, []) if record_type is None or i.type == record_type]
+
+    def link_date(self, relation: str, target: Item) -> str | None:
+        """The date of this record's ``relation`` link to ``target``, if it has one."""
+        return self.link_dates.get((relation, target.id))
 
 
 @dataclass
@@ -115,13 +121,17 @@ def gather(engine: Engine, today: dt.date | None = None, redactions: dict[str, s
                 fields={n: red.value(values[n]) for n in wanted if values[n] not in (None, "", [])},
             )
         links = conn.execute(
-            select(Link.source_id, Link.relation, Link.target_id).order_by(Link.source_id, Link.position, Link.id)
+            select(Link.source_id, Link.relation, Link.target_id, Link.date)
+            .order_by(Link.source_id, Link.position, Link.id)
         ).all()
         tag_rows = conn.execute(
             select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
             .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
         ).all()
-    public_links = [(s, r, t) for s, r, t in links if s in by_id and t in by_id]
+    public_links = [(s, r, t) for s, r, t, _ in links if s in by_id and t in by_id]
+    for source, relation, target, date in links:
+        if date and source in by_id and target in by_id:
+            by_id[source].link_dates[(relation, target)] = date
     named = {t for s, _, t in public_links if not by_id[s].is_stub}
     for item_id in [i for i, item in by_id.items() if item.is_stub and i not in named]:
         del by_id[item_id]
