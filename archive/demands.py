@@ -8,6 +8,7 @@ records written before outcomes existed keep their content hash.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,9 @@ class Demand:
     @property
     def key(self) -> str:
         """What makes two demands the same demand across struggles: their words, not case or punctuation."""
-        return slugify(self.text, max_length=120, word_boundary=True) or self.text.casefold()
+        # Text that transliterates to nothing still needs a stable key that is safe in a file name.
+        return slugify(self.text, max_length=120, word_boundary=True) or \
+            "d-" + hashlib.sha256(self.text.casefold().encode("utf-8")).hexdigest()[:16]
 
     def stored(self) -> str:
         return f"{self.text} ({self.outcome})" if self.outcome else self.text
