@@ -181,3 +181,70 @@ def test_without_the_continuity_views_there_are_no_such_pages(archive, engine, s
     build(archive, engine, today=TODAY, continuity=False)
     assert not (archive.public_dir / "demands").exists() and not (archive.public_dir / "lessons").exists()
     assert "lessons/index.html" not in (archive.public_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_demands_and_lessons_are_searchable_in_the_cli_and_the_site(archive, engine, shared_data, write):
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.analysis import analyze
+    from archive.cli import cli
+    from archive.publish.cache import BuildCache
+    from archive.publish.model import gather
+    from archive.publish.searchindex import documents, term_scores
+
+    struggles = tech_struggles(shared_data)
+    for struggle in struggles:
+        struggle["demands"] = DEMANDS.get(struggle["slug"], [])
+    files = [write("struggles.yaml", yaml.safe_dump(struggles, allow_unicode=True)), write("extra.yaml", EXTRA)]
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", *map(str, files)])
+    assert result.exit_code == 0, result.output
+
+    def search(query: str) -> list[str]:
+        out = CliRunner().invoke(cli, ["--archive", str(archive.root), "search", query, "--public", "--json"])
+        assert out.exit_code == 0, out.output
+        return [f"{hit['type']}/{hit['slug']}" for hit in json.loads(out.output)]
+
+    assert "struggle/google-walkout" in search('"forced arbitration"')  # a demand
+    assert search('"standing organization"') == ["balance_sheet/walkout-organizers-look-back"]  # a lesson
+    assert search("SECRETLESSON") == []
+    docs = documents(gather(engine, TODAY), BuildCache())
+    scores = term_scores(docs)
+    numbers = {doc.item.slug: n for n, doc in enumerate(docs)}
+    (term,) = analyze("arbitration", "en")
+    assert numbers["google-walkout"] in scores[term]
+    (term,) = analyze("standing", "en")
+    assert numbers["walkout-organizers-look-back"] in scores[term]
+
+
+def test_demands_and_lessons_on_the_command_line(archive, engine, shared_data, write):
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    struggles = tech_struggles(shared_data)
+    for struggle in struggles:
+        struggle["demands"] = DEMANDS.get(struggle["slug"], [])
+    assert ingest(engine, [write("s.yaml", yaml.safe_dump(struggles, allow_unicode=True)),
+                           write("extra.yaml", EXTRA)]).errors == []
+    (archive.root / "redactions.yaml").write_text("Claire Stapleton: C.S.\n", encoding="utf-8")
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--archive", str(archive.root), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    everything = json.loads(run("demands", "--recurring", "--json"))
+    arbitration = next(d for d in everything if d["key"].startswith("an-end-to-forced-arbitration"))
+    # The archivist sees the private struggle's demand too; the public view does not.
+    assert arbitration["outcomes"] == {"won": 1, "lost": 1, "not recorded": 1}
+    public = json.loads(run("demands", "--recurring", "--public", "--json"))
+    arbitration = next(d for d in public if d["key"].startswith("an-end-to-forced-arbitration"))
+    assert arbitration["outcomes"] == {"won": 1, "not recorded": 1}
+    assert [s["slug"] for s in arbitration["struggles"]] == ["google-walkout", "google-open-letter-to-larry-page"]
+    text = run("lessons", "--category", "repression", "--public")
+    assert text.startswith("repression (1)") and "C.S. and a colleague" in text and "SECRETLESSON" not in text
+    assert "SECRETLESSON" in run("lessons", "--category", "repression")

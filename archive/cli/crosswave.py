@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+
+import click
+
+from archive.cli.common import Context, pass_context
+from archive.crosswave import demands_across_struggles, lessons_by_category
+from archive.redaction import RedactionError
+
+
+@click.command("demands")
+@click.option("--recurring", is_flag=True, help="Only demands raised by more than one struggle.")
+@click.option("--public", "public_only", is_flag=True, help="Only public records, as the published site.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_context
+def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: bool) -> None:
+    """Each demand across struggles and waves, with its record of outcomes (won, partly won, lost, pending).
+
+    \b
+    Example:
+      archive demands --recurring
+      archive demands --public --json
+    """
+    try:
+        records = demands_across_struggles(ctx.engine(), ctx.archive().root, public_only=public_only,
+                                           recurring_only=recurring)
+    except RedactionError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([{
+            "demand": r.text, "key": r.key, "outcomes": dict(r.tally),
+            "struggles": [{"slug": x.struggle.slug, "title": x.struggle.title, "start": x.struggle.date,
+                           "waves": [w.slug for w in x.struggle.linked("waves")], "demand": x.demand.text,
+                           "outcome": x.outcome} for x in r.raised],
+        } for r in records], ensure_ascii=False, indent=2))
+        return
+    if not records:
+        click.echo("No struggle has recorded demands.")
+    for record in records:
+        tally = ", ".join(f"{name} {count}" for name, count in record.tally)
+        click.echo(f"{record.text}  [{len(record.raised)} struggle{'s' if len(record.raised) != 1 else ''}: {tally}]")
+        for raised in record.raised:
+            waves = ", ".join(w.slug for w in raised.struggle.linked("waves"))
+            click.echo(f"    {raised.outcome:<12} struggle/{raised.struggle.slug}  {raised.struggle.date or ''}"
+                       f"{f'  [{waves}]' if waves else ''}")
+
+
+@click.command("lessons")
+@click.option("--category", help="Only this category, e.g. repression, 'lost momentum'.")
+@click.option("--public", "public_only", is_flag=True, help="Only public records, as the published site.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_context
+def lessons_command(ctx: Context, category: str | None, public_only: bool, as_json: bool) -> None:
+    """Limits and lessons from every balance sheet, across all waves, by category.
+
+    A finding's category is the one its text names ("repression: ..."), else the first of repression,
+    lost momentum, internal tensions and co-optation whose words it uses, else "other".
+
+    \b
+    Example:
+      archive lessons --category repression
+    """
+    try:
+        categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only,
+                                         category=category)
+    except RedactionError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([{
+            "category": c.name, "findings": [
+                {"kind": f.kind, "text": f.text, "balance_sheet": f.sheet.slug, "author": f.sheet.fields.get("author"),
+                 "assesses": [f"{a.type}/{a.slug}" for a in f.sheet.linked("struggle") + f.sheet.linked("wave")]}
+                for f in c.findings]} for c in categories], ensure_ascii=False, indent=2))
+        return
+    if not categories:
+        click.echo(f"No limits or lessons{f' in category {category!r}' if category else ''}.")
+    for group in categories:
+        click.echo(f"{group.name} ({len(group.findings)})")
+        for finding in group.findings:
+            click.echo(f"    {finding.kind}: {finding.text}  (balance_sheet/{finding.sheet.slug})")
