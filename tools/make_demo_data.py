@@ -304,6 +304,36 @@ def kind_of_action(action: dict) -> str:
     return "Organizing"
 
 
+# Lineage between the organizations above, as public record has it: CWA launched its Campaign to Organize
+# Digital Employees in January 2020, and the Alphabet Workers Union was founded with it in January 2021.
+LINEAGE: dict[str, dict[str, list[str]]] = {
+    "code-cwa": {"grew_out_of": ["communications-workers-of-america (2020-01)"]},
+    "alphabet-workers-union": {"grew_out_of": ["code-cwa (2021-01)"]},
+}
+
+# Demands as each action's description states them, worded alike where two struggles asked the same
+# thing, so that the demands page can show them recurring. An outcome is given only where the description
+# states it; otherwise none is recorded.
+DEMANDS: dict[int, list[str]] = {
+    314: ["Equal pay for Black employees", "Better opportunities for promotion for Black employees"],
+    30: ["Wages set by the industry's collective agreement"],
+    85: ["Cancel the Project Maven contract with the Pentagon"],
+    89: ["End contracts with Immigration and Customs Enforcement"],
+    106: ["Better pay"],
+    120: ["Legal recognition of the union", "Accident insurance for delivery workers"],
+    121: ["Recognition of the union"],
+    154: ["End contracts with Immigration and Customs Enforcement"],
+    163: ["Negotiations over working conditions"],
+    237: ["Recognition of the union (won)"],
+    247: ["Paid time off for part-time workers (won)", "Better pay (partly won)"],
+    294: ["Safe working conditions in the pandemic", "Better pay"],
+    410: ["Recognition of the union (won)"],
+    509: ["Recognition of the union", "Better pay", "Safe working conditions in the pandemic"],
+    514: ["Better pay", "Safe working conditions in the pandemic"],
+    552: ["Better pay", "Time off for religious holidays"],
+}
+
+
 def struggle_title(action: dict) -> str:
     if action["id"] in TITLES:
         return TITLES[action["id"]]
@@ -467,6 +497,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
             "workers": action["workers"],
             "cait_id": action["id"],
         }
+        struggle["demands"] = DEMANDS.get(action["id"], [])
         sheet = BALANCE_SHEETS.get(action["id"])
         if sheet:
             struggle["outcome"] = sheet.get("won") or sheet.get("lost")
@@ -523,7 +554,8 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
     for slug in sorted(used_orgs):
         name, form, _, founded = ORGANIZATIONS[slug]
         lines.append({k: v for k, v in {
-            "type": "organization", "slug": slug, "title": name, "form": form, "founded": founded}.items() if v})
+            "type": "organization", "slug": slug, "title": name, "form": form, "founded": founded,
+            **LINEAGE.get(slug, {})}.items() if v})
     (out / FILES["organizations"]).write_text(
         "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
 
