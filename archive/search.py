@@ -36,6 +36,7 @@ from archive.search_query import (
     make_parser,
     parse,
 )
+from archive.search_reach import PublicReach, public_reach
 from archive.search_scoring import ArchiveBM25F, CollectionStats
 
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
@@ -115,6 +116,7 @@ class ArchiveSearcher:
         self.languages = languages_present(self.searcher)
         self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
+        self._reaches: dict[dt.date | None, PublicReach] = {}
 
     def _open(self) -> Searcher:
         # A rebuild may swap the live folder between reading CURRENT and opening it: try again.
@@ -175,6 +177,9 @@ class ArchiveSearcher:
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {name: _counts(results.groups(name)) for name in FACETS} if groups else {}
+        if groups and request.public:
+            matched = set(results.docs())
+            facets.update({name: self._public_facet(name, matched, request) for name in ("waves", "places")})
         total = len(results) if request.count or groups else results.estimated_length()
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
@@ -204,11 +209,35 @@ class ArchiveSearcher:
         return {docnum for docnum in self.searcher.reader().all_doc_ids() if column[docnum] in public_ids}
 
     def _allowed(self, request: SearchRequest, stats: CollectionStats) -> set[int] | None:
-        filters = _filter_query(request)
-        if filters is None:
-            return set(stats.docset) if request.public else None
-        docs = set(self.searcher.docs_for_query(filters))
-        return docs & stats.docset if request.public else docs
+        filters = _filter_query(request, linked=not request.public)
+        docs = set(self.searcher.docs_for_query(filters)) if filters is not None else None
+        if not request.public:
+            return docs
+        docs = set(stats.docset) if docs is None else docs & stats.docset
+        for facet, values in (("waves", request.waves), ("places", request.places)):
+            if values:  # through public links only, as on the site
+                wanted = {make_slug(v.strip()) for v in values}
+                reach = self._reach(request.today).of(facet)
+                record_ids = self.searcher.reader().column_reader("record_id")
+                docs = {d for d in docs if reach.get(record_ids[d], set()) & wanted}
+        return docs
+
+    def _reach(self, today: dt.date | None) -> PublicReach:
+        if today not in self._reaches:
+            with self.engine.connect() as conn:
+                self._reaches[today] = public_reach(conn, today)
+        return self._reaches[today]
+
+    def _public_facet(self, facet: str, docs: set[int], request: SearchRequest) -> dict[str, int]:
+        """Facet counts through public links only, slugs as the site shows them."""
+        reach = self._reach(request.today).of(facet)
+        redactor = Redactor(request.redactions or {})
+        counts: Counter[str] = Counter()
+        record_ids = self.searcher.reader().column_reader("record_id")
+        for docnum in docs:
+            for slug in reach.get(record_ids[docnum], ()):
+                counts[redactor.slug(slug)] += 1
+        return _counts(dict(counts))
 
     def _word_for(self, fieldname: str, term: str, docnum: int) -> Counter[str]:
         """The words in the record at ``docnum`` that analyze to ``term``, counted (for did-you-mean)."""
@@ -272,11 +301,12 @@ def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchRes
         return searcher.search(request)
 
 
-def _filter_query(request: SearchRequest) -> wq.Query | None:
+def _filter_query(request: SearchRequest, linked: bool = True) -> wq.Query | None:
+    """The filters as a query; without ``linked``, the wave and place filters are left to the caller."""
     groups = []
     for fieldname, values, clean in (
-        ("type", request.types, _type_name), ("waves", request.waves, make_slug),
-        ("places", request.places, make_slug), ("kind", request.kinds, str.lower),
+        ("type", request.types, _type_name), ("waves", request.waves if linked else (), make_slug),
+        ("places", request.places if linked else (), make_slug), ("kind", request.kinds, str.lower),
         ("language", request.languages, str.lower),
     ):
         if values:
