@@ -87,7 +87,8 @@ def test_bad_lineage_date_is_a_field_error(engine, write):
     assert len(report.errors) == 1
     message = str(report.errors[0])
     assert "bad.yaml" in message and "split_from" in message and "month 13" in message
-    assert engine.connect().execute(select(Record.id)).first() is None
+    with engine.connect() as conn:
+        assert conn.execute(select(Record.id)).first() is None
 
 
 def test_lineage_links_keep_their_dates(engine, write):
