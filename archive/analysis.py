@@ -15,7 +15,8 @@ stable; the site builds on it):
   in the searched records; a document matches if it matches any alternative (see "Queries").
 - ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``stored_field_length``, ``idf``, ``bm25``: the ranking.
 - ``compose_body(values)``: the text indexed as ``body``: the record's body followed by its other text
-  columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body.
+  columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body; then, under ``lineage``,
+  the names its lineage links point to (``LINEAGE_RELATIONS``), which the caller looks up.
 - ``TOKEN_PATTERN`` (Python) and ``TOKEN_PATTERN_JS`` (the same tokens in JavaScript, flags ``gu``).
 
 Tokens: maximal runs of letters, digits and ``_``, joined by single dots (``u.s.a``, ``1.5``), then
@@ -56,7 +57,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 # Bump when anything below changes the terms or the scores: an index built with another version is
 # reported by ``archive verify`` and rebuilt by ``archive reindex``.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3  # 3: an organization's or form's body holds its lineage names
 
 DEFAULT_LANGUAGE = "en"
 # The languages Whoosh can stem: da de en es fi fr hu it nl no pt ro ru sv tr (Snowball) and ar (ISRI).
@@ -69,8 +70,14 @@ MIN_TOKEN_LENGTH = 2
 
 # Unfielded query words search these fields; a match in the title counts twice as much as in the body.
 FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
-# Text columns searched as part of the body, in this order, after the body itself.
-BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "determinants", "narrator", "author")
+# Text columns searched as part of the body, in this order, after the body itself. ``lineage`` is not a
+# column: it is the names of the public records a record's lineage fields point to (see ``LINEAGE_RELATIONS``).
+BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "determinants", "narrator", "author",
+                "lineage")
+# Lineage links whose targets' names go in the source's body, in this order, so a search for the AFL finds
+# the CIO that split from it. Only targets public without condition (no embargo) count: a name must not
+# reach a public document through a record that is not public, today or later.
+LINEAGE_RELATIONS = ("succeeded_by", "split_from", "merged_into", "grew_out_of", "variant_of")
 
 # Whoosh's BM25F defaults, written down so the browser uses the same.
 BM25_B = 0.75

@@ -1,4 +1,4 @@
-"""The views across waves for the command line: demands with their outcomes, lessons by category.
+"""The views across waves for the command line: demands with their outcomes, lessons by category, lineage.
 
 They are the site's own views (archive.publish.demands_view and archive.publish.conversation) over the
 same gathered records: with ``public_only`` exactly what the site shows, pseudonyms included; without it
@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
-from archive.publish.model import SiteData, gather
+from archive.publish.lineage import Lineage, LineageIndex
+from archive.publish.model import Item, SiteData, gather
 from archive.redaction import load_redactions
 
 
@@ -39,3 +40,24 @@ def lessons_by_category(engine: Engine, archive_root: Path, *, public_only: bool
         return categories
     wanted = category.casefold().strip()
     return [c for c in categories if wanted in (c.name, c.slug)]
+
+
+class LineageError(LookupError):
+    """No such organization or form (in the view asked for)."""
+
+
+def lineage_of(engine: Engine, archive_root: Path, slug: str, *, public_only: bool = False) -> tuple[Item, Lineage]:
+    """An organization's or form's ancestors and descendants, as its page on the site shows them.
+
+    ``slug`` may be written ``organization/slug`` or ``form/slug``; a bare slug is looked up as an
+    organization first."""
+    data = gathered(engine, archive_root, public_only)
+    record_type, _, bare = slug.rpartition("/")
+    types = [record_type] if record_type else ["organization", "form"]
+    if record_type and record_type not in ("organization", "form"):
+        raise LineageError(f"lineage is kept for organizations and forms, not {record_type!r}")
+    for name in types:
+        item = data.items.get(name, {}).get(bare)
+        if item is not None:
+            return item, LineageIndex(data).lineage(item)
+    raise LineageError(f"no {'public ' if public_only else ''}organization or form {bare!r}")

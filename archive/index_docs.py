@@ -2,7 +2,9 @@
 
 A document carries the record's own fields and, for filtering, the slugs it links to. Waves are also
 inherited one hop: an account is in the waves of the struggles it is about. Because of that, a change to a
-struggle changes its accounts' documents; ``related_ids`` finds them for the incremental update.
+struggle changes its accounts' documents; ``related_ids`` finds them for the incremental update. Likewise
+an organization's or form's body holds the names of the records its lineage links point to, so a change
+to one of those (its title, its visibility) changes the document too.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
-from archive.analysis import compose_body
+from archive.analysis import LINEAGE_RELATIONS, compose_body
 from archive.canonical import tags_by_record
 from archive.models import Link, Record
 from archive.records import canonical_json
@@ -94,8 +96,9 @@ def related_ids(conn: Connection, ids: Sequence[int]) -> set[int]:
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
         related.update(conn.execute(
-            select(links_t.c.source_id).where(links_t.c.target_id.in_(chunk),
-                                              links_t.c.relation.in_(("struggles", "struggle", "between")))
+            select(links_t.c.source_id).where(
+                links_t.c.target_id.in_(chunk),
+                links_t.c.relation.in_(("struggles", "struggle", "between", *LINEAGE_RELATIONS)))
         ).scalars())
     return related - set(ids)
 
@@ -120,6 +123,7 @@ def _documents(conn: Connection, condition: Any, limit: int | None = None) -> It
         return
     ids = [row["id"] for row in rows]
     links = _links(conn, ids)
+    lineage = _lineage_names(conn, ids)
     tags = tags_by_record(conn, ids)
     for row in rows:
         record_type = row["type"]
@@ -127,7 +131,7 @@ def _documents(conn: Connection, condition: Any, limit: int | None = None) -> It
         start_column, end_column = _PERIOD_COLUMNS.get(record_type, (None, None))
         yield Document(
             record_id=row["id"], type=record_type, slug=row["slug"], title=row["title"] or "",
-            body=compose_body(row), language=row["language"],
+            body=compose_body({**row, "lineage": lineage.get(row["id"])}), language=row["language"],
             kind=row["kind"] if record_type in ("account", "articulation") else None,
             date=row[date_column] if date_column else None,
             start=row[start_column] if start_column else None,
@@ -164,6 +168,27 @@ def _links(conn: Connection, ids: list[int]) -> dict[int, dict[str, list[str]]]:
             for source_id in struggle_of[struggle_id]:
                 _add(out.setdefault(source_id, {}), "waves", wave_slug)
     return out
+
+
+def _lineage_names(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
+    """Names of the records each of ``ids`` points to through a lineage link, as the site indexes them.
+
+    Only targets public without condition: an embargo or a later change of visibility must never leave a
+    name in a public document (the site, which sees only today's public records, then skips it too)."""
+    target = records_t.alias("target")
+    order = {relation: number for number, relation in enumerate(LINEAGE_RELATIONS)}
+    rows = conn.execute(
+        select(links_t.c.source_id, links_t.c.relation, links_t.c.position, links_t.c.id, target.c.title,
+               target.c.slug)
+        .join(target, target.c.id == links_t.c.target_id)
+        .where(links_t.c.source_id.in_(ids), links_t.c.relation.in_(LINEAGE_RELATIONS),
+               target.c.visibility == "public", target.c.embargo_until.is_(None),
+               or_(target.c.consent.is_(None), target.c.consent != "withdrawn"))
+    ).all()
+    names: dict[int, list[str]] = {}
+    for source_id, _, _, _, title, slug in sorted(rows, key=lambda r: (r[0], order[r[1]], r[2], r[3])):
+        names.setdefault(source_id, []).append(title or slug)
+    return names
 
 
 def _add(fields: dict[str, list[str]], name: str, value: str) -> None:

@@ -129,3 +129,32 @@ def test_content_round_trips_through_fixity_and_bags(engine, write, tmp_path):
     with copy.connect() as conn:
         again = {r.slug: r.content_sha256 for r in iter_stored_records(conn)}
     assert again == {slug: r.content_sha256 for slug, r in stored.items()}
+
+
+def test_lineage_on_the_command_line_both_ways(archive, engine, write):
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    assert ingest(engine, [write("lineage.yaml", LINEAGE + "- {type: organization, slug: secret-caucus, "
+                                 "title: A caucus kept private, visibility: private, split_from: [cio (1950)]}\n")
+                           ]).errors == []
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--archive", str(archive.root), "lineage", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    cio = json.loads(run("cio", "--public", "--json"))
+    assert [a["slug"] for a in cio["ancestors"]] == ["afl"]
+    assert cio["ancestors"][0]["date"] == "1938" and cio["ancestors"][0]["link"] == "cio split_from afl"
+    assert [d["slug"] for d in cio["descendants"]] == ["afl-cio"]
+    assert [d["slug"] for d in cio["descendants"][0]["children"]] == ["change-to-win"]
+    text = run("afl-cio", "--public")
+    assert "Came from:" in text and "American Federation of Labor" in text and "Change to Win" in text
+    assert "secret-caucus" not in run("cio", "--public") and "secret-caucus" in run("cio")
+    assert "Craft union" in run("form/industrial-union")
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "lineage", "secret-caucus", "--public"])
+    assert result.exit_code != 0 and "no public organization or form 'secret-caucus'" in result.output

@@ -31,7 +31,7 @@ from archive.db import make_engine
 from archive.index import rebuild_index
 from archive.ingest import ingest
 from archive.mapping import load_mapping
-from archive.models import Record
+from archive.models import Link, Record
 from archive.public import public_clause
 from archive.search import ArchiveSearcher, QueryError, SearchRequest, SearchResult
 from tests.conftest import PG_URL, REPO_ROOT
@@ -380,10 +380,21 @@ def test_public_scores_are_bm25f_over_the_public_records_only(corpus: Corpus) ->
 
 def expected_scores(engine: Engine, word: str) -> dict[tuple[str, str], float]:
     records = Record.__table__
+    target = records.alias("target")
     with engine.connect() as conn:
         rows = conn.execute(select(records).where(public_clause())).mappings().all()
+        # The body ends with the names its lineage links point to, when those are public without condition.
+        lineage: dict[int, list[tuple[int, int, str]]] = {}
+        for source, relation, position, title in conn.execute(
+                select(Link.source_id, Link.relation, Link.position, target.c.title)
+                .join(target, target.c.id == Link.target_id)
+                .where(Link.relation.in_(analysis.LINEAGE_RELATIONS), target.c.visibility == "public",
+                       target.c.embargo_until.is_(None))):
+            lineage.setdefault(source, []).append((analysis.LINEAGE_RELATIONS.index(relation), position, title))
+    bodies = [analysis.compose_body({**r, "lineage": [t for *_, t in sorted(lineage.get(r["id"], []))]})
+              for r in rows]
     fields = {"title": [analysis.analyze(r["title"], r["language"]) for r in rows],
-              "body": [analysis.analyze(analysis.compose_body(r), r["language"]) for r in rows]}
+              "body": [analysis.analyze(body, r["language"]) for r, body in zip(rows, bodies, strict=True)]}
     languages = {r["language"] or "en" for r in rows}
     alternatives = [term for (term,) in analysis.query_alternatives(word, languages)]  # OR-ed: scores add up
     scores: dict[tuple[str, str], float] = {}

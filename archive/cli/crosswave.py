@@ -5,7 +5,8 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.crosswave import demands_across_struggles, lessons_by_category
+from archive.crosswave import LineageError, demands_across_struggles, lessons_by_category, lineage_of
+from archive.publish.lineage import Step
 from archive.redaction import RedactionError
 
 
@@ -79,3 +80,52 @@ def lessons_command(ctx: Context, category: str | None, public_only: bool, as_js
         click.echo(f"{group.name} ({len(group.findings)})")
         for finding in group.findings:
             click.echo(f"    {finding.kind}: {finding.text}  (balance_sheet/{finding.sheet.slug})")
+
+
+@click.command("lineage")
+@click.argument("slug")
+@click.option("--public", "public_only", is_flag=True, help="Only public records, as the published site.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def lineage_command(ctx: Context, slug: str, public_only: bool, as_json: bool) -> None:
+    """What an organization (or organizational form) came from and what it led to, across waves.
+
+    \b
+    Example:
+      archive lineage cio
+      archive lineage form/industrial-union --json
+    """
+    try:
+        item, lineage = lineage_of(ctx.engine(), ctx.archive().root, slug, public_only=public_only)
+    except (LineageError, RedactionError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def as_dict(step: Step) -> dict:
+        return {"type": step.item.type, "slug": step.item.slug, "title": step.item.title,
+                "link": f"{step.edge.source.slug} {step.edge.relation} {step.edge.target.slug}",
+                "date": step.edge.date, "waves": [w.slug for w in step.waves],
+                "children": [as_dict(c) for c in step.children]}
+
+    if as_json:
+        click.echo(json.dumps({"type": item.type, "slug": item.slug, "title": item.title,
+                               "ancestors": [as_dict(s) for s in lineage.ancestors],
+                               "descendants": [as_dict(s) for s in lineage.descendants],
+                               "truncated": lineage.truncated}, ensure_ascii=False, indent=2))
+        return
+
+    def show(steps: list[Step], indent: int) -> None:
+        for step in steps:
+            edge = step.edge
+            waves = f"  [{', '.join(w.slug for w in step.waves)}]" if step.waves else ""
+            click.echo(f"{'  ' * indent}{step.item.title}  {step.item.type}/{step.item.slug}{waves}")
+            click.echo(f"{'  ' * indent}  ({edge.source.title} {edge.words} {edge.target.title}"
+                       f"{f', {edge.date}' if edge.date else ''})")
+            show(step.children, indent + 1)
+
+    click.echo(f"{item.title}  {item.type}/{item.slug}")
+    click.echo("Came from:" if lineage.ancestors else "Came from: nothing recorded")
+    show(lineage.ancestors, 1)
+    click.echo("Led to:" if lineage.descendants else "Led to: nothing recorded")
+    show(lineage.descendants, 1)
+    if lineage.truncated:
+        click.echo("(the lineage goes further than shown)")

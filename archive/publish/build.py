@@ -55,7 +55,7 @@ def make_environment(archive: Archive, cache: BuildCache | None = None) -> Envir
     cache = cache or BuildCache()
     env.filters["markdown"] = cache.markdown
     env.filters["snippet"] = cache.snippet
-    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP)
+    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True)
     return env
 
 
@@ -73,9 +73,12 @@ def _last_year(data: SiteData) -> int | None:
     return max(years) if years else None
 
 
-def plan(archive: Archive, data: SiteData) -> tuple[list[Page], Planner]:
-    """Every HTML page of the site, planned before anything is written."""
-    planner = Planner(data)
+def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[list[Page], Planner]:
+    """Every HTML page of the site, planned before anything is written.
+
+    ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
+    demands, lessons, articulation maps); the site benchmark measures what they cost."""
+    planner = Planner(data, continuity=continuity)
     home = planner.home_context()
     waves = home["waves"]
     dated = data.of_type("struggle") + data.of_type("account")
@@ -100,7 +103,8 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
     A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
     renders it only if the output folder does not already hold its bytes."""
     site = site_settings(archive)
-    salt = templates_salt([archive.root / "templates", resource_dir("templates")], {"site": site, "csp": CSP})
+    salt = templates_salt([archive.root / "templates", resource_dir("templates")],
+                          {"site": site, "csp": CSP, "views": env.globals.get("continuity_views")})
 
     def render(page: Page, print_: str | None) -> bytes:
         template = env.get_template(page.template)
@@ -131,7 +135,8 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         yield f"assets/{asset.relative_to(assets).as_posix()}", asset.read_bytes()
 
 
-def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.date | None = None) -> BuildReport:
+def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.date | None = None,
+          continuity: bool = True) -> BuildReport:
     """Publish the archive's public records as a static site in ``out`` (default ``ARCHIVE/public``)."""
     started = time.perf_counter()
     out = out or archive.public_dir
@@ -141,9 +146,10 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     except RedactionError as exc:
         raise SiteError(str(exc)) from None
     data = gather(engine, today, redactions)
-    pages, _ = plan(archive, data)
+    pages, _ = plan(archive, data, continuity)
     cache = BuildCache(archive.root / CACHE_NAME)
     env = make_environment(archive, cache)
+    env.globals["continuity_views"] = continuity
     report = write_site(out, render_files(env, archive, data, pages, cache))
     cache.save()
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started)

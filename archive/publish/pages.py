@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from archive.publish.conversation import conversation, lesson_categories
+from archive.publish.demands_view import DemandRecord, demand_path, demand_records, struggle_demands
+from archive.publish.earlier import EarlierIndex
+from archive.publish.lineage import MAX_ROWS, LineageIndex
+from archive.publish.maps import ArticulationMap, wave_maps
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
+from archive.publish.places import Places
 
 RECENT = 10
 SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
@@ -57,8 +64,9 @@ def _others(articulation: Item, item: Item) -> list[Item]:
 class Planner:
     """Builds the page list from ``SiteData``; each method yields the pages of one kind."""
 
-    def __init__(self, data: SiteData) -> None:
+    def __init__(self, data: SiteData, continuity: bool = True) -> None:
         self.data = data
+        self.continuity = continuity  # the views across waves: lineage, earlier struggles, demands, lessons, maps
         self.tag_slugs = tag_slugs(list(data.tags))
         # Accounts reach a wave through their struggles.
         self.wave_accounts: dict[str, list[Item]] = {}
@@ -68,6 +76,19 @@ class Planner:
                 for account in struggle.linking("struggles", "account"):
                     seen[account.id] = account
             self.wave_accounts[wave.slug] = sorted(seen.values(), key=time_key)
+        # Place roll-ups, border crossings and wave maps: computed once per build, never per page.
+        self.places: Places | None = Places(data) if continuity else None
+        self.wave_maps: dict[str, ArticulationMap] = wave_maps(data, self.places) if self.places else {}
+        # Earlier struggles like each one: an index over the public struggles, built once.
+        self.earlier: EarlierIndex | None = EarlierIndex(data) if continuity else None
+        # Lineage edges and each organization's waves, built once; a page walks only its own family.
+        self.lineage: LineageIndex | None = LineageIndex(data) if continuity else None
+
+    def place_members(self, place: Item, record_type: str) -> list[Item]:
+        """Records in the place: with continuity, also those in any place within it (town → region → country)."""
+        if self.places is None:
+            return place.linking("places", record_type)
+        return self.places.under(place, record_type)
 
     def tag_path(self, name: str, page: int = 1) -> str:
         return paged(f"tags/{self.tag_slugs[name]}.html", page)
@@ -77,6 +98,35 @@ class Planner:
         yield from self.facets()
         yield from self.records()
         yield from self.tag_pages()
+        if self.continuity:
+            yield from self.demand_pages()
+            yield from self.lesson_pages()
+            yield from self.form_instance_pages()
+
+    @cached_property
+    def demands(self) -> dict[str, DemandRecord]:
+        """Every public demand by key, computed once per build."""
+        return {d.key: d for d in demand_records(self.data)}
+
+    def demand_pages(self) -> Iterator[Page]:
+        records = list(self.demands.values())
+        crumbs: list[tuple[str, str | None]] = [("Demands", None)]
+        yield from _paginate("demands/index.html", records, "demands.html", crumbs, title="Demands",
+                             recurring=sum(1 for d in records if d.recurring), demand_path=demand_path)
+        for record in records:
+            if record.recurring:
+                yield Page(demand_path(record), "demand.html",
+                           {"title": record.text, "demand": record,
+                            "crumbs": [("Demands", "demands/index.html"), (record.text, None)]})
+
+    def lesson_pages(self) -> Iterator[Page]:
+        categories = lesson_categories(self.data)
+        yield Page("lessons/index.html", "lessons.html",
+                   {"title": "Lessons and limits", "categories": categories, "crumbs": [("Lessons", None)]})
+        for category in categories:
+            yield from _paginate(f"lessons/{category.slug}.html", category.findings, "lesson_category.html",
+                                 [("Lessons", "lessons/index.html")], title=f"Lessons and limits: {category.name}",
+                                 category=category)
 
     def home_context(self) -> dict[str, Any]:
         accounts = sorted(self.data.of_type("account"), key=time_key, reverse=True)
@@ -103,7 +153,7 @@ class Planner:
         struggles = self.data.of_type("struggle")
         waves = [(w.title, f"struggles/by_wave_{w.slug}.html", len(w.linking("waves", "struggle")))
                  for w in sorted(self.data.of_type("wave"), key=time_key)]
-        places = [(p.title, f"struggles/by_place_{p.slug}.html", len(p.linking("places", "struggle")))
+        places = [(p.title, f"struggles/by_place_{p.slug}.html", len(self.place_members(p, "struggle")))
                   for p in self.data.of_type("place")]
         grievances: dict[str, int] = {}
         for struggle in struggles:
@@ -124,7 +174,7 @@ class Planner:
                                    f"Accounts from {wave.title}", [("Accounts", index_path("account"))])
         for place in self.data.of_type("place"):
             for record_type in ("struggle", "account", "organization"):
-                members = place.linking("places", record_type)
+                members = self.place_members(place, record_type)
                 if members:
                     folder = TYPES[record_type][0]
                     yield from self._facet(f"{folder}/by_place_{place.slug}.html", members,
@@ -153,39 +203,91 @@ class Planner:
                            "crumbs": [(plural, index_path(record_type)), (item.title, None)]}
                 yield Page(item_path(item), f"records/{record_type}.html", context, item.language)
 
+    def struggle_demand_links(self, struggle: Item) -> list[tuple[Any, str | None, int]]:
+        """(demand, path of the demand's page or None, how many struggles raised it)."""
+        out = []
+        for demand in struggle_demands(struggle):
+            record = self.demands.get(demand.key) if self.continuity else None
+            recurring = record is not None and record.recurring
+            out.append((demand, demand_path(record) if recurring else None, len(record.raised) if record else 1))
+        return out
+
+    def lineage_context(self, item: Item) -> dict[str, Any]:
+        """An organization's or form's lineage; a form's instances on a timeline. Nothing without continuity."""
+        if self.lineage is None:
+            return {}
+        context: dict[str, Any] = {"lineage": self.lineage.lineage(item)}
+        if item.type == "form":
+            instances = self.lineage.instances(item)
+            # Drawn here, not in the template, so the page's fingerprint covers it (a record page's root is "../").
+            root = "../" * item_path(item).count("/")
+            hidden = instances[MAX_ROWS:]
+            more = [(n, path, TYPES[t][2].lower()) for t, _, path in self._instance_lists(item)
+                    if (n := sum(1 for i in hidden if i.type == t))]
+            context["instances"] = {"svg": self.lineage.form_timeline(item, root), "total": len(instances),
+                                    "shown": len(instances) - len(hidden), "more": more}
+        return context
+
+    def _instance_lists(self, form: Item) -> list[tuple[str, list[Item], str]]:
+        return [("organization", form.linking("form", "organization"), f"organizations/by_form_{form.slug}.html"),
+                ("struggle", form.linking("forms", "struggle"), f"struggles/by_form_{form.slug}.html")]
+
+    def form_instance_pages(self) -> Iterator[Page]:
+        """Full lists behind a form timeline's "and N more", for forms with more instances than it draws."""
+        for form in self.data.of_type("form"):
+            lists = self._instance_lists(form)
+            if sum(len(items) for _, items, _ in lists) <= MAX_ROWS:
+                continue
+            for record_type, items, path in lists:
+                if items:
+                    title = f"{TYPES[record_type][2]} of the form {form.title}"
+                    yield from self._facet(path, items, title, [(TYPES["form"][2], index_path("form")),
+                                                                 (form.title, item_path(form))])
+
     def related(self, item: Item) -> dict[str, Any]:
         """The public neighbours a record's page shows, by heading."""
         t = item.type
         if t == "wave":
             return {"struggles": _window(item.linking("waves", "struggle"), f"struggles/by_wave_{item.slug}.html"),
                     "accounts": _window(self.wave_accounts[item.slug], f"accounts/by_wave_{item.slug}.html"),
-                    "balance_sheets": _window(item.linking("wave", "balance_sheet"), None)}
+                    "balance_sheets": _window(item.linking("wave", "balance_sheet"), None),
+                    "map": self.wave_maps.get(item.slug)}
         if t == "struggle":
             orgs = {o.id: o for o in item.linked("organizations") + item.linking("struggles", "organization")}
             return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
                     "organizations": sorted(orgs.values(), key=time_key), "forms": item.linked("forms"),
                     "accounts": _window(item.linking("struggles", "account"), None),
                     "balance_sheets": _window(item.linking("struggle", "balance_sheet"), None),
+                    "conversation": conversation(item) if self.continuity else [],
+                    "earlier": self.earlier.find(item) if self.earlier else None,
+                    "demands": self.struggle_demand_links(item),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
         if t == "account":
             return {"struggles": item.linked("struggles"), "places": item.linked("places")}
         if t == "balance_sheet":
-            return {"assesses": item.linked("struggle") + item.linked("wave")}
+            return {"assesses": item.linked("struggle") + item.linked("wave"),
+                    "replies_to": item.linked("replies_to", "balance_sheet"),
+                    "replied_by": sorted(item.linking("replies_to", "balance_sheet"), key=time_key)}
         if t == "form":
             return {"organizations": sorted(item.linking("form", "organization"), key=time_key),
-                    "struggles": _window(item.linking("forms", "struggle"), None)}
+                    "struggles": _window(item.linking("forms", "struggle"), None), **self.lineage_context(item)}
         if t == "organization":
             struggles = {s.id: s for s in item.linked("struggles") + item.linking("organizations", "struggle")}
             return {"forms": item.linked("form"), "places": item.linked("places"),
                     "struggles": _window(sorted(struggles.values(), key=time_key), None),
-                    "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
+                    "articulations": [(a, _others(a, item)) for a in item.linking("between")],
+                    **self.lineage_context(item)}
         if t == "force":
             return {"struggles": _window(item.linking("forces", "struggle"), None),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
         if t == "place":
-            return {"parents": item.linked("parent"), "children": item.linking("parent", "place"),
-                    **{f"{rt}s": _window(item.linking("places", rt), f"{TYPES[rt][0]}/by_place_{item.slug}.html")
-                       for rt in ("struggle", "account", "organization")}}
+            place = {"parents": item.linked("parent"), "children": item.linking("parent", "place"),
+                     **{f"{rt}s": _window(self.place_members(item, rt), f"{TYPES[rt][0]}/by_place_{item.slug}.html")
+                        for rt in ("struggle", "account", "organization")}}
+            if self.places is not None:
+                place.update(chain=self.places.chain(item)[1:], crossings=self.places.crossings(item),
+                             country=self.places.country(item))
+            return place
         if t == "articulation":
             return {"between": item.linked("between")}
         return {}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from archive import analysis
 from archive.publish.cache import BuildCache
+from archive.publish.lineage import lineage_names
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 
@@ -63,9 +64,14 @@ def documents(data: SiteData, cache: BuildCache) -> list[SearchDoc]:
     items = sorted((i for t in TYPES for i in data.of_type(t)), key=lambda i: i.id)
     docs = []
     for item in items:
-        body = analysis.compose_body({**item.fields, "body": item.body})
+        body = _body(item)
         docs.append(SearchDoc(item, cache.terms(item.title, item.language), cache.terms(body, item.language)))
     return docs
+
+
+def _body(item: Item) -> str:
+    """The indexed body, as ``archive.index_docs`` composes it: text columns, then lineage names."""
+    return analysis.compose_body({**item.fields, "body": item.body, "lineage": lineage_names(item)})
 
 
 def ranges(numbers: list[int]) -> list[int]:
@@ -112,7 +118,7 @@ def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -
     means the word itself is its only term, ``"-"`` means it is a stop word in every language."""
     words: set[str] = set()
     for doc in docs:
-        text = doc.item.title + " " + analysis.compose_body({**doc.item.fields, "body": doc.item.body})
+        text = doc.item.title + " " + _body(doc.item)
         words.update(w.lower() for w in _WORDS.findall(analysis.normalize_text(text)))
     forms = {}
     for word in sorted(words):
