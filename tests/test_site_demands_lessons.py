@@ -248,3 +248,21 @@ def test_demands_and_lessons_on_the_command_line(archive, engine, shared_data, w
     text = run("lessons", "--category", "repression", "--public")
     assert text.startswith("repression (1)") and "C.S. and a colleague" in text and "SECRETLESSON" not in text
     assert "SECRETLESSON" in run("lessons", "--category", "repression")
+
+
+def test_category_names_that_share_a_slug_get_their_own_pages():
+    from archive.publish.conversation import lesson_categories
+    from archive.publish.model import Item, SiteData
+
+    def sheet(number: int, lessons: list[str]) -> Item:
+        return Item(number, "balance_sheet", f"s-{number}", f"Sheet {number}", "", None, False, {"lessons": lessons})
+
+    data = SiteData({"balance_sheet": {"s-1": sheet(1, ["Co op: one", "Index: two", "https://example.org: three"]),
+                                       "s-2": sheet(2, ["co-op: four", "co_op: five", "Grève: six", "Greve: seven"])}},
+                    {})
+    categories = lesson_categories(data)
+    slugs = [c.slug for c in categories]
+    assert len(slugs) == len(set(slugs)) and "index" not in slugs
+    assert {c.name for c in categories} == {"co op", "index", "other", "grève", "greve"}
+    assert sorted(c.slug for c in categories if c.name in ("grève", "greve")) == ["greve", "greve-2"]
+    assert [f.text for c in categories if c.name == "other" for f in c.findings] == ["https://example.org: three"]

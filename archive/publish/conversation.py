@@ -31,7 +31,8 @@ KNOWN_CATEGORIES: dict[str, tuple[str, ...]] = {
                     "channeled", "institutionali"),
 }
 OTHER = "other"
-_PREFIX = re.compile(r"^\s*(?P<category>[^:\n]{2,40}?)\s*:\s*(?P<text>\S.*)$", re.S)
+# "repression: the police ...": a short run of words, then a colon and a space (so "https://" is no category).
+_PREFIX = re.compile(r"^\s*(?P<category>[^\W\d_][\w' -]{1,39}?)\s*:\s+(?P<text>\S.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,16 @@ def lesson_categories(data: SiteData) -> list[Category]:
                 category = by_name.setdefault(name, Category(name, _category_slug(name)))
                 category.findings.append(Finding(kind, text, sheet))
     order = {name: n for n, name in enumerate(KNOWN_CATEGORIES)}
-    return sorted(by_name.values(),
-                  key=lambda c: (c.name == OTHER, order.get(c.name, len(order)), -len(c.findings), c.name))
+    categories = sorted(by_name.values(),
+                        key=lambda c: (c.name == OTHER, order.get(c.name, len(order)), -len(c.findings), c.name))
+    taken: set[str] = set()
+    for category in categories:  # two names can share a slug ("Co-op" and "co op"): number the later ones
+        slug, number = category.slug, 2
+        while slug in taken or slug == "index":
+            slug, number = f"{category.slug}-{number}", number + 1
+        category.slug = slug
+        taken.add(slug)
+    return categories
 
 
 def _category_slug(name: str) -> str:
