@@ -1,35 +1,55 @@
 """Earlier struggles like this one: the bridge between the peaks.
 
 For a struggle, find struggles from *earlier waves* that resemble it, say why, and bring along the
-lessons their balance sheets drew. Candidates come from the search index, never from comparing every
-pair of struggles:
+lessons and limits their balance sheets drew. A candidate is kept only if it belongs to a wave that began
+before the struggle's first wave (or, for a struggle in no wave, before its start) and to none of the
+struggle's own waves.
 
-1. one query over the index's link and tag fields for the struggle's organizational forms, social forces,
-   organizations, places and grievances (tags);
-2. Whoosh's more-like-this on the struggle's own text.
+Two ways to find the candidates, one way to judge them:
 
-Only then is each candidate read from the store, kept if it belongs to a wave that began before the
-struggle's first wave (and to none of the struggle's waves), and scored by what it shares.
+- ``earlier_struggles`` (``archive continuity SLUG``, the archivist's view of every record) asks the
+  Whoosh index, never comparing every pair of struggles: one query over the link and tag fields for the
+  struggle's organizational forms, social forces, organizations, places and grievances, plus Whoosh's
+  more-like-this on its text. Only those candidates are read from the store.
+- ``archive.publish.earlier`` (the published site, and ``archive continuity SLUG --public``) builds an
+  in-memory inverted index over the public, redacted projection only; see its docstring.
+
+Both describe each struggle as a ``Profile`` and score a pair with ``compare``: each shared feature adds
+``WEIGHTS[kind] * rarity``, where rarity is ``1 + ln(N / df)`` (``df`` the number of records with the
+feature among ``N``), so a shared rare place counts more than a grievance every struggle has; similar text
+adds ``WEIGHTS["text"] * TEXT_SCALE * similarity`` (similarity in [0, 1]) and is given as a reason from
+``TEXT_REASON`` up. A candidate with no reason is dropped. Ties go to the nearest earlier struggle.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select, true
+from sqlalchemy import Engine, select
 from whoosh import query as wq
 
 from archive.canonical import tags_by_record
 from archive.dates import sort_key
+from archive.demands import DemandError, stored_demands
 from archive.index import open_index
 from archive.models import Link, Record
-from archive.public import public_clause
 
 records_t = Record.__table__
 CANDIDATES = 200  # per index query; the store is read only for these
 WEIGHTS = {"form": 3.0, "force": 2.0, "demand": 2.0, "organization": 1.5, "grievance": 1.0, "place": 1.0,
            "text": 2.0}
+# Shared features by kind, in the order reasons are given, with the words that give them.
+REASONS = (("form", "same organizational form"), ("force", "same social force"),
+           ("organization", "same organization"), ("grievance", "same grievance"), ("place", "same place"),
+           ("demand", "same demand"))
+TEXT_SCALE = 3.0  # similar text (1.0) then weighs about as much as a shared common form
+TEXT_REASON = 0.25  # below this similarity, text neither counts nor is given as a reason
+
+Feature = tuple[str, str]  # (kind, key): ("form", "tenant-union"), ("demand", Demand.key), ...
 
 
 class ContinuityError(Exception):
@@ -56,6 +76,65 @@ class ContinuityResult:
 
 
 @dataclass
+class Profile:
+    """What two struggles are compared on."""
+
+    slug: str
+    title: str
+    start: str | None
+    waves: frozenset[str]
+    features: dict[Feature, str]  # feature -> how a reason names it (a title, a slug or the demand's text)
+    outcomes: dict[str, str] = field(default_factory=dict)  # demand key -> outcome, when the record gives one
+
+
+def rarity(count: int, with_feature: int) -> float:
+    """``1 + ln(N / df)``: 1 for a feature every record has, more for a rarer one."""
+    return 1.0 + math.log(max(count, with_feature, 1) / max(with_feature, 1))
+
+
+def compare(target: Profile, other: Profile, weight: Callable[[Feature], float],
+            text: float = 0.0) -> tuple[float, list[str]]:
+    """Score ``other`` against ``target`` and give the reasons: what they share, and similar text.
+
+    ``weight(feature)`` is the feature's rarity; ``text`` the similarity of their texts in [0, 1]."""
+    by_kind: dict[str, list[Feature]] = {}
+    for feature in target.features.keys() & other.features.keys():
+        by_kind.setdefault(feature[0], []).append(feature)
+    score, reasons = 0.0, []
+    for kind, words in REASONS:
+        mine = by_kind.get(kind)
+        if not mine:
+            continue
+        if len(mine) > 1:
+            mine.sort(key=lambda f: (other.features[f].casefold(), f[1]))
+        names = []
+        for feature in mine:
+            outcome = other.outcomes.get(feature[1]) if kind == "demand" else None
+            names.append(other.features[feature] + (f" ({outcome} there)" if outcome else ""))
+        reasons.append(f"{words}: {', '.join(names)}")
+        score += WEIGHTS[kind] * sum(weight(f) for f in mine)
+    if text >= TEXT_REASON:
+        reasons.append("similar text")
+        score += WEIGHTS["text"] * TEXT_SCALE * text
+    return score, reasons
+
+
+def rank_key(score: float, start: str | None, slug: str) -> tuple[Any, ...]:
+    """Best first; among equals the nearest in time (the later start), then the slug, so lists are stable."""
+    return (-round(score, 9), start is None, tuple(-x for x in sort_key(start)) if start else (0, 0, 0), slug)
+
+
+def demand_features(values: list[str] | None) -> tuple[dict[Feature, str], dict[str, str]]:
+    """A struggle's demands as features (named by their text) and their outcomes, by ``Demand.key``."""
+    try:
+        demands = stored_demands(values)
+    except DemandError:  # a value stored before demands were checked: compare none rather than fail
+        return {}, {}
+    features = {("demand", d.key): d.text for d in demands}
+    return features, {d.key: d.outcome for d in demands if d.outcome}
+
+
+@dataclass
 class _Struggle:
     id: int
     slug: str
@@ -68,13 +147,14 @@ class _Struggle:
     forms: set[str]  # its own forms and those of its organizations
 
 
-def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int = 10,
-                      public_only: bool = False) -> ContinuityResult:
-    """The struggles most like ``slug`` from earlier waves, with reasons and lessons."""
+def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int = 10) -> ContinuityResult:
+    """The struggles most like ``slug`` from earlier waves, with reasons and lessons, over every record.
+
+    This is the archivist's view; the public one (``--public`` and the site) is ``archive.publish.earlier``."""
     with engine.connect() as conn:
-        target = _load(conn, [slug], public_only).get(slug)
+        target = _load(conn, [slug]).get(slug)
         if target is None:
-            raise ContinuityError(f"no {'public ' if public_only else ''}struggle {slug!r}")
+            raise ContinuityError(f"no struggle {slug!r}")
         wave_starts = _wave_starts(conn)
         own_waves = target.links.get("waves", set())
         starts = [wave_starts[w] for w in own_waves if wave_starts.get(w)]
@@ -89,24 +169,64 @@ def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int 
                 candidates |= _shared_attribute_candidates(searcher, target)
                 text_scores = _more_like_this(searcher, target)
                 candidates |= set(text_scores)
+                weight = _index_rarity(conn, searcher)
+                loaded = _load(conn, sorted(candidates - {slug}))
+                mine = _profile(target)
+                earlier = []
+                for other in loaded.values():
+                    waves = other.links.get("waves", set())
+                    if not waves or waves & own_waves:
+                        continue
+                    if not any(wave_starts.get(w) and sort_key(wave_starts[w]) < sort_key(cutoff) for w in waves):
+                        continue
+                    score, reasons = compare(mine, _profile(other), weight, text_scores.get(other.slug, 0.0))
+                    if reasons:
+                        earlier.append(Earlier(other.slug, other.title, other.start, sorted(waves), score, reasons))
         finally:
             ix.close()
-        candidates.discard(slug)
-        loaded = _load(conn, sorted(candidates), public_only)
-        earlier = []
-        for other in loaded.values():
-            waves = other.links.get("waves", set())
-            if not waves or waves & own_waves:
-                continue
-            if not any(wave_starts.get(w) and sort_key(wave_starts[w]) < sort_key(cutoff) for w in waves):
-                continue
-            item = _compare(target, other, text_scores.get(other.slug, 0.0))
-            if item.reasons:
-                earlier.append(item)
-        earlier.sort(key=lambda e: (-e.score, e.start or "", e.slug))
+        earlier.sort(key=lambda e: rank_key(e.score, e.start, e.slug))
         earlier = earlier[:limit]
-        _attach_lessons(conn, earlier, public_only)
+        _attach_lessons(conn, earlier)
     return ContinuityResult(target.slug, target.title, cutoff, earlier)
+
+
+def _profile(struggle: _Struggle) -> Profile:
+    """Features named by slug: the archivist knows the records by their slugs."""
+    features: dict[Feature, str] = {}
+    for relation, kind in (("forces", "force"), ("organizations", "organization"), ("places", "place")):
+        features.update({(kind, value): value for value in struggle.links.get(relation, set())})
+    features.update({("form", form): form for form in struggle.forms})
+    features.update({("grievance", tag.casefold()): tag.casefold() for tag in struggle.tags})
+    demands, outcomes = demand_features(struggle.demands)
+    features.update(demands)
+    return Profile(struggle.slug, struggle.title, struggle.start, frozenset(struggle.links.get("waves", set())),
+                   features, outcomes)
+
+
+def _index_rarity(conn, searcher) -> Callable[[Feature], float]:  # noqa: ANN001
+    """Rarity from the index's document frequencies (every record type holds places and tags, so both
+    counts cover all documents); demands are not indexed as fields, so they are counted in the store."""
+    fields = {"form": "forms", "force": "forces", "organization": "organizations", "place": "places",
+              "grievance": "tags"}
+    count = searcher.doc_count_all()
+    demand_counts: dict[str, int] | None = None
+    struggles = 0
+
+    def weight(feature: Feature) -> float:
+        nonlocal demand_counts, struggles
+        kind, key = feature
+        if kind != "demand":
+            return rarity(count, searcher.doc_frequency(fields[kind], key))
+        if demand_counts is None:
+            demand_counts = {}
+            for (values,) in conn.execute(select(records_t.c.demands).where(
+                    records_t.c.type == "struggle", records_t.c.is_stub.is_(False))):
+                struggles += 1
+                for found in demand_features(values)[0]:
+                    demand_counts[found[1]] = demand_counts.get(found[1], 0) + 1
+        return rarity(struggles, demand_counts.get(key, 1))
+
+    return weight
 
 
 def _shared_attribute_candidates(searcher, target: _Struggle) -> set[str]:  # noqa: ANN001
@@ -121,6 +241,7 @@ def _shared_attribute_candidates(searcher, target: _Struggle) -> set[str]:  # no
 
 
 def _more_like_this(searcher, target: _Struggle) -> dict[str, float]:  # noqa: ANN001
+    """Whoosh's more-like-this, scored relative to the closest match (1.0)."""
     text = f"{target.title}\n{target.body}".strip()
     docnum = searcher.document_number(type="struggle", slug=target.slug)
     if docnum is None or not text:
@@ -132,48 +253,20 @@ def _more_like_this(searcher, target: _Struggle) -> dict[str, float]:  # noqa: A
     return {hit["slug"]: hit.score / best for hit in hits}
 
 
-def _compare(target: _Struggle, other: _Struggle, text_score: float) -> Earlier:
-    reasons: list[str] = []
-    score = 0.0
-
-    def shared(kind: str, label: str, mine: set[str], theirs: set[str]) -> None:
-        nonlocal score
-        common = sorted(mine & theirs)
-        if common:
-            reasons.append(f"{label}: {', '.join(common)}")
-            score += WEIGHTS[kind] * len(common)
-
-    shared("form", "same organizational form", target.forms, other.forms)
-    shared("force", "same social force", target.links.get("forces", set()), other.links.get("forces", set()))
-    shared("organization", "same organization", target.links.get("organizations", set()),
-           other.links.get("organizations", set()))
-    shared("grievance", "same grievance", {t.lower() for t in target.tags}, {t.lower() for t in other.tags})
-    shared("place", "same place", target.links.get("places", set()), other.links.get("places", set()))
-    shared("demand", "same demand", {d.casefold() for d in target.demands}, {d.casefold() for d in other.demands})
-    if text_score >= 0.2:
-        reasons.append(f"similar text ({text_score:.0%} of the closest match)")
-        score += WEIGHTS["text"] * text_score
-    return Earlier(other.slug, other.title, other.start, sorted(other.links.get("waves", set())), score, reasons)
-
-
-def _load(conn, slugs: list[str], public_only: bool) -> dict[str, _Struggle]:  # noqa: ANN001
+def _load(conn, slugs: list[str]) -> dict[str, _Struggle]:  # noqa: ANN001
     if not slugs:
         return {}
     query = select(records_t.c.id, records_t.c.slug, records_t.c.title, records_t.c.body, records_t.c.start,
                    records_t.c.demands).where(records_t.c.type == "struggle", records_t.c.slug.in_(slugs),
                                               records_t.c.is_stub.is_(False))
-    if public_only:
-        query = query.where(public_clause())
     found = {row.id: _Struggle(row.id, row.slug, row.title, row.body or "", row.start, list(row.demands or []),
                                set(), {}, set()) for row in conn.execute(query)}
     if not found:
         return {}
     target = records_t.alias("target")
-    # With public_only, a link counts only when its target is public too.
-    visible = public_clause(table=target) if public_only else true()
     link_rows = conn.execute(
         select(Link.source_id, Link.relation, target.c.slug, target.c.id, target.c.type)
-        .join(target, target.c.id == Link.target_id).where(Link.source_id.in_(list(found)), visible))
+        .join(target, target.c.id == Link.target_id).where(Link.source_id.in_(list(found))))
     organizations: dict[int, list[int]] = {}
     for source_id, relation, target_slug, target_id, target_type in link_rows:
         found[source_id].links.setdefault(relation, set()).add(target_slug)
@@ -184,7 +277,7 @@ def _load(conn, slugs: list[str], public_only: bool) -> dict[str, _Struggle]:  #
     if organizations:
         for org_id, form_slug in conn.execute(
                 select(Link.source_id, target.c.slug).join(target, target.c.id == Link.target_id)
-                .where(Link.source_id.in_(list(organizations)), Link.relation == "form", visible)):
+                .where(Link.source_id.in_(list(organizations)), Link.relation == "form")):
             for struggle_id in organizations[org_id]:
                 found[struggle_id].forms.add(form_slug)
     for record_id, names in tags_by_record(conn, list(found)).items():
@@ -196,7 +289,7 @@ def _wave_starts(conn) -> dict[str, str | None]:  # noqa: ANN001
     return dict(conn.execute(select(records_t.c.slug, records_t.c.start).where(records_t.c.type == "wave")).all())
 
 
-def _attach_lessons(conn, earlier: list[Earlier], public_only: bool) -> None:  # noqa: ANN001
+def _attach_lessons(conn, earlier: list[Earlier]) -> None:  # noqa: ANN001
     if not earlier:
         return
     sheets = records_t.alias("sheet")
@@ -207,8 +300,6 @@ def _attach_lessons(conn, earlier: list[Earlier], public_only: bool) -> None:  #
              .where(sheets.c.type == "balance_sheet", Link.relation == "struggle",
                     struggles.c.slug.in_([e.slug for e in earlier]))
              .order_by(sheets.c.date, sheets.c.slug))
-    if public_only:
-        query = query.where(public_clause(table=sheets))
     by_slug = {e.slug: e for e in earlier}
     for struggle_slug, sheet_slug, lessons, limits in conn.execute(query):
         for text in [*(lessons or []), *(f"limit: {limit}" for limit in (limits or []))]:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.continuity import ContinuityError, earlier_struggles
+from archive.continuity import ContinuityError, Profile, compare, earlier_struggles, rarity
 from archive.index import rebuild_index
 from archive.ingest import ingest
 
@@ -96,3 +96,38 @@ def test_cli(indexed):
     text = CliRunner().invoke(cli, ["--archive", str(archive.root), "continuity", "warehouse-occupation-2022"]).output
     assert "because: same organizational form: sit-down-occupation" in text
     assert "lesson (flint-assessed): Occupy the choke point of production" in text
+
+
+def test_public_cli_is_the_sites_list_named_by_titles(indexed):
+    archive, _ = indexed
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "continuity", "warehouse-occupation-2022",
+                                      "--public", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["before"] == "2020"
+    flint = data["earlier"][0]
+    assert flint["slug"] == "flint-sit-down"
+    assert flint["reasons"][:3] == ["same organizational form: Sit-down occupation", "same grievance: speed-up",
+                                    "same place: flint"]
+    assert {"balance_sheet": "flint-assessed", "text": "limit: the sit-down was outlawed in 1939"} in flint["lessons"]
+    assert {e["slug"] for e in data["earlier"]} <= {"flint-sit-down", "lordstown-1972", "bronx-rent-strike"}
+
+
+def test_rarer_shared_features_weigh_more_and_demands_match_by_key():
+    def profile(slug, **features):
+        return Profile(slug, slug, "1930", frozenset(), {(k, v): v for k, vs in features.items() for v in vs},
+                       {"recognition-of-the-union": "won"})
+
+    union = ("demand", "recognition-of-the-union")
+    target = Profile("t", "t", "2020", frozenset(), {("grievance", "pay"): "pay", ("place", "flint"): "flint",
+                                                     union: "recognition of the Union"})
+    common = profile("a", grievance=["pay"])
+    rare = profile("b", place=["flint"])
+    counts = {("grievance", "pay"): 900, ("place", "flint"): 2, ("demand", "recognition-of-the-union"): 2}
+    weight = lambda f: rarity(1000, counts[f])  # noqa: E731
+    assert compare(target, rare, weight)[0] > compare(target, common, weight)[0]
+    demand = Profile("c", "c", "1930", frozenset(), {union: "Recognition of the union"},
+                     {"recognition-of-the-union": "won"})
+    assert compare(target, demand, weight)[1] == ["same demand: Recognition of the union (won there)"]
+    assert compare(target, demand, weight, text=0.1)[1] == compare(target, demand, weight)[1]
+    assert "similar text" in compare(target, demand, weight, text=0.9)[1]

@@ -7,19 +7,25 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.continuity import ContinuityError, earlier_struggles
 from archive.index import SearchIndexError
+from archive.publish.earlier import SHOWN, public_continuity
+from archive.redaction import RedactionError
 
 
 @click.command("continuity")
 @click.argument("slug")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1), help="How many struggles.")
-@click.option("--public", "public_only", is_flag=True, help="Only public records, as the published site.")
+@click.option("--limit", type=click.IntRange(min=1), help="How many struggles [default: 10; 5 with --public, as on "
+              "the site].")
+@click.option("--public", "public_only", is_flag=True,
+              help="Only public records, redacted: the list the published site shows on the struggle's page.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
-def continuity_command(ctx: Context, slug: str, limit: int, public_only: bool, as_json: bool) -> None:
+def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: bool, as_json: bool) -> None:
     """Earlier struggles like this one, from earlier waves, with why and the lessons drawn from them.
 
     Candidates come from the search index (shared organizational forms, social forces, organizations,
     places and grievances, and Whoosh's more-like-this on the text), so this scales to large archives.
+    With --public they come from the same in-memory index over the public, redacted records that the
+    published site uses, and SLUG is the struggle's published slug.
 
     \b
     Example:
@@ -27,8 +33,11 @@ def continuity_command(ctx: Context, slug: str, limit: int, public_only: bool, a
       archive continuity flint-sit-down --limit 5 --json
     """
     try:
-        result = earlier_struggles(ctx.engine(), ctx.archive().index_dir, slug, limit=limit, public_only=public_only)
-    except (ContinuityError, SearchIndexError) as exc:
+        if public_only:
+            result = public_continuity(ctx.archive(), ctx.engine(), slug, limit=limit or SHOWN)
+        else:
+            result = earlier_struggles(ctx.engine(), ctx.archive().index_dir, slug, limit=limit or 10)
+    except (ContinuityError, SearchIndexError, RedactionError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({

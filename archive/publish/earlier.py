@@ -1,0 +1,282 @@
+"""Earlier struggles like this one, on the published site: an in-memory index over the public projection.
+
+Every public struggle page lists the most similar public struggles from earlier waves, with the reasons
+and the lessons and limits of their public balance sheets. ``archive continuity SLUG --public`` prints the
+same list from the same code (``public_continuity``).
+
+What may be used: only ``SiteData``, which holds public records and public links only, already redacted.
+So no reason can name a non-public record or a redacted name, and no private record can be a candidate.
+The Whoosh index is not used here: it holds private records and unredacted text, and a build may run
+without one.
+
+Method (once per build, then a few hundred dictionary updates per struggle; never all pairs):
+
+1. Each public struggle becomes a ``continuity.Profile``: its organizational forms (its own and those of
+   its organizations, whichever side names the link), social forces, organizations, places, grievances
+   (tags, case-folded) and demands (``Demand.key``), named by their public titles. Its text (title and
+   body, analysed exactly as the search index does, ``archive.analysis``) becomes a tf-idf vector cut to
+   its ``TOP_TERMS`` most significant terms, as more-like-this does; terms that only one struggle has
+   cannot match and are left out.
+2. Struggles that can be someone's earlier struggle (in a dated wave) get a rank ordered by the start of
+   their first wave. Every feature and every kept term has a posting list of ranks, in that order.
+3. For a struggle whose first wave starts at C, the eligible candidates are exactly the ranks before the
+   first one whose wave starts at C or later: a prefix of every posting list, found by bisection. The
+   candidates are accumulated term-at-a-time over the struggle's features and terms, each weighted by
+   ``WEIGHTS[kind] * rarity`` (see ``archive.continuity``). A posting list's eligible part longer than
+   ``CAP`` is read only for its last ``CAP`` entries: the nearest earlier struggles. This bounds the work
+   on a feature that thousands of struggles share (such a feature has little weight anyway, and a
+   candidate that shares rarer things is found through those). Since all windows run back from the same
+   point in time, candidates in them are scored on all their common features alike.
+4. The ``RESCORE`` best by that sum (which is the exact score for a candidate inside every window) are
+   scored exactly with ``continuity.compare`` (text similarity is the cosine of the two cut vectors),
+   candidates sharing one of the struggle's waves are dropped, and the best ``SHOWN`` are kept; equal
+   scores go to the nearest earlier struggle (the later in time order), as the windows do.
+
+The page gets plain values (paths, titles, text), not records: its fingerprint for incremental builds and
+its rendering then cost little, and each shown struggle's links and lessons are computed once per build.
+
+Rarity counts public struggles only, so the ranking cannot reflect what the private records hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from sqlalchemy import Engine
+
+from archive import analysis
+from archive.config import Archive
+from archive.continuity import (
+    TEXT_REASON,
+    TEXT_SCALE,
+    WEIGHTS,
+    ContinuityError,
+    ContinuityResult,
+    Earlier,
+    Feature,
+    Profile,
+    compare,
+    demand_features,
+    rarity,
+)
+from archive.dates import sort_key
+from archive.publish.model import Item, SiteData, gather, time_key
+from archive.publish.paths import item_path
+from archive.redaction import load_redactions
+
+SHOWN = 5  # earlier struggles on a struggle's page
+CAP = 1024  # postings read per feature or term for one struggle (nearly exact on the benchmark)
+TOP_TERMS = 12  # terms kept per struggle for the text comparison
+RESCORE = 20  # candidates scored exactly per struggle
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a page needs to link a public record."""
+
+    slug: str
+    path: str
+    title: str
+    language: str | None
+    date: str | None = None
+
+    @classmethod
+    def of(cls, item: Item) -> Ref:
+        return cls(item.slug, item_path(item), item.title, item.language, item.date)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    sheet: Ref  # the public balance sheet that draws it
+    kind: str  # "lesson" or "limit"
+    text: str
+
+
+@dataclass
+class EarlierStruggle:
+    item: Ref
+    start: str | None
+    waves: list[Ref]
+    score: float
+    reasons: list[str]
+    lessons: list[Lesson] = field(default_factory=list)
+
+
+@dataclass
+class EarlierView:
+    """What a struggle's page shows: the struggles from waves that began before ``before``."""
+
+    before: str
+    struggles: list[EarlierStruggle]
+
+
+def profile(item: Item) -> Profile:
+    """A public struggle's features, named by the public titles of what it links to."""
+    features: dict[Feature, str] = {}
+    orgs = {o.id: o for o in item.linked("organizations", "organization") + item.linking("struggles", "organization")}
+    forms = item.linked("forms", "form") + [f for o in orgs.values() for f in o.linked("form", "form")]
+    for kind, linked in (("form", forms), ("force", item.linked("forces", "force")),
+                         ("organization", list(orgs.values())), ("place", item.linked("places", "place"))):
+        features.update({(kind, other.slug): other.title for other in linked})
+    features.update({("grievance", tag.casefold()): tag for tag in item.tags})
+    demands, outcomes = demand_features(item.fields.get("demands"))
+    features.update(demands)
+    waves = frozenset(w.slug for w in item.linked("waves", "wave"))
+    return Profile(item.slug, item.title, item.fields.get("start"), waves, features, outcomes)
+
+
+def _terms(item: Item) -> Counter[str]:
+    # Title and body, as the search index analyses them; other columns (outcome, demands) are features.
+    return Counter(analysis.analyze(item.title, item.language) + analysis.analyze(item.body, item.language))
+
+
+def lessons_of(item: Item) -> list[Lesson]:
+    """The lessons, then the limits, of each public balance sheet on the struggle, oldest sheet first."""
+    out = []
+    for sheet in sorted(item.linking("struggle", "balance_sheet"), key=time_key):
+        for kind, name in (("lesson", "lessons"), ("limit", "limits")):
+            values = sheet.fields.get(name) or []
+            ref = Ref.of(sheet)
+            out += [Lesson(ref, kind, str(v)) for v in (values if isinstance(values, list) else [values]) if v]
+    return out
+
+
+class EarlierIndex:
+    """Built once from ``SiteData``; ``view(struggle)`` then costs a few hundred dictionary updates."""
+
+    def __init__(self, data: SiteData, shown: int = SHOWN) -> None:
+        self.shown = shown
+        self.items = [s for s in data.of_type("struggle") if not s.is_stub]
+        self.number = {s.id: n for n, s in enumerate(self.items)}
+        self.profiles = [profile(s) for s in self.items]
+        starts = {w.slug: w.fields["start"] for w in data.of_type("wave") if w.fields.get("start")}
+        self.cutoffs: list[str | None] = []
+        firsts: list[tuple[int, int, int] | None] = []
+        for p in self.profiles:
+            own = [starts[w] for w in p.waves if w in starts]
+            first = min(own, key=sort_key) if own else None
+            self.cutoffs.append(first or p.start)
+            firsts.append(sort_key(first) if first else None)
+        count = len(self.items)
+        df = Counter(f for p in self.profiles for f in p.features)
+        self.weights = {f: WEIGHTS[f[0]] * rarity(count, n) for f, n in df.items() if n > 1}
+        # Rank the possible earlier struggles by their first wave's start: a candidate set is then a prefix.
+        # Time order: first wave's start, then the struggle's own start (undated first), then slug. Windows
+        # read the end of it and equal scores go to the later rank: both prefer the nearest earlier struggle.
+        order = sorted((n for n in range(count) if firsts[n] is not None),
+                       key=lambda n: (firsts[n], self.profiles[n].start is not None,
+                                      sort_key(self.profiles[n].start) if self.profiles[n].start else (0, 0, 0),
+                                      self.profiles[n].slug))
+        self.shown_parts: dict[int, tuple[Ref, list[Ref], list[Lesson]]] = {}
+        self.by_rank = order
+        self.rank_firsts = [firsts[n] for n in order]
+        self.postings: dict[Feature, list[int]] = {}
+        for rank, n in enumerate(order):
+            for f in self.profiles[n].features:
+                if f in self.weights:
+                    self.postings.setdefault(f, []).append(rank)
+        self._text_index(count, order)
+
+    def _text_index(self, count: int, order: list[int]) -> None:
+        counts = [_terms(s) for s in self.items]
+        df = Counter(t for c in counts for t in c)
+        self.vectors: list[dict[str, float]] = []
+        for c in counts:
+            weights = {t: (1 + math.log(tf)) * math.log(count / df[t]) for t, tf in c.items() if 1 < df[t] < count}
+            top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+            norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+            self.vectors.append({t: w / norm for t, w in top})
+        self.term_postings: dict[str, tuple[list[int], list[float]]] = {}
+        for rank, n in enumerate(order):
+            for term, w in self.vectors[n].items():
+                ranks, weights = self.term_postings.setdefault(term, ([], []))
+                ranks.append(rank)
+                weights.append(w)
+
+    def _weight(self, feature: Feature) -> float:
+        return self.weights.get(feature, 0.0) / WEIGHTS[feature[0]]
+
+    def find(self, item: Item) -> EarlierView | None:
+        """The earlier struggles like ``item``, or None when it has no date to look back from."""
+        n = self.number.get(item.id)
+        if n is None or not self.cutoffs[n]:
+            return None
+        cutoff = self.cutoffs[n]
+        mine = self.profiles[n]
+        bound = bisect_left(self.rank_firsts, sort_key(cutoff))
+        if not bound:
+            return EarlierView(cutoff, [])
+        scores: dict[int, float] = {}
+        get = scores.get
+        for f in mine.features:
+            ranks = self.postings.get(f)
+            if ranks:
+                end = bisect_left(ranks, bound)
+                w = self.weights[f]
+                for rank in ranks[max(0, end - CAP):end]:
+                    scores[rank] = get(rank, 0.0) + w
+        text: dict[int, float] = {}
+        tget = text.get
+        for term, w in self.vectors[n].items():
+            postings = self.term_postings.get(term)
+            if postings is None:  # only struggles outside any dated wave use it: none can be earlier
+                continue
+            ranks, weights = postings
+            end = bisect_left(ranks, bound)
+            for i in range(max(0, end - CAP), end):
+                text[ranks[i]] = tget(ranks[i], 0.0) + w * weights[i]
+        text_weight = WEIGHTS["text"] * TEXT_SCALE
+        for rank, similarity in text.items():
+            if similarity >= TEXT_REASON:  # as compare counts it
+                scores[rank] = get(rank, 0.0) + text_weight * similarity
+        # nlargest is stable: equal sums keep the (deterministic) order in which they were found.
+        best = heapq.nlargest(RESCORE, scores.items(), key=itemgetter(1))
+        found = []
+        for rank, _ in best:
+            other = self.by_rank[rank]
+            theirs = self.profiles[other]
+            if other == n or theirs.waves & mine.waves:
+                continue
+            score, reasons = compare(mine, theirs, self._weight, text.get(rank, 0.0))
+            if reasons:
+                found.append(((-round(score, 9), -rank), other, score, reasons))
+        found.sort(key=itemgetter(0))
+        struggles = []
+        for _, other, score, reasons in found[:self.shown]:
+            ref, waves, lessons = self._parts(other)
+            struggles.append(EarlierStruggle(ref, self.profiles[other].start, waves, score, reasons, lessons))
+        return EarlierView(cutoff, struggles)
+
+    def _parts(self, n: int) -> tuple[Ref, list[Ref], list[Lesson]]:
+        """A shown struggle's link, its waves' links and its lessons: computed once, however often shown."""
+        parts = self.shown_parts.get(n)
+        if parts is None:
+            item = self.items[n]
+            parts = (Ref.of(item), [Ref.of(w) for w in sorted(item.linked("waves", "wave"), key=time_key)],
+                     lessons_of(item))
+            self.shown_parts[n] = parts
+        return parts
+
+
+def public_continuity(archive: Archive, engine: Engine, slug: str, *, limit: int = SHOWN,
+                      today: dt.date | None = None) -> ContinuityResult:
+    """``archive continuity SLUG --public``: the site's list for the public struggle ``slug`` (its
+    published, redacted slug), from the same public projection the site is built from."""
+    data = gather(engine, today, load_redactions(archive.root))
+    item = data.items.get("struggle", {}).get(slug)
+    if item is None or item.is_stub:
+        raise ContinuityError(f"no public struggle {slug!r}")
+    view = EarlierIndex(data, shown=limit).find(item)
+    if view is None:
+        raise ContinuityError(f"struggle {slug!r} has neither a wave nor a start date to look back from")
+    earlier = [Earlier(e.item.slug, e.item.title, e.start, [w.slug for w in e.waves], e.score,
+                       e.reasons, [(x.sheet.slug, x.text if x.kind == "lesson" else f"limit: {x.text}")
+                                   for x in e.lessons])
+               for e in view.struggles]
+    return ContinuityResult(item.slug, item.title, view.before, earlier)
