@@ -48,8 +48,9 @@ class Item:
     is_stub: bool
     fields: dict[str, Any]
     tags: list[str] = field(default_factory=list)
-    out: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
-    inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    # Not in repr: the links form a graph, and printing one item would print the whole archive.
+    out: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list), repr=False)
     # (relation, target id) -> date, for the links that carry one (lineage)
     link_dates: dict[tuple[str, int], str] = field(default_factory=dict)
     # Public now, but only once its embargo passed: its name stays out of other records' search text,
