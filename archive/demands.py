@@ -8,6 +8,7 @@ records written before outcomes existed keep their content hash.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -38,12 +39,17 @@ class Demand:
     @property
     def key(self) -> str:
         """What makes two demands the same demand across struggles: their words, not case or punctuation."""
-        # Text that transliterates to nothing still needs a stable key that is safe in a file name.
-        return slugify(self.text, max_length=120, word_boundary=True) or \
-            "d-" + hashlib.sha256(self.text.casefold().encode("utf-8")).hexdigest()[:16]
+        return demand_key(self.text)
 
     def stored(self) -> str:
         return f"{self.text} ({self.outcome})" if self.outcome else self.text
+
+
+@functools.lru_cache(maxsize=65536)  # the same demands recur across thousands of struggles
+def demand_key(text: str) -> str:
+    # Text that transliterates to nothing still needs a stable key that is safe in a file name.
+    return slugify(text, max_length=120, word_boundary=True) or \
+        "d-" + hashlib.sha256(text.casefold().encode("utf-8")).hexdigest()[:16]
 
 
 def outcome_name(value: str) -> str | None:
@@ -70,7 +76,12 @@ def parse_demand(value: Any) -> Demand:
         return _checked(Demand(" ".join(text.split()), outcome))
     if isinstance(value, list):
         raise DemandError("a demand is text or a mapping, not a list")
-    text = " ".join(str(value).split())
+    return _parse_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_text(value: str) -> Demand:
+    text = " ".join(value.split())
     match = _TRAILING.match(text)
     if match and (outcome := outcome_name(match["outcome"])):
         return _checked(Demand(match["text"].strip(), outcome))

@@ -65,10 +65,12 @@ def demand_records(data: SiteData) -> list[DemandRecord]:
     """Every demand of every public struggle, recurring first, then most raised, then alphabetical."""
     by_key: dict[str, DemandRecord] = {}
     for struggle in sorted(data.of_type("struggle"), key=time_key):
+        seen: set[str] = set()  # a struggle that words one demand twice raised it once
         for demand in struggle_demands(struggle):
-            record = by_key.setdefault(demand.key, DemandRecord(demand.key, demand.text))
-            if all(r.struggle is not struggle for r in record.raised):
-                record.raised.append(Raised(struggle, demand))
+            key = demand.key
+            if key not in seen:
+                seen.add(key)
+                by_key.setdefault(key, DemandRecord(key, demand.text)).raised.append(Raised(struggle, demand))
     return sorted(by_key.values(), key=lambda d: (-len(d.raised), d.text.casefold(), d.key))
 
 

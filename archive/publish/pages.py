@@ -125,8 +125,7 @@ class Planner:
                    {"title": "Lessons and limits", "categories": categories, "crumbs": [("Lessons", None)]})
         for category in categories:
             yield from _paginate(f"lessons/{category.slug}.html", category.findings, "lesson_category.html",
-                                 [("Lessons", "lessons/index.html")], title=f"Lessons and limits: {category.name}",
-                                 category=category)
+                                 [("Lessons", "lessons/index.html")], title=f"Lessons and limits: {category.name}")
 
     def home_context(self) -> dict[str, Any]:
         accounts = sorted(self.data.of_type("account"), key=time_key, reverse=True)
