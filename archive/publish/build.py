@@ -8,6 +8,7 @@ no page is written while a link is unresolved. Output depends only on the store 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import time
 from collections.abc import Iterator
@@ -146,10 +147,16 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     except RedactionError as exc:
         raise SiteError(str(exc)) from None
     data = gather(engine, today, redactions)
-    pages, _ = plan(archive, data, continuity)
-    cache = BuildCache(archive.root / CACHE_NAME)
-    env = make_environment(archive, cache)
-    env.globals["continuity_views"] = continuity
-    report = write_site(out, render_files(env, archive, data, pages, cache))
-    cache.save()
+    # The gathered records live until the build ends: keep the collector from walking them over and over.
+    gc.collect()
+    gc.freeze()
+    try:
+        pages, _ = plan(archive, data, continuity)
+        cache = BuildCache(archive.root / CACHE_NAME)
+        env = make_environment(archive, cache)
+        env.globals["continuity_views"] = continuity
+        report = write_site(out, render_files(env, archive, data, pages, cache))
+        cache.save()
+    finally:
+        gc.unfreeze()
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started)

@@ -23,6 +23,7 @@ from archive.analysis import LINEAGE_RELATIONS
 from archive.dates import sort_key
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
+from archive.publish.timeline import year_axis
 
 # relation -> True when the source descends from the target ("A split from B": B is A's parent).
 SOURCE_DESCENDS = {"succeeded_by": False, "merged_into": False, "split_from": True, "grew_out_of": True,
@@ -247,10 +248,7 @@ def instances_svg(instances: list[Item], waves: list[Item], root: str, last_year
         else:
             parts.append(f'<text class="instance-undated" x="{LABEL + 4}" y="{middle + 4:.1f}">date unknown</text>')
         parts.append("</a>")
-    parts.append(f'<line class="axis" x1="{LABEL}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}"/>')
-    step = max(1, round(span_years / 8))
-    for year in range(first, last + 1, step):
-        parts.append(f'<text class="tick" x="{x(year):.1f}" y="{bottom + 16}">{year}</text>')
+    parts.append(year_axis(x, LABEL, WIDTH - RIGHT, bottom, first, last, bottom + 16))
     parts.append("</svg>")
     return Markup("".join(parts))
 

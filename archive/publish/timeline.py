@@ -8,6 +8,7 @@ which the Content Security Policy forbids.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
@@ -20,6 +21,15 @@ WIDTH, HEIGHT, MARGIN, AXIS = 800, 180, 24, 22
 
 def _year(date: str | None) -> int | None:
     return sort_key(date)[0] if date else None
+
+
+def year_axis(x: Callable[[float], float], left: float, right: float, y: float, first: int, last: int,
+              label_y: float) -> str:
+    """A horizontal axis from ``left`` to ``right`` at ``y``, with about eight year ticks between first and last."""
+    step = max(1, round((last - first + 1) / 8))
+    ticks = "".join(f'<text class="tick" x="{x(year):.1f}" y="{label_y}">{year}</text>'
+                    for year in range(first, last + 1, step))
+    return f'<line class="axis" x1="{left}" y1="{y}" x2="{right}" y2="{y}"/>{ticks}'
 
 
 def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int | None = None) -> Markup:
@@ -67,9 +77,6 @@ def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int
         h = (bottom - top) * count / peak
         parts.append(f'<rect class="bar" x="{x(year):.1f}" y="{bottom - h:.1f}" width="{max(bar - 1, 1):.1f}" '
                      f'height="{h:.1f}"><title>{year}: {count}</title></rect>')
-    parts.append(f'<line class="axis" x1="{MARGIN}" y1="{bottom}" x2="{WIDTH - MARGIN}" y2="{bottom}"/>')
-    step = max(1, round(span_years / 8))
-    for year in range(first, last + 1, step):
-        parts.append(f'<text class="tick" x="{x(year):.1f}" y="{HEIGHT - 6}">{year}</text>')
+    parts.append(year_axis(x, MARGIN, WIDTH - MARGIN, bottom, first, last, HEIGHT - 6))
     parts.append("</svg>")
     return Markup("".join(parts))
