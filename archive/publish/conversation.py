@@ -12,7 +12,6 @@ first of the common limits whose words it uses, or else "other".
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from slugify import slugify
@@ -112,22 +111,3 @@ def conversation(struggle: Item) -> list[SheetView]:
                                                                          key=time_key))
             for s in sheets]
 
-
-def assessed(sheet: Item) -> list[Item]:
-    return sheet.linked("struggle") + sheet.linked("wave")
-
-
-def waves_of(sheet: Item) -> list[Item]:
-    """The waves a finding belongs to: the assessed wave, or the waves of the assessed struggle."""
-    waves = {w.id: w for w in sheet.linked("wave")}
-    for struggle in sheet.linked("struggle"):
-        waves.update((w.id, w) for w in struggle.linked("waves"))
-    return sorted(waves.values(), key=time_key)
-
-
-def findings_by_wave(category: Category) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for finding in category.findings:
-        for wave in waves_of(finding.sheet) or [None]:
-            counts[wave.title if wave else "no wave"] += 1
-    return dict(counts)
