@@ -34,7 +34,7 @@ from whoosh import query as wq
 
 from archive.canonical import tags_by_record
 from archive.dates import sort_key
-from archive.demands import DemandError, stored_demands
+from archive.demands import stored_demands
 from archive.index import open_index
 from archive.models import Link, Record
 
@@ -126,10 +126,7 @@ def rank_key(score: float, start: str | None, slug: str) -> tuple[Any, ...]:
 
 def demand_features(values: list[str] | None) -> tuple[dict[Feature, str], dict[str, str]]:
     """A struggle's demands as features (named by their text) and their outcomes, by ``Demand.key``."""
-    try:
-        demands = stored_demands(values)
-    except DemandError:  # a value stored before demands were checked: compare none rather than fail
-        return {}, {}
+    demands = stored_demands(values)
     features = {("demand", d.key): d.text for d in demands}
     return features, {d.key: d.outcome for d in demands if d.outcome}
 

@@ -96,5 +96,15 @@ def _checked(demand: Demand) -> Demand:
 
 
 def stored_demands(values: list[str] | None) -> list[Demand]:
-    """The demands of a stored struggle (its ``demands`` column)."""
-    return [parse_demand(value) for value in values or [] if str(value).strip()]
+    """The demands of a stored struggle (its ``demands`` column).
+
+    A value stored before a check existed or a limit changed is read as written, with no outcome, so
+    that reading never fails on what ingest once accepted."""
+    out = []
+    for value in values or []:
+        if str(value).strip():
+            try:
+                out.append(parse_demand(value))
+            except DemandError:
+                out.append(Demand(str(value), None))
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archive.demands import OUTCOMES, Demand, DemandError, parse_demand
+from archive.demands import OUTCOMES, Demand, stored_demands
 from archive.publish.model import Item, SiteData, time_key
 
 UNKNOWN = "not recorded"
@@ -52,13 +52,7 @@ class DemandRecord:
 
 def struggle_demands(struggle: Item) -> list[Demand]:
     """A struggle's demands as published (the text was redacted at gather time)."""
-    out = []
-    for value in struggle.fields.get("demands") or []:
-        try:
-            out.append(parse_demand(value))
-        except DemandError:
-            out.append(Demand(str(value), None))  # stored before a limit changed: show it as written
-    return out
+    return stored_demands(struggle.fields.get("demands"))
 
 
 def demand_records(data: SiteData) -> list[DemandRecord]:
