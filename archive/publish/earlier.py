@@ -119,10 +119,10 @@ class EarlierView:
 def profile(item: Item) -> Profile:
     """A public struggle's features, named by the public titles of what it links to."""
     features: dict[Feature, str] = {}
-    orgs = {o.id: o for o in item.linked("organizations", "organization") + item.linking("struggles", "organization")}
-    forms = item.linked("forms", "form") + [f for o in orgs.values() for f in o.linked("form", "form")]
+    orgs = item.joined("organizations", "struggles", "organization")
+    forms = item.linked("forms", "form") + [f for o in orgs for f in o.linked("form", "form")]
     for kind, linked in (("form", forms), ("force", item.linked("forces", "force")),
-                         ("organization", list(orgs.values())), ("place", item.linked("places", "place"))):
+                         ("organization", orgs), ("place", item.linked("places", "place"))):
         features.update({(kind, other.slug): other.title for other in linked})
     features.update({("grievance", tag.casefold()): tag for tag in item.tags})
     demands, outcomes = demand_features(item.fields.get("demands"))

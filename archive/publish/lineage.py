@@ -109,7 +109,7 @@ class LineageIndex:
         # Waves an organization or form was active in: those of the struggles it took part in or served.
         self.waves: dict[int, list[Item]] = {}
         for org in data.of_type("organization"):
-            self.waves[org.id] = _waves_of(org.linked("struggles") + org.linking("organizations", "struggle"))
+            self.waves[org.id] = _waves_of(org.joined("struggles", "organizations", "struggle"))
         for form in data.of_type("form"):
             self.waves[form.id] = _waves_of(form.linking("forms", "struggle"))
         self.all_waves = sorted(data.of_type("wave"), key=time_key)

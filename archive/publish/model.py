@@ -76,6 +76,12 @@ class Item:
     def linking(self, relation: str, record_type: str | None = None) -> list[Item]:
         return [i for i in self.inbound.get(relation, []) if record_type is None or i.type == record_type]
 
+    def joined(self, relation: str, inverse: str, record_type: str) -> list[Item]:
+        """Records of ``record_type`` this one names under ``relation`` or that name it under ``inverse``,
+        once each: a struggle's organizations may be given on either side."""
+        found = {i.id: i for i in self.linked(relation, record_type) + self.linking(inverse, record_type)}
+        return list(found.values())
+
     def link_date(self, relation: str, target: Item) -> str | None:
         """The date of this record's ``relation`` link to ``target``, if it has one."""
         return self.link_dates.get((relation, target.id))

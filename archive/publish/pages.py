@@ -252,9 +252,9 @@ class Planner:
                     "balance_sheets": _window(item.linking("wave", "balance_sheet"), None),
                     "map": self.wave_maps.get(item.slug)}
         if t == "struggle":
-            orgs = {o.id: o for o in item.linked("organizations") + item.linking("struggles", "organization")}
             return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
-                    "organizations": sorted(orgs.values(), key=time_key), "forms": item.linked("forms"),
+                    "organizations": sorted(item.joined("organizations", "struggles", "organization"), key=time_key),
+                    "forms": item.linked("forms"),
                     "accounts": _window(item.linking("struggles", "account"), None),
                     "balance_sheets": _window(item.linking("struggle", "balance_sheet"), None),
                     "conversation": conversation(item) if self.continuity else [],
@@ -271,9 +271,9 @@ class Planner:
             return {"organizations": sorted(item.linking("form", "organization"), key=time_key),
                     "struggles": _window(item.linking("forms", "struggle"), None), **self.lineage_context(item)}
         if t == "organization":
-            struggles = {s.id: s for s in item.linked("struggles") + item.linking("organizations", "struggle")}
+            struggles = item.joined("struggles", "organizations", "struggle")
             return {"forms": item.linked("form"), "places": item.linked("places"),
-                    "struggles": _window(sorted(struggles.values(), key=time_key), None),
+                    "struggles": _window(sorted(struggles, key=time_key), None),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")],
                     **self.lineage_context(item)}
         if t == "force":
