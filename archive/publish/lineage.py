@@ -150,9 +150,9 @@ class LineageIndex:
         """Every organization of ``form`` and every struggle that used it, in time order."""
         return sorted(form.linking("form", "organization") + form.linking("forms", "struggle"), key=time_key)
 
-    def form_timeline(self, form: Item, root: str) -> Markup:
-        """The form's instances on an SVG timeline (see ``instances_svg``)."""
-        return instances_svg(self.instances(form), self.all_waves, root, self.last_year)
+    def form_timeline(self, instances: list[Item], root: str) -> Markup:
+        """A form's ``instances`` on an SVG timeline (see ``instances_svg``)."""
+        return instances_svg(instances, self.all_waves, root, self.last_year)
 
 
 def _size(step: Step) -> int:

@@ -223,7 +223,7 @@ class Planner:
             hidden = instances[MAX_ROWS:]
             more = [(n, path, TYPES[t][2].lower()) for t, _, path in self._instance_lists(item)
                     if (n := sum(1 for i in hidden if i.type == t))]
-            context["instances"] = {"svg": self.lineage.form_timeline(item, root), "total": len(instances),
+            context["instances"] = {"svg": self.lineage.form_timeline(instances, root), "total": len(instances),
                                     "shown": len(instances) - len(hidden), "more": more}
         return context
 
