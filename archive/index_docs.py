@@ -34,6 +34,12 @@ _RELATION_FIELD = {
     "organizations": "organizations",
 }
 _BETWEEN_FIELD = {"struggle": "struggles", "force": "forces", "organization": "organizations"}
+
+
+def document_field(relation: str, target_type: str) -> str | None:
+    """The document field a link's target goes in, if any; a record whose link lands in ``struggles`` is
+    also in that struggle's waves (one hop)."""
+    return _BETWEEN_FIELD.get(target_type) if relation == "between" else _RELATION_FIELD.get(relation)
 # The event date, and the period, of each type (a struggle's date is its start).
 _DATE_COLUMN = {"account": "date", "balance_sheet": "date", "struggle": "start", "wave": "start",
                 "articulation": "start", "organization": "founded"}
@@ -153,7 +159,7 @@ def _links(conn: Connection, ids: list[int]) -> dict[int, dict[str, list[str]]]:
         .where(links_t.c.source_id.in_(ids)).order_by(links_t.c.source_id, links_t.c.position)
     )
     for source_id, relation, target_id, target_type, slug in rows:
-        name = _BETWEEN_FIELD.get(target_type) if relation == "between" else _RELATION_FIELD.get(relation)
+        name = document_field(relation, target_type)
         if name:
             _add(out.setdefault(source_id, {}), name, slug)
         if name == "struggles":

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
+from archive.index_docs import document_field
 from archive.models import Link, Record
 from archive.public import public_clause
 
 records_t = Record.__table__
-_WAVE_RELATIONS = ("waves", "wave")
-_PLACE_RELATIONS = ("places", "parent")
-_STRUGGLE_RELATIONS = ("struggles", "struggle", "between")
 
 
 @dataclass
@@ -46,11 +44,12 @@ def public_reach(conn: Connection, today: dt.date | None = None) -> PublicReach:
     reach = PublicReach()
     struggle_of: dict[int, list[int]] = {}  # public struggle id -> public records about it
     for source_id, relation, target_id, target_type, slug in rows:
-        if relation in _WAVE_RELATIONS:
+        name = document_field(relation, target_type)  # the index's own rule, over public links only
+        if name == "waves":
             reach.waves.setdefault(source_id, set()).add(slug)
-        elif relation in _PLACE_RELATIONS:
+        elif name == "places":
             reach.places.setdefault(source_id, set()).add(slug)
-        elif relation in _STRUGGLE_RELATIONS and target_type == "struggle":
+        elif name == "struggles":
             struggle_of.setdefault(target_id, []).append(source_id)
     for struggle_id, sources in struggle_of.items():
         for wave in sorted(reach.waves.get(struggle_id, ())):
