@@ -123,7 +123,7 @@ def build_map(articulations: list[Item], places: Places, cap: int = CAP) -> Arti
     rows = []
     for articulation in sorted(drawn.values(), key=time_key):
         ends = articulation.linked("between")
-        cross = any(places.cross_border(a, b) for i, a in enumerate(ends) for b in ends[i + 1:])
+        cross = places.crosses(ends)
         countries = {c.id: c for e in ends for c in places.countries(e)} if cross else {}
         rows.append(Row(articulation, ends, cross, sorted(countries.values(), key=lambda c: c.slug)))
     drawn_nodes = sorted((nodes[k] for k in kept), key=lambda n: n.key)

@@ -79,7 +79,7 @@ class Places:
         known = self._within.get(record.id)
         if known is not None:
             return known
-        places = [record] if record.type == "place" else record.linked("places", "place")
+        places = _own_places(record)
         if len(places) == 1:  # the common case: the place's own chain, shared, not copied
             self._within[record.id] = self.chain(places[0])
             return self._within[record.id]
@@ -94,8 +94,7 @@ class Places:
         """The countries a record lies in (empty when it has no place)."""
         known = self._countries.get(record.id)
         if known is None:
-            places = [record] if record.type == "place" else record.linked("places", "place")
-            found = {c.id: c for c in (self.country(p) for p in places)}
+            found = {c.id: c for c in (self.country(p) for p in _own_places(record))}
             known = self._countries[record.id] = sorted(found.values(), key=lambda c: c.slug)
         return known
 
@@ -103,6 +102,10 @@ class Places:
         """Both ends located, in no common country."""
         a, b = self.countries(first), self.countries(second)
         return bool(a and b) and not {c.id for c in a} & {c.id for c in b}
+
+    def crosses(self, ends: list[Item]) -> bool:
+        """Some two of an articulation's ends are across a border from each other."""
+        return any(self.cross_border(a, b) for i, a in enumerate(ends) for b in ends[i + 1:])
 
     def under(self, place: Item, record_type: str) -> list[Item]:
         """Records of ``record_type`` in the place or any place within it, in time order."""
@@ -123,7 +126,7 @@ class Places:
     def _mark_crossings(self) -> None:
         for articulation in sorted(self.data.of_type("articulation"), key=time_key):
             ends = articulation.linked("between")
-            if len(ends) < 2 or not any(self.cross_border(a, b) for i, a in enumerate(ends) for b in ends[i + 1:]):
+            if len(ends) < 2 or not self.crosses(ends):
                 continue
             within = [{p.id for p in self.within(e)} for e in ends]
             located = [{c.id for c in self.countries(e)} for e in ends]
@@ -141,3 +144,8 @@ class Places:
                     abroad = {c.id: c for e in outside for c in self.countries(e)}
                     self._crossings.setdefault(place.id, []).append(
                         Crossing(articulation, inside, outside, sorted(abroad.values(), key=lambda c: c.slug)))
+
+
+def _own_places(record: Item) -> list[Item]:
+    """A place is its own place; any other record is where its ``places`` say."""
+    return [record] if record.type == "place" else record.linked("places", "place")
