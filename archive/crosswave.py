@@ -15,13 +15,12 @@ from sqlalchemy import Engine
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
 from archive.publish.lineage import Lineage, LineageIndex
-from archive.publish.model import Item, SiteData, gather
-from archive.redaction import load_redactions
+from archive.publish.model import Item, SiteData, gather, gather_published
 
 
 def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.date | None = None) -> SiteData:
     if public_only:
-        return gather(engine, today, load_redactions(archive_root))
+        return gather_published(engine, archive_root, today)
     return gather(engine, today, everything=True)
 
 

@@ -24,13 +24,13 @@ from archive.dates import sort_key
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
-from archive.publish.model import SiteData, gather
+from archive.publish.model import SiteData, gather_published
 from archive.publish.output import SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
-from archive.redaction import RedactionError, load_redactions
+from archive.redaction import RedactionError
 from archive.resources import resource_dir
 
 # Only the site's own files: no inline script or style, no other origin. 'self' covers file:// too.
@@ -143,10 +143,9 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     out = out or archive.public_dir
     check_output_folder(out)
     try:
-        redactions = load_redactions(archive.root)
+        data = gather_published(engine, archive.root, today)
     except RedactionError as exc:
         raise SiteError(str(exc)) from None
-    data = gather(engine, today, redactions)
     # The gathered records live until the build ends: keep the collector from walking them over and over.
     gc.collect()
     gc.freeze()

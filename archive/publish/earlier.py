@@ -66,9 +66,8 @@ from archive.continuity import (
     rarity,
 )
 from archive.dates import sort_key
-from archive.publish.model import Item, SiteData, gather, time_key
+from archive.publish.model import Item, SiteData, gather_published, time_key
 from archive.publish.paths import item_path
-from archive.redaction import load_redactions
 
 SHOWN = 5  # earlier struggles on a struggle's page
 CAP = 1024  # postings read per feature or term for one struggle (nearly exact on the benchmark)
@@ -268,7 +267,7 @@ def public_continuity(archive: Archive, engine: Engine, slug: str, *, limit: int
                       today: dt.date | None = None) -> ContinuityResult:
     """``archive continuity SLUG --public``: the site's list for the public struggle ``slug`` (its
     published, redacted slug), from the same public projection the site is built from."""
-    data = gather(engine, today, load_redactions(archive.root))
+    data = gather_published(engine, archive.root, today)
     item = data.items.get("struggle", {}).get(slug)
     if item is None or item.is_stub:
         raise ContinuityError(f"no public struggle {slug!r}")

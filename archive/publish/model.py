@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, true
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, select, true
 from archive.dates import sort_key
 from archive.models import Link, Record, RecordTag, Tag
 from archive.public import public_clause
-from archive.redaction import Redactor
+from archive.redaction import Redactor, load_redactions
 
 records_t = Record.__table__
 
@@ -173,6 +174,12 @@ def gather(engine: Engine, today: dt.date | None = None, redactions: dict[str, s
         items=dict(items),
         tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
     )
+
+
+def gather_published(engine: Engine, archive_root: Path, today: dt.date | None = None) -> SiteData:
+    """What the site publishes: the public records, with the archive's ``redactions.yaml`` applied.
+    Raises ``RedactionError`` for a bad redactions file."""
+    return gather(engine, today, load_redactions(archive_root))
 
 
 def _unique_slugs(by_id: dict[int, Item]) -> None:
