@@ -6,6 +6,7 @@ they came from. Validation happens later, in ``archive.records``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -35,6 +36,8 @@ class RawRecord:
     field_lines: dict[str, int] = field(default_factory=dict)
     source: bytes = b""
     default_type: str = "account"
+    error: str | None = None  # a record that could not be read (a ragged CSV row, a bad JSON line)
+    header: bytes = b""  # a CSV's header lines, which a rejects file repeats above the refused rows
 
     def line_of(self, name: str | None) -> int | None:
         return self.field_lines.get(name or "", self.line)
@@ -64,24 +67,42 @@ def format_of(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
-def decode(data: bytes) -> DecodedText:
-    """Decode UTF-8 (with or without a BOM); detect a legacy 8-bit encoding and say so."""
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "utf-8"
-        warning = None
-    except UnicodeDecodeError as exc:
-        encoding = _guess_legacy_encoding(data)
-        if encoding is None:
+def decode(data: bytes, encoding: str | None = None) -> DecodedText:
+    """Decode UTF-8 (with or without a BOM), or ``encoding`` when given; else detect a legacy 8-bit
+    encoding and say so."""
+    if encoding is not None:
+        try:
+            text = data.decode("utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding)
+        except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise FormatError(
-                f"not valid UTF-8 and no other encoding fits (byte {exc.start}); "
-                "save the file as UTF-8", line=line) from None
-        text = data.decode(encoding)
-        warning = f"not UTF-8; decoded as {encoding}: check the result, or save the file as UTF-8"
+            raise FormatError(f"not valid {encoding} (byte {exc.start}: {data[exc.start]:#04x})",
+                              line=line) from None
+        warning = None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+            encoding = "utf-8"
+            warning = None
+        except UnicodeDecodeError as exc:
+            encoding = _guess_legacy_encoding(data)
+            if encoding is None:
+                line = data[: exc.start].count(b"\n") + 1
+                raise FormatError(
+                    f"not valid UTF-8 and no other encoding fits (byte {exc.start}); "
+                    "save the file as UTF-8, or give its encoding with --encoding", line=line) from None
+            text = data.decode(encoding)
+            warning = f"not UTF-8; decoded as {encoding}: check the result, or save the file as UTF-8"
     # CRLF and lone CR become LF, so line numbers and bodies are the same on every platform.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return DecodedText(text, encoding, warning)
+
+
+def known_encoding(name: str) -> str | None:
+    """The codec's canonical name, or None when Python does not know it."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 # Among equally plausible 8-bit encodings, prefer the ones most archives' old files are written in.
@@ -90,6 +111,9 @@ _PREFERRED_LEGACY = ("cp1252", "iso8859_15", "latin_1")
 
 def _guess_legacy_encoding(data: bytes) -> str | None:
     matches = [m for m in from_bytes(data) if m.encoding not in ("utf_8", "utf-8")]
+    # charset-normalizer may leave cp1252 out when a DOS code page reads as well: English with typographic
+    # quotes and dashes (0x91-0x97) comes back as cp852 or cp775. Ask about the preferred ones directly.
+    matches += list(from_bytes(data, cp_isolation=list(_PREFERRED_LEGACY)))
     if not matches:
         return None
     least_chaos = min(m.chaos for m in matches)
@@ -156,9 +180,12 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
 
 def _require_mapping(value: Any, line: int | None) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise FormatError(f"expected a record (a mapping of field: value), got {type(value).__name__}",
-                          line=line)
+        raise FormatError(_not_a_record(value), line=line)
     return value
+
+
+def _not_a_record(value: Any) -> str:
+    return f"expected a record (a mapping of field: value), got {type(value).__name__}"
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -209,36 +236,47 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     duplicates = sorted({n for n in names if n and names.count(n) > 1})
     if duplicates:
         raise FormatError(f"column {duplicates[0]!r} appears more than once in the header", line=1)
+    header_source = "\n".join(physical[:reader.line_num]).encode("utf-8")
     start = reader.line_num + 1
     while True:
+        error = None
         try:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            raise FormatError(f"invalid CSV: {exc}", line=start) from None
+        except csv.Error as exc:  # the reader starts afresh on the next line: the rows after still count
+            row, error = [], f"invalid CSV: {exc}"
         end = reader.line_num
-        if not any(cell.strip() for cell in row):
+        if error is None and not any(cell.strip() for cell in row):
             start = end + 1
             continue
-        if len(row) > len(names):
-            raise FormatError(f"row has {len(row)} cells but the header has {len(names)} columns",
-                              line=start)
-        fields = {name: cell for name, cell in zip(names, row, strict=False) if name}
+        if error is None and len(row) != len(names):
+            # Usually a line break inside an unquoted cell, which splits one row into two short ones.
+            error = f"row has {_fields(len(row))}, the header has {len(names)}"
+        fields = {} if error else {name: cell for name, cell in zip(names, row, strict=True) if name}
         source = "\n".join(physical[start - 1:end]).encode("utf-8")
-        yield RawRecord(fields, start, {}, source)
+        yield RawRecord(fields, start, {}, source, error=error, header=header_source)
         start = end + 1
+
+
+def _fields(number: int) -> str:
+    return f"{number} field" if number == 1 else f"{number} fields"
 
 
 def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        source = line.encode("utf-8")
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number) from None
-        yield RawRecord(dict(_require_mapping(value, number)), number, {}, line.encode("utf-8"))
+        except json.JSONDecodeError as exc:  # one line is one record: the lines after still count
+            yield RawRecord({}, number, {}, source, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(value, dict):
+            yield RawRecord({}, number, {}, source, error=_not_a_record(value))
+            continue
+        yield RawRecord(value, number, {}, source)
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r,]*")
@@ -266,7 +304,11 @@ def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             return
         value, end = _decode_at(decoder, text, position)
         line = _line_at(text, position)
-        yield RawRecord(dict(_require_mapping(value, line)), line, {}, text[position:end].encode("utf-8"))
+        source = text[position:end].encode("utf-8")
+        if isinstance(value, dict):
+            yield RawRecord(value, line, {}, source)
+        else:  # one element is one record: the elements after still count
+            yield RawRecord({}, line, {}, source, error=_not_a_record(value))
         position = end
 
 
@@ -281,14 +323,24 @@ def _line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$")
+
+
 def read_yaml(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     physical = text.split("\n")
     documents = list(_yaml_documents(text))
     for index, (value, line, lines) in enumerate(documents):
-        fields = dict(_require_mapping(value, line))
+        if len(documents) == 1:
+            yield RawRecord(dict(_require_mapping(value, line)), None, lines, data)
+            continue
         end = documents[index + 1][1] - 1 if index + 1 < len(documents) else len(physical)
+        while end > line and (not physical[end - 1].strip() or _DOCUMENT_MARKER.match(physical[end - 1])):
+            end -= 1  # the next document's marker and blank lines belong to no record
         source = "\n".join(physical[line - 1:end]).encode("utf-8")
-        yield RawRecord(fields, line if len(documents) > 1 else None, lines, source if len(documents) > 1 else data)
+        if isinstance(value, dict):
+            yield RawRecord(value, line, lines, source)
+        else:  # one document (or list item) is one record: the ones after still count
+            yield RawRecord({}, line, {}, source, error=_not_a_record(value))
 
 
 READERS = {

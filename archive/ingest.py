@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -20,14 +20,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from archive.formats import FormatError, RawRecord, decode, format_of, read_records
 from archive.mapping import Mapping, MappingError
-from archive.records import RecordError, normalize
+from archive.records import NormalizedRecord, RecordError, normalize
+from archive.rejects import Refused, RejectsWriter
 from archive.store import Incoming, Stored, write_chunk
 
 CHUNK_SIZE = 500
 COMMIT_EVERY = 2000  # records written before a durable commit ...
 COMMIT_SECONDS = 1.0  # ... or seconds, so that another writer waiting on the lock gets its turn
 RETRIES = 3  # a file that collides with a concurrent writer (a stub both created) is tried again
-MAX_ERRORS_PER_FILE = 20
+NAMED_IN_WARNING = 5  # files named in the one warning about a legacy encoding
 
 
 @dataclass(frozen=True)
@@ -46,34 +47,73 @@ class IngestIssue:
 
 
 @dataclass
+class FileOutcome:
+    """What became of one file: records that went in, records refused, or the whole file left out."""
+
+    path: Path
+    records_in: int = 0
+    refused: int = 0
+    errors: int = 0
+    left_out: bool = False
+    rejects: Path | None = None  # where its refused records were written
+
+
+@dataclass
 class IngestReport:
     files: int = 0
     files_failed: int = 0
     added: int = 0
     updated: int = 0
+    filled: int = 0  # stubs created earlier in this run, then described by a later file
     unchanged: int = 0
     stubs: int = 0
+    refused: int = 0  # records left out of files that otherwise went in (--skip-invalid)
     errors: list[IngestIssue] = field(default_factory=list)
     warnings: list[IngestIssue] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    rejects: list[Path] = field(default_factory=list)  # rejects files written, with their .errors.log
     dry_run: bool = False
     aborted: bool = False
 
     @property
     def records(self) -> int:
-        return self.added + self.updated + self.unchanged
+        return self.added + self.updated + self.filled + self.unchanged
 
 
 class StrictAbort(Exception):
     """In a strict run, the first error stops everything."""
 
 
+@dataclass(frozen=True)
+class _Options:
+    mapping: Mapping | None = None
+    default_language: str | None = None
+    strict: bool = False
+    skip_invalid: bool = False
+    encoding: str | None = None
+    progress: Callable[[str, int], None] | None = None
+
+    def advance(self, step: str, amount: int) -> None:
+        if self.progress and amount:
+            self.progress(step, amount)
+
+
 @dataclass
 class _FileResult:
+    skip_invalid: bool = False
     stored: list[Stored] = field(default_factory=list)
-    stubs: int = 0
+    stubs: list[tuple[str, str]] = field(default_factory=list)
     errors: list[IngestIssue] = field(default_factory=list)
     warnings: list[IngestIssue] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    file_error: bool = False  # the file as a whole could not be read or written
+    guessed_encoding: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Nothing of the file goes in: it could not be read, or (without --skip-invalid) a record is bad."""
+        return self.file_error or (bool(self.errors) and not self.skip_invalid)
 
 
 def collect_files(paths: Iterable[Path], skip: Iterable[Path] = ()) -> tuple[list[Path], list[IngestIssue]]:
@@ -107,17 +147,33 @@ def ingest(
     strict: bool = False,
     dry_run: bool = False,
     default_language: str | None = None,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    encoding: str | None = None,
     on_file: Callable[[Path, int], None] | None = None,
     on_stored: Callable[[Stored], None] | None = None,
+    on_progress: Callable[[str, int], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders; return what was added, updated, unchanged and what failed."""
+    """Ingest files and folders; return what was added, updated, unchanged, refused and what failed.
+
+    Without ``skip_invalid`` a file goes in whole or not at all. With it, the valid records of a file go
+    in, and every refused record is written unchanged to a rejects file in the folder ``rejects`` (when
+    given). ``encoding`` decodes every file of the batch (else UTF-8, or a detected legacy encoding).
+    ``on_progress(step, amount)`` is told of bytes "read" and of records "validated" and "written".
+    """
+    if strict and skip_invalid:
+        raise ValueError("strict stops at the first error; skip_invalid goes on past bad records")
+    opts = _Options(mapping, default_language, strict, skip_invalid, encoding, on_progress)
     report = IngestReport(dry_run=dry_run)
+    writer = RejectsWriter(rejects) if rejects is not None and skip_invalid else None
     files, problems = collect_files(paths, skip=[mapping.path] if mapping else [])
     report.errors.extend(problems)
     if strict and problems:
         report.aborted = True
         return report
     pending: list[Stored] = []
+    created_stubs: set[tuple[str, str]] = set()
+    guessed: dict[str, list[Path]] = {}
     with engine.connect() as conn:
         transaction = conn.begin()
         written_since_commit, last_commit = 0, time.monotonic()
@@ -125,48 +181,60 @@ def ingest(
 
         def finish(path: Path, result: _FileResult) -> None:
             nonlocal written_since_commit
-            if result.errors:
+            outcome = FileOutcome(path, errors=len(result.errors))
+            report.outcomes.append(outcome)
+            report.errors.extend(result.errors)
+            if result.guessed_encoding:
+                guessed.setdefault(result.guessed_encoding, []).append(path)
+            if result.failed:
                 report.files_failed += 1
-                report.errors.extend(result.errors)
+                outcome.left_out = True
                 if strict:
                     raise StrictAbort
+                if writer:
+                    outcome.rejects = writer.write_whole(path, [str(e) for e in result.errors])
             else:
                 pending.extend(result.stored)
-                report.stubs += result.stubs
+                report.stubs += len(result.stubs)
+                created_stubs.update(result.stubs)
                 written_since_commit += len(result.stored)
+                outcome.records_in = len(result.stored)
+                outcome.refused = len(result.refused)
+                report.refused += len(result.refused)
+                if writer and result.refused:
+                    fmt = format_of(path)
+                    assert fmt is not None
+                    outcome.rejects = writer.write(path, fmt, result.refused)
             if on_file:
                 on_file(path, len(result.stored))
 
         def flush() -> None:
-            for path, result in _write_batch(conn, batch, mapping, default_language, strict):
+            for path, result in _write_batch(conn, batch, opts):
                 finish(path, result)
             batch.clear()
 
         try:
             for path in files:
                 report.files += 1
-                result, items, rest = _read_small(path, mapping, default_language, strict)
+                result, items, rest = _read_small(path, opts)
+                report.warnings.extend(result.warnings)
                 if rest is not None:  # more records than one chunk: written chunk by chunk as it is read
                     flush()
-                    result = _ingest_file(conn, path, mapping, default_language, strict, (result, items, rest))
-                    report.warnings.extend(result.warnings)
+                    finish(path, _ingest_file(conn, path, opts, (result, items, rest)))
+                elif result.failed:
+                    flush()
                     finish(path, result)
                 else:
-                    report.warnings.extend(result.warnings)
-                    if result.errors:
+                    if not batch.accepts(items):
                         flush()
-                        finish(path, result)
-                    else:
-                        if not batch.accepts(items):
-                            flush()
-                        batch.add(path, result, items)
-                        if batch.size >= CHUNK_SIZE or not batch.extendable:
-                            flush()
+                    batch.add(path, result, items)
+                    if batch.size >= CHUNK_SIZE or not batch.extendable:
+                        flush()
                 due = written_since_commit >= COMMIT_EVERY or time.monotonic() - last_commit > COMMIT_SECONDS
                 if not dry_run and not strict and due:
                     flush()
                     transaction.commit()
-                    _account(report, pending, on_stored)
+                    _account(report, pending, created_stubs, on_stored)
                     pending, written_since_commit, last_commit = [], 0, time.monotonic()
                     transaction = conn.begin()
             flush()
@@ -181,14 +249,34 @@ def ingest(
             transaction.rollback()
         else:
             transaction.commit()
-        _account(report, pending, on_stored if not dry_run else None)
+        _account(report, pending, created_stubs, on_stored if not dry_run else None)
+    report.warnings.extend(_encoding_warnings(guessed))
+    report.rejects = writer.written if writer else []
     return report
 
 
-def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[Stored], None] | None) -> None:
+def _encoding_warnings(guessed: dict[str, list[Path]]) -> list[IngestIssue]:
+    """One warning per guessed encoding for the whole batch, naming its first files."""
+    warnings = []
+    for encoding, paths in guessed.items():
+        others = ""
+        if len(paths) > 1:
+            named = ", ".join(p.name for p in paths[1:NAMED_IN_WARNING + 1])
+            more = f" and {len(paths) - 1 - NAMED_IN_WARNING} more" if len(paths) - 1 > NAMED_IN_WARNING else ""
+            others = f", as were {len(paths) - 1} other file(s) ({named}{more})"
+        warnings.append(IngestIssue(paths[0], None, None,
+                                    f"not UTF-8; decoded as {encoding}{others}: check the result, save the "
+                                    f"file(s) as UTF-8, or give the encoding with --encoding"))
+    return warnings
+
+
+def _account(report: IngestReport, stored: list[Stored], created_stubs: set[tuple[str, str]],
+             on_stored: Callable[[Stored], None] | None) -> None:
     for item in stored:
         if item.action == "added":
             report.added += 1
+        elif item.action == "updated" and (item.type, item.slug) in created_stubs:
+            report.filled += 1
         elif item.action == "updated":
             report.updated += 1
         else:
@@ -199,38 +287,40 @@ def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[St
             on_stored(item)
 
 
-def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_language: str | None,
-                 strict: bool, started: tuple[_FileResult, list[Incoming], Iterator[Incoming]] | None = None
-                 ) -> _FileResult:
+def _ingest_file(conn: Connection, path: Path, opts: _Options,
+                 started: tuple[_FileResult, list[Incoming], Iterator[Incoming]] | None = None) -> _FileResult:
     """Write one file chunk by chunk as it is read; ``started`` goes on from a read already begun."""
     for attempt in range(RETRIES):
         if attempt == 0 and started is not None:
             result, items, rest = started
             records: Iterator[Incoming] = itertools.chain(items, rest)
         else:
-            result = _FileResult()
-            records = _incoming(path, mapping, default_language, strict, result)
+            result = _FileResult(opts.skip_invalid)
+            records = _incoming(path, opts, result)
         savepoint = conn.begin_nested()
         try:
             for chunk in _chunks(records):
-                if result.errors:
-                    continue  # keep validating, stop writing
+                if result.failed:
+                    continue  # keep validating, to report every error, but stop writing
                 written = write_chunk(conn, chunk)
                 result.stored.extend(written.stored)
-                result.stubs += len(written.stubs)
+                result.stubs.extend(written.stubs)
+                opts.advance("written", len(chunk))
         except IntegrityError as exc:
             savepoint.rollback()
             if attempt + 1 < RETRIES:
                 continue
             result.errors.append(IngestIssue(path, None, None, f"the store refused it: {exc.orig}"))
-            result.stored, result.stubs = [], 0
+            result.file_error = True
+            result.stored, result.stubs = [], []
             return result
         except SQLAlchemyError as exc:
             result.errors.append(IngestIssue(path, None, None,
                                              f"the store refused it: {getattr(exc, 'orig', None) or exc}"))
-        if result.errors:
+            result.file_error = True
+        if result.failed:
             savepoint.rollback()
-            result.stored, result.stubs = [], 0
+            result.stored, result.stubs = [], []
         else:
             savepoint.commit()
         return result
@@ -274,15 +364,14 @@ class _Batch:
         self.files, self.keys, self.targets, self.size, self.extendable = [], set(), set(), 0, True
 
 
-def _read_small(path: Path, mapping: Mapping | None, default_language: str | None,
-                strict: bool) -> tuple[_FileResult, list[Incoming], Iterator[Incoming] | None]:
+def _read_small(path: Path, opts: _Options) -> tuple[_FileResult, list[Incoming], Iterator[Incoming] | None]:
     """Read and validate a file of at most one chunk of records.
 
     A file that holds more is not read further: the rest of its records come back as an iterator.
     """
-    result = _FileResult()
+    result = _FileResult(opts.skip_invalid)
     items: list[Incoming] = []
-    records = _incoming(path, mapping, default_language, strict, result)
+    records = _incoming(path, opts, result)
     for item in records:
         items.append(item)
         if len(items) > CHUNK_SIZE:
@@ -290,8 +379,7 @@ def _read_small(path: Path, mapping: Mapping | None, default_language: str | Non
     return result, items, None
 
 
-def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, default_language: str | None,
-                 strict: bool) -> list[tuple[Path, _FileResult]]:
+def _write_batch(conn: Connection, batch: _Batch, opts: _Options) -> list[tuple[Path, _FileResult]]:
     """Write a batch of valid small files; if the store refuses it, write its files one by one."""
     if not batch.files:
         return []
@@ -301,15 +389,18 @@ def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, defau
     except SQLAlchemyError:
         savepoint.rollback()
         out = []
+        quiet = replace(opts, progress=None)  # already counted when the files were first read
         for path, _, _ in batch.files:
-            result = _ingest_file(conn, path, mapping, default_language, strict)
+            result = _ingest_file(conn, path, quiet)
             result.warnings = []  # already reported when the file was first read
+            opts.advance("written", len(result.stored))
             out.append((path, result))
         return out
     savepoint.commit()
+    opts.advance("written", batch.size)
     if len(batch.files) == 1:
         path, result, _ = batch.files[0]
-        result.stored, result.stubs = written.stored, len(written.stubs)
+        result.stored, result.stubs = written.stored, written.stubs
         return [(path, result)]
     stored = {(item.type, item.slug): item for item in written.stored}
     out = []
@@ -317,7 +408,7 @@ def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, defau
         mine = [stored[(item.record.type, item.record.slug)] for item in items]
         # In the order that writing the file alone reports them: unchanged records first.
         result.stored = [s for s in mine if s.action == "unchanged"] + [s for s in mine if s.action != "unchanged"]
-        result.stubs = len(written.stubs) if index == 0 else 0
+        result.stubs = written.stubs if index == 0 else []
         out.append((path, result))
     return out
 
@@ -333,55 +424,72 @@ def _chunks(items: Iterator[Incoming]) -> Iterator[list[Incoming]]:
         yield chunk
 
 
-def _incoming(path: Path, mapping: Mapping | None, default_language: str | None, strict: bool,
-              result: _FileResult) -> Iterator[Incoming]:
-    """Yield the file's valid records; record errors (naming line and field) in ``result``."""
+def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incoming]:
+    """Yield the file's valid records; record errors (naming line and field) in ``result``.
+
+    Every record is validated, so that every error is reported; once the file is known to be left out
+    (an error without --skip-invalid) no more records are yielded.
+    """
     fmt = format_of(path)
     assert fmt is not None
     try:
         data = path.read_bytes()
     except OSError as exc:
         result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror}"))
+        result.file_error = True
         return
     try:
-        decoded = decode(data)
+        decoded = decode(data, opts.encoding)
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, None, exc.message))
+        result.file_error = True
         return
+    opts.advance("read", len(data))
     if decoded.warning:
-        result.warnings.append(IngestIssue(path, None, None, decoded.warning))
+        result.guessed_encoding = decoded.encoding
     origin_base = str(path.resolve())
     seen: dict[tuple[str, str], int | None] = {}
     try:
         for raw in read_records(path, data, fmt, decoded.text):
-            incoming = _validate(path, raw, mapping, default_language, origin_base, seen, result)
-            if incoming is not None and not result.errors:
+            incoming = _validate(path, raw, opts, origin_base, seen, result)
+            opts.advance("validated", 1)
+            if incoming is not None and not result.failed:
                 yield incoming
-            if result.errors and (strict or len(result.errors) >= MAX_ERRORS_PER_FILE):
+            if result.errors and opts.strict:
                 return
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, exc.field, exc.message))
+        result.file_error = True
 
 
-def _validate(path: Path, raw: RawRecord, mapping: Mapping | None, default_language: str | None,
-              origin_base: str, seen: dict, result: _FileResult) -> Incoming | None:
+def _validate(path: Path, raw: RawRecord, opts: _Options, origin_base: str, seen: dict,
+              result: _FileResult) -> Incoming | None:
+    issue = _check(path, raw, opts, seen)
+    if isinstance(issue, IngestIssue):
+        result.errors.append(issue)
+        result.refused.append(Refused(raw, [str(issue)]))
+        return None
+    record = issue
+    origin = origin_base if raw.line is None else f"{origin_base}:{raw.line}"
+    return Incoming(record, raw.source, origin, f"{path}:{raw.line or 1}")
+
+
+def _check(path: Path, raw: RawRecord, opts: _Options, seen: dict) -> NormalizedRecord | IngestIssue:
+    """The record, normalized, or the first reason it is refused."""
+    if raw.error:
+        return IngestIssue(path, raw.line, None, raw.error)
     try:
-        fields = mapping.apply(raw.fields) if mapping else raw.fields
-        record = normalize(fields, default_type=raw.default_type, default_language=default_language)
+        fields = opts.mapping.apply(raw.fields) if opts.mapping else raw.fields
+        record = normalize(fields, default_type=raw.default_type, default_language=opts.default_language)
     except MappingError as exc:
-        result.errors.append(IngestIssue(path, raw.line, None, str(exc)))
-        return None
+        return IngestIssue(path, raw.line, None, str(exc))
     except RecordError as exc:
-        result.errors.append(IngestIssue(path, raw.line_of(exc.field), exc.field, exc.message))
-        return None
+        return IngestIssue(path, raw.line_of(exc.field), exc.field, exc.message)
     if record.slug is not None:
         key = (record.type, record.slug)
         if key in seen:
             first = f"line {seen[key]}" if seen[key] else "earlier"
-            result.errors.append(IngestIssue(
-                path, raw.line_of("slug"), "slug",
-                f"{record.type} {record.slug!r} appears twice in this file (first at {first})"))
-            return None
+            return IngestIssue(path, raw.line_of("slug"), "slug",
+                               f"{record.type} {record.slug!r} appears twice in this file (first at {first})")
         seen[key] = raw.line
-    origin = origin_base if raw.line is None else f"{origin_base}:{raw.line}"
-    return Incoming(record, raw.source, origin, f"{path}:{raw.line or 1}")
+    return record
