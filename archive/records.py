@@ -76,7 +76,8 @@ TYPE_FIELDS: dict[str, dict[str, str]] = {
 
 # Reference fields per type: name -> (type referred to, many?).
 REFERENCE_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
-    "account": {"places": ("place", True), "struggles": ("struggle", True)},
+    "account": {"places": ("place", True), "struggles": ("struggle", True), "organizations": ("organization", True),
+                "forms": ("form", True), "forces": ("force", True)},
     "struggle": {
         "places": ("place", True),
         "waves": ("wave", True),

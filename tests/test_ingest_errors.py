@@ -64,7 +64,7 @@ def test_malformed_files(engine, write):
         "broken.jsonl": ('{"title": "ok"}\n{"title": \n', "invalid JSON"),
         "broken.json": ('[{"title": "a"},\n {"title": }]', "invalid JSON"),
         "scalar.json": ("[1, 2]", "expected a record"),
-        "extra.csv": ("title,date\nA,2020,surplus\n", "row has 3 cells but the header has 2 columns"),
+        "extra.csv": ("title,date\nA,2020,surplus\n", "row has 3 fields, the header has 2"),
         "dupe.csv": ("title,title\nA,B\n", "column 'title' appears more than once"),
         "front.md": ("---\ntitle: [oops\n---\nbody\n", "invalid YAML"),
     }

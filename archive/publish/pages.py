@@ -262,22 +262,27 @@ class Planner:
                     "demands": self.struggle_demand_links(item),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
         if t == "account":
-            return {"struggles": item.linked("struggles"), "places": item.linked("places")}
+            return {"struggles": item.linked("struggles"), "places": item.linked("places"),
+                    "organizations": item.linked("organizations"), "forms": item.linked("forms"),
+                    "forces": item.linked("forces")}
         if t == "balance_sheet":
             return {"assesses": item.linked("struggle") + item.linked("wave"),
                     "replies_to": item.linked("replies_to", "balance_sheet"),
                     "replied_by": sorted(item.linking("replies_to", "balance_sheet"), key=time_key)}
         if t == "form":
             return {"organizations": sorted(item.linking("form", "organization"), key=time_key),
-                    "struggles": _window(item.linking("forms", "struggle"), None), **self.lineage_context(item)}
+                    "struggles": _window(item.linking("forms", "struggle"), None),
+                    "accounts": _window(item.linking("forms", "account"), None), **self.lineage_context(item)}
         if t == "organization":
             struggles = item.joined("struggles", "organizations", "struggle")
             return {"forms": item.linked("form"), "places": item.linked("places"),
                     "struggles": _window(sorted(struggles, key=time_key), None),
+                    "accounts": _window(item.linking("organizations", "account"), None),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")],
                     **self.lineage_context(item)}
         if t == "force":
             return {"struggles": _window(item.linking("forces", "struggle"), None),
+                    "accounts": _window(item.linking("forces", "account"), None),
                     "articulations": [(a, _others(a, item)) for a in item.linking("between")]}
         if t == "place":
             place = {"parents": item.linked("parent"), "children": item.linking("parent", "place"),
