@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 from archive.models import RECORD_TYPES, Link, Record, RecordTag, Tag
 
 
-def stats(engine: Engine, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Counts per type and visibility, the stubs still to describe, and embargoes ending soon."""
+def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = True) -> dict[str, Any]:
+    """Counts per type and visibility, the stubs still to describe (listed when ``list_stubs``), and
+    embargoes ending soon."""
     today = today or dt.date.today()
     with Session(engine) as session:
         rows = session.execute(
@@ -30,7 +31,7 @@ def stats(engine: Engine, *, today: dt.date | None = None) -> dict[str, Any]:
         stubs = session.execute(
             select(Record.type, Record.slug, Record.title).where(Record.is_stub.is_(True))
             .order_by(Record.type, Record.slug)
-        ).all()
+        ).all() if list_stubs else []
         soon = today + dt.timedelta(days=30)
         embargoes = session.execute(
             select(Record.type, Record.slug, Record.embargo_until)
@@ -42,7 +43,7 @@ def stats(engine: Engine, *, today: dt.date | None = None) -> dict[str, Any]:
         "records": {t: {"total": sum(c.values()), **dict(sorted(c.items()))} for t, c in counts.items()},
         "total": sum(sum(c.values()) for c in counts.values()),
         "stubs": {
-            "total": len(stubs),
+            "total": sum(stub_counts.values()),
             "by_type": dict(sorted(stub_counts.items())),
             "to_describe": [{"type": t, "slug": s, "title": title} for t, s, title in stubs],
         },

@@ -9,17 +9,19 @@ from archive.queries import RecordNotFound, show, stats
 
 
 @click.command("stats")
+@click.option("--stubs", "list_stubs", is_flag=True, help="List every stub still to be described.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @pass_context
-def stats_command(ctx: Context, as_json: bool) -> None:
-    """Counts per type and visibility, stubs to describe, and embargoes ending within 30 days.
+def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
+    """Counts per type and visibility, stubs to describe by type, and embargoes ending within 30 days.
 
     \b
     Example:
       archive stats
+      archive stats --stubs
       archive stats --json | jq .records.account
     """
-    data = stats(ctx.engine())
+    data = stats(ctx.engine(), list_stubs=list_stubs or as_json)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -30,11 +32,11 @@ def stats_command(ctx: Context, as_json: bool) -> None:
             click.echo(f"  {record_type:13} {counts['total']:7}  ({detail})")
     stubs = data["stubs"]
     if stubs["total"]:
-        click.echo(f"{stubs['total']} stub(s) to be described:")
-        for stub in stubs["to_describe"][:50]:
+        by_type = ", ".join(f"{n} {t}" for t, n in stubs["by_type"].items())
+        click.echo(f"{stubs['total']} stub(s) to be described ({by_type})"
+                   + (":" if list_stubs else "; 'archive stats --stubs' lists them"))
+        for stub in stubs["to_describe"] if list_stubs else []:
             click.echo(f"  {stub['type']}/{stub['slug']}  {stub['title']}")
-        if stubs["total"] > 50:
-            click.echo(f"  ... and {stubs['total'] - 50} more (see --json)")
     soon = data["embargoes_ending_within_30_days"]
     if soon:
         click.echo("Embargoes ending within 30 days (review before release):")
