@@ -1,8 +1,10 @@
-"""Ingest files into the store: read, validate, normalize and write, one file at a time and atomically.
+"""Ingest files into the store: read, validate, normalize and write, one file at a time.
 
-Each file is written inside a savepoint: it goes in whole or not at all. Small files are written several
-to a savepoint when that gives exactly the result of writing them one by one (see ``_Batch``); if the
-store refuses such a batch, its files are written again one by one. Savepoints are committed in
+Each file is written inside a savepoint: it goes in whole or not at all, unless the run skips invalid
+records, when its valid records go in and the refused ones are written to a rejects file
+(``archive.rejects``). Small files are written several to a savepoint when that gives exactly the result
+of writing them one by one (see ``_Batch``); if the store refuses such a batch, its files are written
+again one by one. Savepoints are committed in
 batches so that thousands of small files do not each pay for a durable commit; a record is reported as
 stored only once the commit that holds it has returned.
 """
