@@ -100,9 +100,11 @@ def decode(data: bytes, encoding: str | None = None) -> DecodedText:
 def known_encoding(name: str) -> str | None:
     """The codec's canonical name, or None when Python does not know it."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # rot13, base64 and the like are codecs but not text encodings: bytes.decode refuses them.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 # Among equally plausible 8-bit encodings, prefer the ones most archives' old files are written in.
