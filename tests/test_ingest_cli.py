@@ -57,7 +57,8 @@ def test_options_that_exclude_each_other_are_usage_errors(root, write):
 
 
 def test_errors_past_those_printed_are_counted_and_all_in_the_rejects(root, write, tmp_path):
-    rows = "".join(f"{i},Strike {i},{'19x0' if i % 10 == 0 else 1950}\n" for i in range(1, 301))
+    # More rows than one chunk, so the file is written as it is read (the path the two-line repeat was on).
+    rows = "".join(f"{i},Strike {i},{'19x0' if i % 40 == 0 else 1950}\n" for i in range(1, 1201))
     data = write("cases.csv", "Case,Name,Began\n" + rows)
     mapping = write("m.map.yaml", MAPPING)
     result = run(root, "ingest", "--map", str(mapping), str(data))
@@ -78,7 +79,7 @@ def test_errors_past_those_printed_are_counted_and_all_in_the_rejects(root, writ
     fixed = (rejects / "cases.csv").read_text().replace("19x0", "1960")
     (rejects / "cases.csv").write_text(fixed)
     assert run(root, "ingest", "--map", str(mapping), str(rejects / "cases.csv")).exit_code == 0
-    assert get_count(root) == 300
+    assert get_count(root) == 1200
 
 
 def get_count(root: Path) -> int:

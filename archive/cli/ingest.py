@@ -74,7 +74,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
     engine = ctx.engine(writer=True)
     if skip_invalid and rejects_dir is None and not dry_run:
         rejects_dir = default_folder(archive.root)
-    files, _ = collect_files(paths)
+    files, _ = collect_files(paths, skip=[mapping.path] if mapping else [])
     progress = _Progress(sum(_size(f) for f in files)) if sys.stderr.isatty() else None
 
     def on_stored(item) -> None:  # noqa: ANN001
