@@ -227,7 +227,8 @@ def read_text(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
 
 def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     physical = text.split("\n")
-    reader = csv.reader(physical, strict=True)
+    # Each line keeps its line break, or the csv module would drop the ones inside quoted cells.
+    reader = csv.reader((line + "\n" for line in physical), strict=True)
     try:
         header = next(reader)
     except StopIteration:

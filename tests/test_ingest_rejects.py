@@ -186,3 +186,14 @@ def test_stubs_filled_by_later_files_are_counted_apart_in_dry_and_real_runs(engi
         assert (report.added, report.updated, report.filled, report.stubs) == (2, 0, 1, 2), dry_run
     assert not get(engine, "struggle", "dock-strike").is_stub
     assert get(engine, "struggle", "rent-strike").is_stub
+
+
+def test_a_refused_csv_row_with_a_quoted_line_break_is_kept_whole(engine, write, tmp_path):
+    path = write("notes.csv", 'title,body,date\r\nOne,"first\r\nsecond",2020\r\nTwo,"third\r\nfourth",20x0\r\n')
+    report = ingest(engine, [path], skip_invalid=True, rejects=tmp_path / "rejects")
+    assert [(e.line, e.field) for e in report.errors] == [(4, "date")]
+    rejected = tmp_path / "rejects" / "notes.csv"
+    assert rejected.read_text() == 'title,body,date\nTwo,"third\nfourth",20x0\n'
+    rejected.write_text(rejected.read_text().replace("20x0", "2020"))
+    assert ingest(engine, [rejected]).added == 1
+    assert get(engine, "account", "two").body == "third\nfourth"
