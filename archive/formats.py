@@ -327,23 +327,67 @@ def _line_at(text: str, position: int) -> int:
 
 
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$")
+_DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
 
 
 def read_yaml(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     physical = text.split("\n")
-    documents = list(_yaml_documents(text))
+    try:
+        documents = list(_yaml_documents(text))
+    except FormatError:
+        # In a stream, a document YAML cannot parse is one bad record: parse the documents one by one.
+        pieces = _stream_pieces(physical)
+        if len(pieces) < 2:
+            raise
+        for first, last in pieces:
+            try:
+                documents = list(_yaml_documents("\n".join(physical[first - 1:last]), first_line=first))
+            except FormatError as exc:
+                start, end = _trimmed(physical, first, last)
+                yield RawRecord({}, exc.line or start, {}, "\n".join(physical[start - 1:end]).encode("utf-8"),
+                                error=exc.message)
+                continue
+            yield from _stream_records(physical, documents, last)
+        return
+    if len(documents) == 1:
+        value, line, lines = documents[0]
+        yield RawRecord(dict(_require_mapping(value, line)), None, lines, data)
+        return
+    yield from _stream_records(physical, documents, len(physical))
+
+
+def _stream_records(physical: list[str], documents: list[tuple[Any, int, dict[str, int]]],
+                    last: int) -> Iterator[RawRecord]:
+    """The records of a stream's documents (or list items), each with the lines it was written on."""
     for index, (value, line, lines) in enumerate(documents):
-        if len(documents) == 1:
-            yield RawRecord(dict(_require_mapping(value, line)), None, lines, data)
-            continue
-        end = documents[index + 1][1] - 1 if index + 1 < len(documents) else len(physical)
-        while end > line and (not physical[end - 1].strip() or _DOCUMENT_MARKER.match(physical[end - 1])):
-            end -= 1  # the next document's marker and blank lines belong to no record
+        end = documents[index + 1][1] - 1 if index + 1 < len(documents) else last
+        _, end = _trimmed(physical, line, end)
         source = "\n".join(physical[line - 1:end]).encode("utf-8")
         if isinstance(value, dict):
             yield RawRecord(value, line, lines, source)
         else:  # one document (or list item) is one record: the ones after still count
             yield RawRecord({}, line, {}, source, error=_not_a_record(value))
+
+
+def _trimmed(physical: list[str], first: int, last: int) -> tuple[int, int]:
+    """Lines first..last without the document markers and blank lines around them."""
+    while first < last and (not physical[first - 1].strip() or _DOCUMENT_MARKER.match(physical[first - 1])):
+        first += 1
+    while last > first and (not physical[last - 1].strip() or _DOCUMENT_MARKER.match(physical[last - 1])):
+        last -= 1
+    return first, last
+
+
+def _stream_pieces(physical: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each document of a stream, split at its ``---`` lines (which YAML reserves)."""
+    starts = [number for number, line in enumerate(physical, start=1) if _DOCUMENT_START.match(line)]
+    if not starts or starts[0] != 1:
+        starts.insert(0, 1)
+    pieces = [(start, (starts[i + 1] - 1) if i + 1 < len(starts) else len(physical))
+              for i, start in enumerate(starts)]
+    return [(first, last) for first, last in pieces
+            if any(line.strip() and not line.lstrip().startswith("#") and not _DOCUMENT_MARKER.match(line)
+                   for line in physical[first - 1:last])]
 
 
 READERS = {

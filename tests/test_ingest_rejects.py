@@ -197,3 +197,19 @@ def test_a_refused_csv_row_with_a_quoted_line_break_is_kept_whole(engine, write,
     rejected.write_text(rejected.read_text().replace("20x0", "2020"))
     assert ingest(engine, [rejected]).added == 1
     assert get(engine, "account", "two").body == "third\nfourth"
+
+
+def test_a_yaml_document_that_does_not_parse_is_one_bad_record_of_its_stream(engine, write, tmp_path):
+    path = write("stream.yaml", "title: One\n---\ntitle: [Two\ndate: 2020\n---\n# a comment\ntitle: Three\n"
+                                "--- \ntitle: Four: five\n")
+    report = ingest(engine, [path])  # without the flag: the file is left out, each bad document named
+    assert [(e.line, e.message.split(":")[0]) for e in report.errors] == [(4, "invalid YAML"),
+                                                                           (9, "invalid YAML")]
+    assert count(engine) == 0
+    report = ingest(engine, [path], skip_invalid=True, rejects=tmp_path / "rejects")
+    assert (report.added, report.refused) == (2, 2)
+    rejected = tmp_path / "rejects" / "stream.yaml"
+    assert rejected.read_text() == "---\ntitle: [Two\ndate: 2020\n---\ntitle: Four: five\n"
+    rejected.write_text("---\ntitle: Two\ndate: 2020\n---\ntitle: 'Four: five'\n")
+    assert ingest(engine, [rejected]).added == 2
+    assert count(engine, "account") == 4
