@@ -469,7 +469,8 @@ def _validate(path: Path, raw: RawRecord, opts: _Options, origin_base: str, seen
     issue = _check(path, raw, opts, seen)
     if isinstance(issue, IngestIssue):
         result.errors.append(issue)
-        result.refused.append(Refused(raw, [str(issue)]))
+        if opts.skip_invalid:  # kept for the rejects file; otherwise the file is left out whole
+            result.refused.append(Refused(raw, [str(issue)]))
         return None
     record = issue
     origin = origin_base if raw.line is None else f"{origin_base}:{raw.line}"
