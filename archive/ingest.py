@@ -353,7 +353,8 @@ def _incoming(path: Path, mapping: Mapping | None, default_language: str | None,
     origin_base = str(path.resolve())
     seen: dict[tuple[str, str], int | None] = {}
     try:
-        for raw in read_records(path, data, fmt, decoded.text):
+        records = read_records(path, data, fmt, decoded.text)
+        for raw in (mapping.rows(records) if mapping else records):  # a mapping may merge rows (merge_rows)
             incoming = _validate(path, raw, mapping, default_language, origin_base, seen, result)
             if incoming is not None and not result.errors:
                 yield incoming
