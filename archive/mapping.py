@@ -47,6 +47,7 @@ _TOP_KEYS = ("columns", "split", "null", "constants", "templates", "slug", "titl
 _RULE_KEYS = ("field", "split", "replace", "regex", "extract", "optional", "date", "number", "flag")
 _MERGE_HOWS = ("earliest", "latest", "first", "last")
 _GAP = "\x00"  # marks an empty template part while the template is tidied
+_SEPARATOR = r"[,;:/|·–—-]"
 
 
 class MappingError(ValueError):
@@ -83,7 +84,11 @@ class ColumnRule:
     def read(self, column: str, cell: Any, mapping: Mapping) -> tuple[list[Any], bool]:
         """The values one cell gives this field, and whether they form a list."""
         if self.flag is not None:
-            if not read_flag("" if mapping.is_null(cell) else str(cell)):
+            try:
+                flagged = read_flag("" if mapping.is_null(cell) else str(cell))
+            except ValueError as exc:
+                raise self.error(column, str(exc)) from None
+            if not flagged:
                 return [], True
             label = self.flag if isinstance(self.flag, str) else (self.matched_part(column) or column)
             return [label.replace("_", " ").strip() if self.flag is True else label], True
@@ -320,10 +325,11 @@ def _tidy(text: str) -> str:
     """Drop the empty parts of a filled template: "Acme (\0), Boston" -> "Acme, Boston"."""
     if _GAP not in text:
         return text.strip()
-    text = re.sub(rf"[(\[{{\"“']\s*{_GAP}\s*[)\]}}\"”']", _GAP, text)
-    text = re.sub(rf"\s*[,;:/|·–—-]?\s*{_GAP}", _GAP, text)  # a separator before a gap goes with it
-    text = re.sub(rf"^{_GAP}\s*[,;:/|·–—-]?\s*", "", text)  # a gap at the start takes the separator after it
-    text = text.replace(_GAP, "")
+    text = re.sub(rf"[(\[{{\"“']\s*{_GAP}\s*[)\]}}\"”']", _GAP, text)  # "({Union})"
+    text = re.sub(rf"{_GAP}(\s*{_GAP})+", _GAP, text)
+    text = re.sub(rf"({_SEPARATOR})\s*{_GAP}\s*{_SEPARATOR}", r"\1 ", text)  # "A, {B} - C" -> "A, C"
+    text = re.sub(rf"^\s*{_GAP}\s*{_SEPARATOR}?", "", text)  # "{A}, B" -> "B"
+    text = re.sub(rf"\s*{_SEPARATOR}?\s*{_GAP}", "", text)  # "A, {B}" -> "A"
     return re.sub(r"\s{2,}", " ", text).strip(" ,;:/|·–—-")
 
 
