@@ -10,8 +10,9 @@ asks it for every referenced name); an archive extends or trims the built-in lis
     remove = ["none"]          # in an archive where "None" is a real name
 
 and a mapping's ``null:`` list adds its own for the cells it reads. A value is compared whole,
-ignoring case, surrounding spaces, brackets and quotes, so "Unknown employer" is a name and "(unknown)"
-is not. A value with no letter or digit at all ("-", "?", "--") is always a placeholder.
+ignoring case, surrounding spaces, brackets and quotes and a final full stop: "(Unknown)" is a
+placeholder, "Unknown employer" is a name. A value with no letter or digit at all ("-", "?", "--")
+is always a placeholder.
 """
 
 from __future__ import annotations
@@ -157,3 +158,8 @@ def from_config(settings: dict[str, Any], where: str = "archive.toml") -> Placeh
             raise PlaceholderConfigError(f"{where}: [{CONFIG_SECTION}] {key} must be a list of text")
         result = result.extended(values) if key == "add" else result.without(values)
     return result
+
+
+def archive_placeholders(archive: Any) -> Placeholders:
+    """The list an archive uses: ``[placeholders]`` of its archive.toml applied to the built-in one."""
+    return from_config(archive.extra, str(archive.config_path))

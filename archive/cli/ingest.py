@@ -10,6 +10,7 @@ from archive.cli.common import Context, pass_context
 from archive.index import update_after_ingest
 from archive.ingest import IngestReport, collect_files, ingest
 from archive.mapping import MappingError, load_mapping
+from archive.placeholders import PlaceholderConfigError, archive_placeholders, in_use
 
 PROGRESS_THRESHOLD = 50  # files; smaller batches finish before a bar would help
 
@@ -55,9 +56,14 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
             click.echo(f"{item.action:9} {item.type}/{item.slug}")
 
     try:
-        report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
-                        default_language=archive.language,
-                        on_file=(lambda _p, _n: bar.update(1)) if bar else None, on_stored=on_stored)
+        placeholders = archive_placeholders(archive).extended(mapping.nulls if mapping else ())
+    except PlaceholderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        with in_use(placeholders):  # "Not known", "n/a"... are no value in reference fields (docs/mapping.md)
+            report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
+                            default_language=archive.language,
+                            on_file=(lambda _p, _n: bar.update(1)) if bar else None, on_stored=on_stored)
     except OperationalError as exc:
         raise click.ClickException(
             f"the database stayed busy or went away ({exc.orig}); records already reported as stored are "
