@@ -205,15 +205,15 @@ class Mapping:
                     values, many = rule.read(column, cell, self)
                     if values:
                         gathered.setdefault(rule.field, []).append((values, many))
+        for name, template in self.templates.items():
+            filled = [f for f in self._fill_each(template, row, name) if f]
+            if filled:
+                gathered.setdefault(name, []).append((filled, False))
         record_type = str(out.get("type", "account")).strip().lower()
         for name, parts in gathered.items():
             value = self._combine(name, parts, record_type)
             if value is not None:
                 out[name] = value
-        for name, template in self.templates.items():
-            filled = self._fill(template, row, name, required=False)
-            if filled:
-                out[name] = filled
         if self.slug:
             out["slug"] = self._fill(self.slug, row, "slug", required=True)
         if self.title:
@@ -258,6 +258,16 @@ class Mapping:
         except DateError as exc:
             raise MappingError(f"field {name!r}: merge_rows {how} compares dates: {exc}") from None
         return dated[0] if how == "earliest" else dated[-1]
+
+    def _fill_each(self, template: str, row: dict[str, Any], target: str) -> list[str]:
+        """A template filled from each of the merged rows (from the row itself when it is not merged)."""
+        merged = [row[name].values for name in _PLACEHOLDER.findall(template)
+                  if isinstance(row.get(name), _Merged)]
+        if not merged:
+            return [self._fill(template, row, target, required=False)]
+        return [self._fill(template, {k: v.values[min(i, len(v.values) - 1)] if isinstance(v, _Merged) else v
+                                      for k, v in row.items()},
+                           target, required=False) for i in range(max(map(len, merged)))]
 
     def _fill(self, template: str, row: dict[str, Any], target: str, *, required: bool) -> str:
         def value_of(match: re.Match[str]) -> str:
@@ -323,6 +333,7 @@ def _is_scalar_field(record_type: str, name: str) -> bool:
 
 def _tidy(text: str) -> str:
     """Drop the empty parts of a filled template: "Acme (\0), Boston" -> "Acme, Boston"."""
+    text = re.sub(r",(\s*,)+", ",", text)  # a filled cell that starts with a comma (", OH")
     if _GAP not in text:
         return text.strip()
     text = re.sub(rf"[(\[{{\"“']\s*{_GAP}\s*[)\]}}\"”']", _GAP, text)  # "({Union})"
