@@ -164,7 +164,7 @@ def test_example_imports_its_whole_data_set(engine, shared_data, tmp_path, data_
     refused = [(e.line, e.field, e.message) for e in report.errors]
     assert len(refused) == len(data_set.refused)
     for (line, field, message), expected in zip(refused, data_set.refused, strict=True):
-        assert (line, field) == expected[:2] and message.startswith(expected[2]), (line, field, message)
+        assert (line, field) == expected[:2] and expected[2] in message, (line, field, message)
     if data_set.refused:  # the file stays atomic until --skip-invalid: the rest goes in once they are left out
         lines = {line for line, _, _ in data_set.refused}
         report = ingest(engine, [without_lines(source, lines, tmp_path / source.name)], mapping=mapping)
