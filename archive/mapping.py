@@ -116,7 +116,7 @@ class ColumnRule:
             if match is None:
                 if self.optional:
                     return None
-                raise self.error(column, f"{str(cell)!r} does not match the extract pattern "
+                raise self.error(column, f"{_shown(str(cell))} does not match the extract pattern "
                                          f"{self.extract.pattern!r} (add optional: true if it may be absent)")
             text = match.group(1) if self.extract.groups else match.group(0)
         text = text.strip()
@@ -342,6 +342,11 @@ def _tidy(text: str) -> str:
     text = re.sub(rf"^\s*{_GAP}\s*{_SEPARATOR}?", "", text)  # "{A}, B" -> "B"
     text = re.sub(rf"\s*{_SEPARATOR}?\s*{_GAP}", "", text)  # "A, {B}" -> "A"
     return re.sub(r"\s{2,}", " ", text).strip(" ,;:/|·–—-")
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """A cell's value for a message: a long text is cut, with its length said."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 def _python_list(value: str) -> list[Any]:

@@ -71,7 +71,8 @@ def without_lines(source: Path, lines: set[int], target: Path) -> Path:
 
 
 def test_every_example_is_tested():
-    assert {p.name.removesuffix(".map.yaml") for p in EXAMPLES.glob("*.map.yaml")} == {d.mapping for d in DATA_SETS}
+    assert {p.name.removesuffix(".map.yaml") for p in EXAMPLES.glob("*.map.yaml")} == {
+        d.mapping for d in DATA_SETS} | {"gutenberg_texts"}
 
 
 def test_fmcs_excerpt(engine, tmp_path):
@@ -170,3 +171,31 @@ def test_example_imports_its_whole_data_set(engine, shared_data, tmp_path, data_
         report = ingest(engine, [without_lines(source, lines, tmp_path / source.name)], mapping=mapping)
         assert report.errors == []
     assert report.added == count(engine, "struggle") == data_set.records
+
+
+def test_gutenberg_excerpt(engine):
+    """The first 80 and the last 37 lines of Douglass's Narrative, CRLF as published."""
+    report = ingest(engine, [EXCERPTS / "pg23_douglass_narrative.txt"], mapping=example("gutenberg_texts"))
+    assert report.errors == [] and report.added == 1
+    book = get(engine, "account", "the-narrative-of-the-life-of-frederick-douglass-an-american-slave")
+    assert (book.title, book.kind, book.language) == (
+        "The Narrative of the Life of Frederick Douglass An American Slave", "book", "en")
+    assert book.extra == {"author": "Frederick Douglass", "gutenberg_ebook": 23}
+    assert book.body.startswith("Produced by An Anonymous Volunteer and David Widger")
+    assert book.body.endswith("CHAPTER V") and "Gutenberg" not in book.body
+    assert tag_names(engine, "account", book.slug) == ["project gutenberg"]
+
+
+@pytest.mark.slow
+def test_gutenberg_books_whole(engine, shared_data):
+    folder = shared_data / "gutenberg_movement_texts"
+    books = sorted(folder.glob("pg*.txt"))
+    report = ingest(engine, books, mapping=example("gutenberg_texts"))
+    assert report.errors == [] and report.added == count(engine, "account") == len(books) == 6
+    reed = get(engine, "account", "ten-days-that-shook-the-world")  # UTF-8 with a BOM, CRLF
+    assert reed.extra == {"author": "John Reed", "gutenberg_ebook": 3076}
+    assert "Project Gutenberg" not in reed.body[-2000:] and len(reed.body) > 700_000
+    # The folder's README.txt is not a book: its missing "Title:" line is an error naming it.
+    report = ingest(engine, [folder / "README.txt"], mapping=example("gutenberg_texts"))
+    assert [(e.field, e.message[:60]) for e in report.errors] == [
+        (None, "field 'title': column 'body': '=============================")]
