@@ -199,3 +199,17 @@ def test_gutenberg_books_whole(engine, shared_data):
     report = ingest(engine, [folder / "README.txt"], mapping=example("gutenberg_texts"))
     assert [(e.field, e.message[:60]) for e in report.errors] == [
         (None, "field 'title': column 'body': '=============================")]
+
+
+def test_the_readme_mapping_imports_the_fmcs_excerpt(engine, tmp_path):
+    """The mapping shown in the README's "Map a real spreadsheet" works as written."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Map a real spreadsheet"):]
+    snippet = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml\n") + 8)]
+    (tmp_path / "readme.map.yaml").write_text(snippet, encoding="utf-8")
+    mapping = load_mapping(tmp_path / "readme.map.yaml")
+    source = without_lines(EXCERPTS / "fmcs_work_stoppages.csv", {17}, tmp_path / "fmcs.csv")
+    report = ingest(engine, [source], mapping=mapping)
+    assert report.errors == [] and report.added == 23
+    strike = get(engine, "struggle", "fmcs-1991ju003706-1994-06-21")
+    assert (strike.title, strike.extra["workers"]) == ("Caterpillar Inc work stoppage (UAW MULTI), Peoria, IL", 11500)
