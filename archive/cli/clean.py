@@ -10,7 +10,12 @@ from archive.placeholders import PlaceholderConfigError, archive_placeholders
 
 @click.group("clean")
 def clean_group() -> None:
-    """Clean up what earlier ingests left behind."""
+    """Clean up what earlier ingests left behind.
+
+    \b
+    Example:
+      archive clean placeholders --dry-run
+    """
 
 
 @clean_group.command("placeholders")
