@@ -40,7 +40,7 @@ from archive.dates import DateError, parse_partial_date, sort_key
 from archive.formats import RawRecord
 from archive.mapping_values import DateFormat, read_flag, read_number
 from archive.placeholders import is_placeholder
-from archive.records import LIST_SEPARATOR, REFERENCE_FIELDS, TYPE_FIELDS
+from archive.records import LIST_SEPARATOR, REFERENCE_FIELDS, TYPE_FIELDS, make_slug
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _TOP_KEYS = ("columns", "split", "null", "constants", "templates", "slug", "title", "merge_rows", "keep_unmapped")
@@ -182,7 +182,7 @@ class Mapping:
             if not exact:
                 pattern = next((r.column for r in self.rules if r.is_pattern and r.matched_part(column)), None)
                 exact = [r for r in self.rules if r.column == pattern]
-            self._by_column[column] = exact
+            self._by_column[column] = [self._with_field_split(rule) for rule in exact]
         return self._by_column[column]
 
     def apply(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +196,6 @@ class Mapping:
                     out[column] = cell.values[0] if isinstance(cell, _Merged) else cell
                 continue
             for rule in rules:
-                rule = self._with_field_split(rule)
                 if isinstance(cell, _Merged):
                     parts = [rule.read(column, item, self) for item in cell.values]
                     values = [v for vs, _ in parts for v in vs]
@@ -294,7 +293,7 @@ class Mapping:
         groups: dict[Any, list[RawRecord]] = {}
         for raw in records:  # the whole file: rows of one item may be far apart
             try:
-                key: Any = self._fill(self.slug, raw.fields, "slug", required=True)
+                key: Any = make_slug(self._fill(self.slug, raw.fields, "slug", required=True))
             except MappingError:
                 key = object()  # the row goes on alone; apply() reports the error with its line
             groups.setdefault(key, []).append(raw)

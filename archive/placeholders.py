@@ -47,6 +47,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
 CONFIG_SECTION = "placeholders"
 _SURROUNDING = " \t\n\"'()[]{}<>«»“”‘’"
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
 # Matching by slug catches "Not-Known" and "NOT_KNOWN", but only for words long enough not to be a
 # real abbreviation ("s.o." and "k.a." are matched as written only).
 _SLUG_MATCH_MIN_LETTERS = 4
@@ -101,7 +102,11 @@ def _matches(words: frozenset[str], value: str) -> bool:
     if not any(ch.isalnum() for ch in value):
         return True
     key = _key(value)
-    return key in words or (len(key) >= _SLUG_MATCH_MIN_LETTERS and _slug(key) in _slugs_of(words))
+    if key in words:
+        return True
+    # Only a value written with other punctuation ("NOT_KNOWN", "not-known") can match by slug alone.
+    return (len(key) >= _SLUG_MATCH_MIN_LETTERS and _PUNCTUATION.search(key) is not None
+            and _slug(key) in _slugs_of(words))
 
 
 _SLUG_CACHE: dict[frozenset[str], frozenset[str]] = {}
