@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -77,8 +78,7 @@ class ColumnRule:
         """The part of ``column`` that the pattern's ``*`` matched, or None when it does not match."""
         if not self.is_pattern:
             return column if column == self.column else None
-        regex = "(.*)".join(re.escape(piece) for piece in self.column.split("*"))
-        match = re.fullmatch(regex, column)
+        match = _glob(self.column).fullmatch(column)
         return None if match is None else " ".join(g for g in match.groups() if g)
 
     def read(self, column: str, cell: Any, mapping: Mapping) -> tuple[list[Any], bool]:
@@ -104,8 +104,8 @@ class ColumnRule:
     def _clean(self, column: str, cell: Any, mapping: Mapping) -> Any:
         if mapping.is_null(cell):
             return None
-        if not isinstance(cell, str) and not (self.replace or self.regex or self.extract):
-            return cell
+        if not (self.replace or self.regex or self.extract):
+            return cell  # as written: a body keeps its spacing
         text = str(cell)
         for old, new in self.replace:
             text = text.replace(old, new)
@@ -341,6 +341,12 @@ def _tidy(text: str) -> str:
     text = re.sub(rf"^\s*{_GAP}\s*{_SEPARATOR}?", "", text)  # "{A}, B" -> "B"
     text = re.sub(rf"\s*{_SEPARATOR}?\s*{_GAP}", "", text)  # "A, {B}" -> "A"
     return re.sub(r"\s{2,}", " ", text).strip(" ,;:/|·–—-")
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """``place_*`` as a regular expression whose groups are what each ``*`` matched."""
+    return re.compile("(.*)".join(re.escape(piece) for piece in pattern.split("*")))
 
 
 def _shown(text: str, limit: int = 80) -> str:
