@@ -175,10 +175,12 @@ constants: {type: struggle}
 slug: "fmcs-{ID}"
 title: "{Employer} work stoppage ({Union}), {City} - {State}"
 templates: {places: "{City}, {State}"}
-""", "ID,Employer,Union,City,State\n1,Acme,,Lowell,MA\n,Bolt,UE,Erie,PA\n2,Cog,None,,OH\n3,Dial,UAW,,\n")
+""", "ID,Employer,Union,City,State\n1,Acme,,Lowell,MA\n,Bolt,UE,Erie,PA\n2,Cog,None,,OH\n3,Dial,UAW,,\n"
+     "n/a,Eve,UE,Troy,NY\n")
     assert [str(e) for e in report.errors] == [
-        f"{path}:3: field 'slug': column 'ID' is empty on this row, so the slug would not tell this row from others"]
-    bad = path.read_text(encoding="utf-8").replace(",Bolt,UE,Erie,PA\n", "")
+        f"{path}:{line}: field 'slug': column 'ID' is empty on this row, so the slug would not tell this row from "
+        "others" for line in (3, 6)]  # an empty cell, and a placeholder
+    bad = path.read_text(encoding="utf-8").replace(",Bolt,UE,Erie,PA\n", "").replace("n/a,Eve,UE,Troy,NY\n", "")
     report = ingest(engine, [write("good.csv", bad)], mapping=load_mapping(path.parent / "m.map.yaml"))
     assert report.errors == [] and report.added == 3
     assert get(engine, "struggle", "fmcs-1").title == "Acme work stoppage, Lowell - MA"
