@@ -129,12 +129,15 @@ class ColumnRule:
             items = [str(p).strip() for p in parts if not mapping.is_null(p)]
         else:
             items = [value]
-        return [self._typed(column, item, mapping) for item in items if not mapping.is_null(item)]
+        typed = [self._typed(column, item, mapping) for item in items if not mapping.is_null(item)]
+        return [item for item in typed if item is not None]
 
     def _typed(self, column: str, value: Any, mapping: Mapping) -> Any:
         if self.date is None and self.number is None:
             return value
         text = str(value).strip()
+        if is_placeholder(text):
+            return None  # "unknown", "n/a", "?" in a date or number column: no value, not an error
         try:
             if self.date is not None:
                 return self.date.read(text)
@@ -160,18 +163,6 @@ class Mapping:
     keep_unmapped: bool = False
     _by_column: dict[str, list[ColumnRule]] = field(default_factory=dict, repr=False)
 
-    @property
-    def columns(self) -> dict[str, str]:
-        """Column (or pattern) -> field, the first field each feeds (a plain view of the rules)."""
-        out: dict[str, str] = {}
-        for rule in self.rules:
-            out.setdefault(rule.column, rule.field)
-        return out
-
-    def placeholders(self) -> set[str]:
-        return {name for template in (self.slug, self.title, *self.templates.values()) if template
-                for name in _PLACEHOLDER.findall(template)}
-
     def is_null(self, value: Any) -> bool:
         return value is None or (isinstance(value, str) and value.strip() in self.nulls)
 
@@ -193,7 +184,7 @@ class Mapping:
             rules = self.rules_for(column)
             if not rules:
                 if self.keep_unmapped and column not in out and not self.is_null(cell):
-                    out[column] = cell.values[0] if isinstance(cell, _Merged) else cell
+                    out[column] = list(dict.fromkeys(cell.values)) if isinstance(cell, _Merged) else cell
                 continue
             for rule in rules:
                 if isinstance(cell, _Merged):

@@ -92,12 +92,17 @@ def test_a_value_the_declared_format_cannot_read_is_an_error_for_that_row(engine
 columns: {Date: {field: start, date: day-first}, Count: {field: workers, number: true}}
 constants: {type: struggle}
 slug: "s-{ID}"
-""", "ID,Date,Count\n1,12/09/1991,3\n2,31/02/1991,4\n3,1/1/1990,lots\n")
+""", "ID,Date,Count\n1,12/09/1991,3\n2,31/02/1991,4\n3,1/1/1990,lots\n4,unknown,?\n")
     assert [str(e) for e in report.errors] == [
         f"{path}:3: field 'start': column 'Date': not a date in the format day-first: '31/02/1991'",
         f"{path}:4: field 'workers': column 'Count': not a number: 'lots'",
     ]
     assert count(engine) == 0  # without --skip-invalid the file stays atomic
+    good = path.read_text(encoding="utf-8").replace("2,31/02/1991,4\n", "").replace("3,1/1/1990,lots\n", "")
+    report = ingest(engine, [write("good.csv", good)], mapping=load_mapping(path.parent / "m.map.yaml"))
+    assert report.errors == [] and report.added == 2
+    unknown = get(engine, "struggle", "s-4")  # a placeholder in a date or number column is no value
+    assert (unknown.start, "workers" in unknown.extra) == (None, False)
 
 
 def test_extract_keeps_a_part_and_says_when_it_is_missing(engine, write):
