@@ -452,7 +452,8 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
     origin_base = str(path.resolve())
     seen: dict[tuple[str, str], int | None] = {}
     try:
-        for raw in read_records(path, data, fmt, decoded.text):
+        records = read_records(path, data, fmt, decoded.text)
+        for raw in (opts.mapping.rows(records) if opts.mapping else records):  # a mapping may merge rows
             incoming = _validate(path, raw, opts, origin_base, seen, result)
             opts.advance("validated", 1)
             if incoming is not None and not result.failed:

@@ -20,6 +20,7 @@ from slugify import slugify
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.demands import DemandError, parse_demand
 from archive.models import RECORD_TYPES, VISIBILITIES
+from archive.placeholders import is_placeholder
 from archive.redaction import RedactionError, parse_redactions
 
 SLUG_MAX = 120
@@ -364,6 +365,8 @@ def _references(name: str, target_type: str, many: bool, value: Any) -> list[Ref
             if ref_type not in ARTICULATION_ENDS or not label.strip():
                 raise RecordError(name, f"write each end as type/slug with type one of "
                                         f"{', '.join(ARTICULATION_ENDS)}, not {item!r}")
+        if is_placeholder(label):  # "Not known", "n/a", "-": no value, never a stub (archive.placeholders)
+            continue
         slug = make_slug(label)
         if not slug:
             raise RecordError(name, f"{item!r} gives an empty slug")

@@ -72,7 +72,7 @@ def test_template_naming_a_missing_column(engine, write):
     ("columns: [a]\n", "'columns' must be a mapping"),
     ("null: None\n", "'null' must be a list"),
     ("slug: 3\n", "'slug' must be a template"),
-    ("columns: {a: [x]}\n", "every value under 'columns' must be text"),
+    ("columns: {a: [3]}\n", "write a field name, or a mapping"),
 ])
 def test_bad_mapping_files(write, text, message):
     path = write("m.yaml", text)

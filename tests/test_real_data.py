@@ -73,13 +73,13 @@ def test_fmcs_work_stoppages(engine, shared_data, tmp_path):
     assert strike.title == "Caterpillar Inc work stoppage (UAW MULTI), Peoria, IL"
     assert (strike.start, strike.end) == ("1994-06-21", "1995-12-04")
     assert strike.extra["employer"] == "Caterpillar Inc"
-    assert strike.extra["workers_idled"] == "11500.0"
+    assert strike.extra["workers"] == 11500
     assert links(engine, "struggle", FMCS_CASE) == [
         ("organizations", "organization", "uaw-multi"), ("places", "place", "peoria-il")]
     assert tag_names(engine, "struggle", FMCS_CASE) == ["Manufacturing"]
     # A case with two stoppages gives two struggles; an empty "City, State" (",") is no place.
-    assert get(engine, "struggle", "fmcs-2004er000449-2005-05-18").extra["workers_idled"] == "240.0"
-    assert get(engine, "struggle", "fmcs-2004er000449-2005-04-14").extra["workers_idled"] == "250.0"
+    assert get(engine, "struggle", "fmcs-2004er000449-2005-05-18").extra["workers"] == 240
+    assert get(engine, "struggle", "fmcs-2004er000449-2005-04-14").extra["workers"] == 250
     assert get(engine, "place", "peoria-il").is_stub
 
     # Re-importing rows changes nothing; a newer extract with one row changed updates that row and keeps its
@@ -97,7 +97,7 @@ def test_fmcs_work_stoppages(engine, shared_data, tmp_path):
     assert count(engine, "struggle") == 14_317 - len(FMCS_BAD_LINES)
     history = revisions(engine, "struggle", FMCS_CASE)
     assert [r.number for r in history] == [1, 2]
-    assert [json.loads(r.content)["extra"]["workers_idled"] for r in history] == ["11500.0", "12600.0"]
+    assert [json.loads(r.content)["extra"]["workers"] for r in history] == [11500, 12600]
 
 
 def test_collective_action_in_tech_csv(engine, shared_data):
@@ -111,7 +111,7 @@ def test_collective_action_in_tech_csv(engine, shared_data):
     assert first.start == "1969-03-04"
     assert first.body.startswith("Computer People for Peace (established as Computer People for Peace")
     assert first.extra["actions"] == ["protest", "open letter"]
-    assert first.extra["workers"] == "320"
+    assert first.extra["workers"] == 320
     assert "companies" not in first.extra  # "None" is no value
     assert len(first.extra["sources"]) == 3
     assert tag_names(engine, "struggle", "cait-382") == [
@@ -119,7 +119,7 @@ def test_collective_action_in_tech_csv(engine, shared_data):
     assert links(engine, "struggle", "cait-382") == [("places", "place", "new-york-city-new-york-usa")]
 
     walkout = get(engine, "struggle", "cait-103")  # the Google walkout of November 2018
-    assert (walkout.start, walkout.extra["companies"], walkout.extra["workers"]) == ("2018-11-01", ["google"], "20000")
+    assert (walkout.start, walkout.extra["companies"], walkout.extra["workers"]) == ("2018-11-01", ["google"], 20000)
     assert [slug for _, _, slug in links(engine, "struggle", "cait-103")] == ["usa", "worldwide"]
 
     again = ingest(engine, [source], mapping=mapping)
@@ -130,35 +130,31 @@ WIKIDATA_HEADER = ["event", "description", "eventLabel", "countryLabel", "locati
                    "wikidata_qid"]
 
 
-def test_wikidata_raw_file_is_refused_with_clear_errors(engine, shared_data):
-    """SPARQL repeats an item once per country or location: each repeat is named, nothing goes in."""
+def test_wikidata_rows_of_one_item_are_merged(engine, shared_data, tmp_path):
+    """SPARQL repeats an item once per country or location: merge_rows makes one struggle of them."""
     mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
     source = shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv"
     report = ingest(engine, [source], mapping=mapping)
-    assert report.files_failed == 1 and count(engine) == 0
-    first = report.errors[0]
-    assert (first.line, first.field) == (53, "slug")
-    assert first.message == "struggle 'wikidata-q3118366' appears twice in this file (first at line 51)"
+    # One item ends (1903-01-01, a year-precision date as SPARQL writes it) before it starts (1903-07-01).
+    assert [(e.line, e.field) for e in report.errors] == [(228, "end")]
+    header, rows = read_rows(source)
+    path = write_rows(tmp_path / "strikes.csv", header,
+                      [row for number, row in enumerate(rows, start=2) if number != 228])
+    report = ingest(engine, [path], mapping=mapping)
+    assert report.errors == [] and report.added == count(engine, "struggle") == 726
+    uk = get(engine, "struggle", "wikidata-q16244299")  # four rows: two starts and two ends
+    assert (uk.title, uk.start, uk.end) == ("2013 UK higher education strike", "2013-10-31", "2013-12-04")
 
 
 def test_wikidata_unknown_value_date(engine, shared_data, tmp_path):
-    """An "unknown value" end date is a blank-node URI: refused, naming the row and the field."""
+    """An "unknown value" end date is a blank-node URI: the mapping reads it as no value."""
     mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
     header, rows = read_rows(shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv")
     gurindji = next(r for r in rows if r["wikidata_qid"] == "Q246080")
     azkoitia = next(r for r in rows if r["wikidata_qid"] == "Q122956736")
     assert azkoitia["endDate"].startswith("http://www.wikidata.org/.well-known/genid/")
     path = write_rows(tmp_path / "strikes.csv", header, [gurindji, azkoitia])
-
     report = ingest(engine, [path], mapping=mapping)
-    [error] = report.errors
-    assert (error.line, error.field) == (3, "end")
-    assert f"not a date: '{azkoitia['endDate']}'" in error.message
-    assert count(engine) == 0
-
-    # Blanking the unknown value, as the mapping's notes say, lets the row in without an end.
-    azkoitia["endDate"] = ""
-    report = ingest(engine, [write_rows(path, header, [gurindji, azkoitia])], mapping=mapping)
     assert (report.added, report.errors) == (2, [])
     strike = get(engine, "struggle", "wikidata-q122956736")
     assert (strike.title, strike.start, strike.end) == ("1920 Azkoitia strike", "1920-10-06", None)

@@ -8,6 +8,7 @@ import click
 
 from archive import __version__
 from archive.cli.build import build_command
+from archive.cli.clean import clean_group
 from archive.cli.common import Context
 from archive.cli.continuity import continuity_command
 from archive.cli.crosswave import demands_command, lessons_command, lineage_command
@@ -46,7 +47,7 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
 for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
                 build_command, serve_command, backup_command, export_command, import_command, waves_group,
                 delete_command, continuity_command, demands_command, lessons_command, lineage_command,
-                search_command, reindex_command, verify_command):
+                search_command, reindex_command, verify_command, clean_group):
     cli.add_command(command)
 
 

@@ -15,6 +15,7 @@ from archive.formats import known_encoding
 from archive.index import update_after_ingest
 from archive.ingest import IngestReport, collect_files, ingest
 from archive.mapping import MappingError, load_mapping
+from archive.placeholders import PlaceholderConfigError, archive_placeholders, in_use
 from archive.rejects import LOG_SUFFIX, default_folder
 
 EXIT_REFUSED = 3  # --skip-invalid: what was valid went in, some records were refused (see the rejects)
@@ -82,10 +83,15 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
             click.echo(f"{item.action:9} {item.type}/{item.slug}")
 
     try:
-        report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
-                        default_language=archive.language, skip_invalid=skip_invalid, rejects=rejects_dir,
-                        encoding=encoding, on_stored=on_stored,
-                        on_progress=progress.advance if progress else None)
+        placeholders = archive_placeholders(archive).extended(mapping.nulls if mapping else ())
+    except PlaceholderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        with in_use(placeholders):  # "Not known", "n/a"... are no value in reference fields (docs/mapping.md)
+            report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
+                            default_language=archive.language, skip_invalid=skip_invalid, rejects=rejects_dir,
+                            encoding=encoding, on_stored=on_stored,
+                            on_progress=progress.advance if progress else None)
     except OperationalError as exc:
         raise click.ClickException(
             f"the database stayed busy or went away ({exc.orig}); records already reported as stored are "
