@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from archive.formats import FormatError, RawRecord, decode, format_of, read_records
 from archive.mapping import Mapping, MappingError
-from archive.records import RecordError, normalize
+from archive.records import RecordDefaults, RecordError, RecordRules, check_defaults, normalize
 from archive.store import Incoming, Stored, write_chunk
 
 CHUNK_SIZE = 500
@@ -107,10 +108,19 @@ def ingest(
     strict: bool = False,
     dry_run: bool = False,
     default_language: str | None = None,
+    defaults: dict[str, Any] | None = None,
+    rules: RecordRules | None = None,
     on_file: Callable[[Path, int], None] | None = None,
     on_stored: Callable[[Stored], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders; return what was added, updated, unchanged and what failed."""
+    """Ingest files and folders; return what was added, updated, unchanged and what failed.
+
+    ``defaults`` are fields given to every record that does not give them (``--set``); ``rules`` are the
+    archive's (``Archive.records``: default visibility, declared extra fields). Bad defaults raise
+    ``RecordError`` before anything is read.
+    """
+    check_defaults(defaults or {}, rules)
+    fill = RecordDefaults(default_language, dict(defaults or {}), rules or RecordRules())
     report = IngestReport(dry_run=dry_run)
     files, problems = collect_files(paths, skip=[mapping.path] if mapping else [])
     report.errors.extend(problems)
@@ -138,17 +148,17 @@ def ingest(
                 on_file(path, len(result.stored))
 
         def flush() -> None:
-            for path, result in _write_batch(conn, batch, mapping, default_language, strict):
+            for path, result in _write_batch(conn, batch, mapping, fill, strict):
                 finish(path, result)
             batch.clear()
 
         try:
             for path in files:
                 report.files += 1
-                result, items, rest = _read_small(path, mapping, default_language, strict)
+                result, items, rest = _read_small(path, mapping, fill, strict)
                 if rest is not None:  # more records than one chunk: written chunk by chunk as it is read
                     flush()
-                    result = _ingest_file(conn, path, mapping, default_language, strict, (result, items, rest))
+                    result = _ingest_file(conn, path, mapping, fill, strict, (result, items, rest))
                     report.warnings.extend(result.warnings)
                     finish(path, result)
                 else:
@@ -199,7 +209,7 @@ def _account(report: IngestReport, stored: list[Stored], on_stored: Callable[[St
             on_stored(item)
 
 
-def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_language: str | None,
+def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, fill: RecordDefaults,
                  strict: bool, started: tuple[_FileResult, list[Incoming], Iterator[Incoming]] | None = None
                  ) -> _FileResult:
     """Write one file chunk by chunk as it is read; ``started`` goes on from a read already begun."""
@@ -209,7 +219,7 @@ def _ingest_file(conn: Connection, path: Path, mapping: Mapping | None, default_
             records: Iterator[Incoming] = itertools.chain(items, rest)
         else:
             result = _FileResult()
-            records = _incoming(path, mapping, default_language, strict, result)
+            records = _incoming(path, mapping, fill, strict, result)
         savepoint = conn.begin_nested()
         try:
             for chunk in _chunks(records):
@@ -274,7 +284,7 @@ class _Batch:
         self.files, self.keys, self.targets, self.size, self.extendable = [], set(), set(), 0, True
 
 
-def _read_small(path: Path, mapping: Mapping | None, default_language: str | None,
+def _read_small(path: Path, mapping: Mapping | None, fill: RecordDefaults,
                 strict: bool) -> tuple[_FileResult, list[Incoming], Iterator[Incoming] | None]:
     """Read and validate a file of at most one chunk of records.
 
@@ -282,7 +292,7 @@ def _read_small(path: Path, mapping: Mapping | None, default_language: str | Non
     """
     result = _FileResult()
     items: list[Incoming] = []
-    records = _incoming(path, mapping, default_language, strict, result)
+    records = _incoming(path, mapping, fill, strict, result)
     for item in records:
         items.append(item)
         if len(items) > CHUNK_SIZE:
@@ -290,7 +300,7 @@ def _read_small(path: Path, mapping: Mapping | None, default_language: str | Non
     return result, items, None
 
 
-def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, default_language: str | None,
+def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, fill: RecordDefaults,
                  strict: bool) -> list[tuple[Path, _FileResult]]:
     """Write a batch of valid small files; if the store refuses it, write its files one by one."""
     if not batch.files:
@@ -302,7 +312,7 @@ def _write_batch(conn: Connection, batch: _Batch, mapping: Mapping | None, defau
         savepoint.rollback()
         out = []
         for path, _, _ in batch.files:
-            result = _ingest_file(conn, path, mapping, default_language, strict)
+            result = _ingest_file(conn, path, mapping, fill, strict)
             result.warnings = []  # already reported when the file was first read
             out.append((path, result))
         return out
@@ -333,7 +343,7 @@ def _chunks(items: Iterator[Incoming]) -> Iterator[list[Incoming]]:
         yield chunk
 
 
-def _incoming(path: Path, mapping: Mapping | None, default_language: str | None, strict: bool,
+def _incoming(path: Path, mapping: Mapping | None, fill: RecordDefaults, strict: bool,
               result: _FileResult) -> Iterator[Incoming]:
     """Yield the file's valid records; record errors (naming line and field) in ``result``."""
     fmt = format_of(path)
@@ -354,7 +364,7 @@ def _incoming(path: Path, mapping: Mapping | None, default_language: str | None,
     seen: dict[tuple[str, str], int | None] = {}
     try:
         for raw in read_records(path, data, fmt, decoded.text):
-            incoming = _validate(path, raw, mapping, default_language, origin_base, seen, result)
+            incoming = _validate(path, raw, mapping, fill, origin_base, seen, result)
             if incoming is not None and not result.errors:
                 yield incoming
             if result.errors and (strict or len(result.errors) >= MAX_ERRORS_PER_FILE):
@@ -363,16 +373,19 @@ def _incoming(path: Path, mapping: Mapping | None, default_language: str | None,
         result.errors.append(IngestIssue(path, exc.line, exc.field, exc.message))
 
 
-def _validate(path: Path, raw: RawRecord, mapping: Mapping | None, default_language: str | None,
+def _validate(path: Path, raw: RawRecord, mapping: Mapping | None, fill: RecordDefaults,
               origin_base: str, seen: dict, result: _FileResult) -> Incoming | None:
     try:
         fields = mapping.apply(raw.fields) if mapping else raw.fields
-        record = normalize(fields, default_type=raw.default_type, default_language=default_language)
+        # Columns a mapping keeps as they are were declared on purpose: no typo check on their names.
+        kept = set(raw.fields) - set(mapping.columns) if mapping and mapping.keep_unmapped else ()
+        record = normalize(fields, default_type=raw.default_type, default_language=fill.language,
+                           defaults=fill.fields, rules=fill.rules, extra_fields=kept)
     except MappingError as exc:
         result.errors.append(IngestIssue(path, raw.line, None, str(exc)))
         return None
     except RecordError as exc:
-        result.errors.append(IngestIssue(path, raw.line_of(exc.field), exc.field, exc.message))
+        result.errors.extend(IngestIssue(path, raw.line_of(e.field), e.field, e.message) for e in exc.errors)
         return None
     if record.slug is not None:
         key = (record.type, record.slug)

@@ -200,6 +200,15 @@ class RecordRules:
 
 
 @dataclass(frozen=True)
+class RecordDefaults:
+    """What a batch gives the records that do not say: language, fields (``--set``) and the archive's rules."""
+
+    language: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    rules: RecordRules = field(default_factory=RecordRules)
+
+
+@dataclass(frozen=True)
 class Reference:
     relation: str
     target_type: str

@@ -10,6 +10,7 @@ from archive.cli.common import Context, pass_context
 from archive.index import update_after_ingest
 from archive.ingest import IngestReport, collect_files, ingest
 from archive.mapping import MappingError, load_mapping
+from archive.records import RecordError
 
 PROGRESS_THRESHOLD = 50  # files; smaller batches finish before a bar would help
 
@@ -21,9 +22,12 @@ PROGRESS_THRESHOLD = 50  # files; smaller batches finish before a bar would help
 @click.option("--strict", is_flag=True, help="Stop at the first error and change nothing.")
 @click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each record once it is stored.")
+@click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
+              help="Give FIELD to every record of the batch that does not give it (repeatable), "
+                   "e.g. --set visibility=public --set struggles=a;b")
 @pass_context
 def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | None, strict: bool,
-                   dry_run: bool, verbose: bool) -> None:
+                   dry_run: bool, verbose: bool, settings: tuple[str, ...]) -> None:
     """Ingest records from files and folders (recursively).
 
     Reads Markdown with YAML front matter (.md), plain text (.txt), CSV, JSON Lines (.jsonl),
@@ -34,7 +38,9 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
       archive ingest accounts/ struggles.yaml
       archive ingest --map fmcs.map.yaml work_stoppages.csv
       archive ingest --dry-run --strict new-batch/
+      archive ingest --set visibility=public --set language=en --set struggles=flint-strike minutes/
     """
+    defaults = _parse_settings(settings)
     mapping = None
     if mapping_path:
         try:
@@ -56,8 +62,11 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
 
     try:
         report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
-                        default_language=archive.language,
+                        default_language=archive.language, defaults=defaults, rules=archive.records,
                         on_file=(lambda _p, _n: bar.update(1)) if bar else None, on_stored=on_stored)
+    except RecordError as exc:
+        raise click.BadParameter("; ".join(f"{e.field}: {e.message}" for e in exc.errors),
+                                 param_hint="'--set'") from None
     except OperationalError as exc:
         raise click.ClickException(
             f"the database stayed busy or went away ({exc.orig}); records already reported as stored are "
@@ -71,6 +80,16 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
     engine.dispose()  # close pooled connections now (PostgreSQL warns about ones left to the collector)
     if report.errors:
         sys.exit(1)
+
+
+def _parse_settings(settings: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"write FIELD=VALUE, not {setting!r}", param_hint="'--set'")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _report(report: IngestReport) -> None:
