@@ -285,3 +285,16 @@ def test_boundary_dates_are_kept_on_every_store(engine, write):
     assert get(engine, "struggle", "far").start == "9999-12-31"
     assert get(engine, "account", "sealed").embargo_until.isoformat() == "9999-12-31"
     assert get(engine, "account", "leap").date == "-0001-02-29"
+
+
+def test_a_bag_restores_declared_extra_fields_into_an_archive_that_does_not_declare_them(engine, write, tmp_path):
+    from archive.bag import export_bag, import_bag
+    from archive.create import init_archive
+
+    path = write("a.md", "---\ntitle: A\nvisibility: public\ndates: 1937-1938\n---\nText.\n")
+    assert ingest(engine, [path], rules=RecordRules(extra_fields=frozenset({"dates"}))).errors == []
+    export_bag(engine, tmp_path / "bag")
+    copy = make_engine(init_archive(tmp_path / "copy").db_url(), writer=True)
+    assert import_bag(copy, tmp_path / "bag").added == 1
+    assert get(copy, "account", "a").extra == {"dates": "1937-1938"}
+    copy.dispose()
