@@ -357,10 +357,10 @@ def normalize(fields: dict[str, Any], *, default_type: str = "account", default_
         problems.errors.append(RecordError("struggle", "a balance sheet assesses a struggle or a wave: give "
                                                        "'struggle' or 'wave'"))
     if not record.title:
-        if record.slug is not None:
-            record.title = record.slug.replace("-", " ")
-        elif record_type == "articulation" and len(ends) == 2:
+        if record_type == "articulation" and len(ends) == 2:
             record.title = _articulation_title(record, ends)
+        elif record.slug is not None:
+            record.title = record.slug.replace("-", " ")
         elif not _failed(problems, "title", "slug"):
             problems.errors.append(RecordError("title", "required: give a title or a slug"))
     redactions = fields.pop("redactions", None)

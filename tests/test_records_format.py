@@ -298,3 +298,8 @@ def test_a_bag_restores_declared_extra_fields_into_an_archive_that_does_not_decl
     assert import_bag(copy, tmp_path / "bag").added == 1
     assert get(copy, "account", "a").extra == {"dates": "1937-1938"}
     copy.dispose()
+
+
+def test_an_articulation_with_a_slug_but_no_title_is_named_by_its_ends():
+    record = normalize({"type": "articulation", "slug": "a1", "between": "struggle/flint;organization/uaw"})
+    assert (record.slug, record.title) == ("a1", "flint and uaw")
