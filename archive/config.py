@@ -80,7 +80,7 @@ def load_archive(root: Path) -> Archive:
         language=section.get("language", "en"),
         database_url=section.get("database_url", ""),
         records=_record_rules(data.get("records", {}), path),
-        extra={k: v for k, v in data.items() if k not in ("archive", "records")},
+        extra={k: v for k, v in data.items() if k != "archive"},
     )
 
 
@@ -114,10 +114,9 @@ def _record_rules(section: object, path: Path) -> RecordRules:
 def _rule_values(table: dict, path: Path, where: str, *, allow_types: bool) -> tuple[str | None, frozenset[str]]:
     known = {"default_visibility", "extra_fields"} | (set(RECORD_TYPES) if allow_types else set())
     for key in table:
-        if key not in known:
-            hint = f"; did you mean '{guess}'?" if (guess := _near(key, known)) else ""
-            raise ConfigError(f"{path}: {where} has no setting '{key}'{hint} (settings: "
-                              f"{', '.join(sorted(known))})")
+        # Other settings may live here too; a near miss of ours is a typo that would change what is public.
+        if key not in known and (guess := _near(key, known)):
+            raise ConfigError(f"{path}: {where} has no setting '{key}'; did you mean '{guess}'?")
     visibility = table.get("default_visibility")
     if visibility is not None and visibility not in VISIBILITIES:
         raise ConfigError(f"{path}: {where} default_visibility must be one of {', '.join(VISIBILITIES)}, "
@@ -129,8 +128,8 @@ def _rule_values(table: dict, path: Path, where: str, *, allow_types: bool) -> t
 
 
 def _near(key: str, known: set[str]) -> str | None:
-    close = sorted((OSA.distance(key.casefold(), name), name) for name in known)
-    return close[0][1] if close and close[0][0] <= 2 else None
+    close = sorted((OSA.distance(key.casefold().replace("-", "_"), name), name) for name in known)
+    return close[0][1] if close and close[0][0] <= (2 if len(close[0][1]) >= 9 else 1) else None
 
 
 def _records_section(rules: RecordRules) -> dict:
@@ -162,7 +161,8 @@ def write_config(archive: Archive) -> None:
         "# (per type in [records.TYPE]); extra_fields: fields beyond the record format kept on purpose.\n"
         "# See docs/record-format.md.\n"
     )
-    text += tomli_w.dumps({"archive": section, "records": _records_section(archive.records), **archive.extra})
+    records = {**archive.extra.get("records", {}), **_records_section(archive.records)}
+    text += tomli_w.dumps({"archive": section, **archive.extra, "records": records})
     archive.config_path.write_text(text, encoding="utf-8")
 
 
