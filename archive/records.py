@@ -387,11 +387,14 @@ def check_defaults(defaults: Mapping[str, Any], rules: RecordRules | None = None
     rules = rules or RecordRules()
     problems = _Problems()
     declared = rules.extra_fields.union(*rules.type_extra_fields.values())
+    if "slug" in defaults:
+        problems.errors.append(RecordError("slug", "a slug is one record's identity; it cannot be given to a "
+                                                   "whole batch"))
     for name in defaults:
         if name not in ALL_FIELDS and name not in declared:
             with problems.check():
                 _check_not_a_typo(name, None)
-    checked = {"type", "slug", "title", "visibility", "embargo_until", "language", "tags", "consent",
+    checked = {"type", "title", "visibility", "embargo_until", "language", "tags", "consent",
                "consent_date"}
     sample = {k: v for k, v in defaults.items() if k in checked}
     if sample and not problems.errors:

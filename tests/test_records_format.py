@@ -199,6 +199,8 @@ def test_set_gives_fields_to_the_records_that_do_not_give_them(archive, engine, 
     ("visiblity=public", "did you mean 'visibility'"),
     ("visibility=secret", "must be one of public, restricted, private"),
     ("visibility", "write FIELD=VALUE"),
+    ("slug=one", "cannot be given to a whole batch"),
+    ("embargo_until=someday", "not a date"),
 ])
 def test_a_bad_set_is_a_usage_error_before_anything_is_read(archive, engine, write, setting, expected):
     path = write("a.md", "---\ntitle: A\n---\n")
