@@ -11,7 +11,7 @@ import tomli_w
 from rapidfuzz.distance import OSA
 
 from archive.models import RECORD_TYPES, VISIBILITIES
-from archive.records import DEFAULT_VISIBILITY, RecordRules
+from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
 
 CONFIG_NAME = "archive.toml"
 DEFAULT_DB_NAME = "archive.sqlite"

@@ -7,7 +7,7 @@ from pathlib import Path
 from archive.config import CONFIG_NAME, Archive, write_config
 from archive.db import make_engine
 from archive.migrate import upgrade
-from archive.records import RecordRules
+from archive.record_rules import RecordRules
 
 
 class ArchiveExists(Exception):

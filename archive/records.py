@@ -23,7 +23,18 @@ from slugify import slugify
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.demands import DemandError, parse_demand
 from archive.models import RECORD_TYPES, VISIBILITIES
+from archive.record_rules import (
+    DEFAULT_VISIBILITY,
+    Problems,
+    RecordDefaults,
+    RecordError,
+    RecordErrors,
+    RecordRules,
+)
 from archive.redaction import RedactionError, parse_redactions
+
+# Re-exported: callers have always caught ``archive.records.RecordError``.
+__all__ = ["DEFAULT_VISIBILITY", "RecordDefaults", "RecordError", "RecordErrors", "RecordRules"]
 
 # A longer slug is cut at a word and given a short hash of the whole, so two long names stay apart.
 SLUG_MAX = 120
@@ -34,8 +45,6 @@ WORD_MAX = 64
 LANGUAGE_MAX = 16
 LIST_SEPARATOR = ";"
 CONSENT_STATUSES = ("given", "withdrawn", "unknown")
-# Privacy by default: a record that says nothing about its visibility stays out of public output.
-DEFAULT_VISIBILITY = "restricted"
 ARTICULATION_KINDS = {
     "alliance": "alliance",
     "coalition": "coalition",
@@ -130,92 +139,6 @@ _KNOWN_SETS = {t: frozenset(fields) for t, fields in _KNOWN_FIELDS.items()}
 ALL_FIELDS = frozenset(name for fields in _KNOWN_FIELDS.values() for name in fields)
 
 
-class RecordError(ValueError):
-    """A field holds a value the record format does not accept."""
-
-    def __init__(self, field_name: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-
-    @property
-    def errors(self) -> list[RecordError]:
-        """Every problem found; one here, several in ``RecordErrors``."""
-        return [self]
-
-
-class RecordErrors(RecordError):
-    """Several fields of one record are bad; ``errors`` names each, ``field`` is the first."""
-
-    def __init__(self, errors: list[RecordError]) -> None:
-        first, *rest = errors
-        message = first.message + "".join(f"; field '{e.field}': {e.message}" if e.field else f"; {e.message}"
-                                          for e in rest)
-        super().__init__(first.field, message)
-        self._errors = list(errors)
-
-    @property
-    def errors(self) -> list[RecordError]:
-        return list(self._errors)
-
-
-class _Problems:
-    """Gathers a record's errors, so that one pass reports every bad field: ``with problems.check(): ...``
-    keeps going after a ``RecordError``. (A plain class: a generator-based context manager per field
-    tripled the cost of normalizing a record.)"""
-
-    def __init__(self) -> None:
-        self.errors: list[RecordError] = []
-
-    def check(self) -> _Problems:
-        return self
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, traceback: object) -> bool:
-        if isinstance(exc, RecordError):
-            self.errors.extend(exc.errors)
-            return True
-        return False
-
-    def raise_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise RecordErrors(self.errors)
-
-
-@dataclass(frozen=True)
-class RecordRules:
-    """An archive's rules for its records (``[records]`` in archive.toml).
-
-    ``default_visibility`` applies to a record that says nothing about its visibility (per type in
-    ``type_visibility``); ``extra_fields`` are fields beyond the format declared on purpose, kept as given
-    even when they look like a misspelt field (per type in ``type_extra_fields``).
-    """
-
-    default_visibility: str = DEFAULT_VISIBILITY
-    type_visibility: Mapping[str, str] = field(default_factory=dict)
-    extra_fields: frozenset[str] = frozenset()
-    type_extra_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-    def visibility_for(self, record_type: str) -> str:
-        return self.type_visibility.get(record_type, self.default_visibility)
-
-    def extras_for(self, record_type: str) -> frozenset[str]:
-        return self.extra_fields | self.type_extra_fields.get(record_type, frozenset())
-
-
-@dataclass(frozen=True)
-class RecordDefaults:
-    """What a batch gives the records that do not say: language, fields (``--set``) and the archive's rules."""
-
-    language: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    rules: RecordRules = field(default_factory=RecordRules)
-
-
 @dataclass(frozen=True)
 class Reference:
     relation: str
@@ -291,7 +214,7 @@ def normalize(fields: dict[str, Any], *, default_type: str = "account", default_
     further names declared for this record (a mapping's kept columns).
     """
     rules = rules or RecordRules()
-    problems = _Problems()
+    problems = Problems()
     fields = {str(k).strip(): v for k, v in fields.items() if not _is_empty(v)}
     for name in [name for name, value in fields.items()
                  if "\x00" in name or (value.__class__ is str and "\x00" in value if value.__class__ is str
@@ -385,7 +308,7 @@ def check_defaults(defaults: Mapping[str, Any], rules: RecordRules | None = None
     """Check a batch's default fields once, before any file is read: a misspelt name or a bad value is an
     error naming the field, not one error per record."""
     rules = rules or RecordRules()
-    problems = _Problems()
+    problems = Problems()
     declared = rules.extra_fields.union(*rules.type_extra_fields.values())
     if "slug" in defaults:
         problems.errors.append(RecordError("slug", "a slug is one record's identity; it cannot be given to a "
@@ -406,7 +329,7 @@ def check_defaults(defaults: Mapping[str, Any], rules: RecordRules | None = None
     problems.raise_any()
 
 
-def _failed(problems: _Problems, *names: str) -> bool:
+def _failed(problems: Problems, *names: str) -> bool:
     return any(error.field in names for error in problems.errors)
 
 

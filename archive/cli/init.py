@@ -8,7 +8,7 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.create import ArchiveExists, init_archive
 from archive.models import VISIBILITIES
-from archive.records import DEFAULT_VISIBILITY, RecordRules
+from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
 
 
 @click.command("init")
