@@ -385,7 +385,8 @@ def _validate(path: Path, raw: RawRecord, mapping: Mapping | None, fill: RecordD
         result.errors.append(IngestIssue(path, raw.line, None, str(exc)))
         return None
     except RecordError as exc:
-        result.errors.extend(IngestIssue(path, raw.line_of(e.field), e.field, e.message) for e in exc.errors)
+        issues = [IngestIssue(path, raw.line_of(e.field), e.field, e.message) for e in exc.errors]
+        result.errors.extend(sorted(issues, key=lambda issue: issue.line or 0))
         return None
     if record.slug is not None:
         key = (record.type, record.slug)
