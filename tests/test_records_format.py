@@ -305,3 +305,18 @@ def test_a_bag_restores_declared_extra_fields_into_an_archive_that_does_not_decl
 def test_an_articulation_with_a_slug_but_no_title_is_named_by_its_ends():
     record = normalize({"type": "articulation", "slug": "a1", "between": "struggle/flint;organization/uaw"})
     assert (record.slug, record.title) == ("a1", "flint and uaw")
+
+
+def test_pages_shorten_a_long_title_in_links_and_keep_it_whole_on_its_page(archive, engine, write, tmp_path):
+    from archive.publish.build import build
+
+    title = "The night shift walked out of the Fisher Body plant number one and sat down " * 6
+    path = write("s.yaml", f"- {{type: struggle, slug: long, title: '{title.strip()}', visibility: public}}\n"
+                           "- {type: account, slug: a, title: A, visibility: public, struggles: [long]}\n")
+    assert ingest(engine, [path]).errors == []
+    build(archive, engine, out=tmp_path / "site")
+    listing = (tmp_path / "site" / "struggles" / "index.html").read_text(encoding="utf-8")
+    page = next((tmp_path / "site" / "struggles").glob("long*.html")).read_text(encoding="utf-8")
+    assert f"<h1>{title.strip()}</h1>" in page
+    assert f'title="{title.strip()}">' in listing and f">{title.strip()}</a>" not in listing
+    assert ">The night shift walked out of the Fisher Body plant number one and sat down The night" in listing
