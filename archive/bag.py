@@ -142,7 +142,8 @@ def import_bag(engine: Engine, path: Path) -> BagResult:
         where = record_file.relative_to(path)
         try:
             fields = json.loads(record_file.read_text(encoding="utf-8"))
-            record = normalize(fields)
+            # The archive's own export: its extra fields were accepted once and are restored as they are.
+            record = normalize(fields, extra_fields=set(fields))
         except (ValueError, RecordError) as exc:
             field_name = getattr(exc, "field", None)
             raise BagRejected(f"{where}: " + (f"field '{field_name}': " if field_name else "") + str(exc)) from None

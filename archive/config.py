@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
+from rapidfuzz.distance import OSA
+
+from archive.models import RECORD_TYPES, VISIBILITIES
+from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
 
 CONFIG_NAME = "archive.toml"
 DEFAULT_DB_NAME = "archive.sqlite"
@@ -32,6 +36,7 @@ class Archive:
     description: str = ""
     language: str = "en"
     database_url: str = ""
+    records: RecordRules = field(default_factory=RecordRules)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -74,8 +79,72 @@ def load_archive(root: Path) -> Archive:
         description=section.get("description", ""),
         language=section.get("language", "en"),
         database_url=section.get("database_url", ""),
+        records=_record_rules(data.get("records", {}), path),
         extra={k: v for k, v in data.items() if k != "archive"},
     )
+
+
+def _record_rules(section: object, path: Path) -> RecordRules:
+    """``[records]``: the default visibility and the declared extra fields, for the archive and per type::
+
+        [records]
+        default_visibility = "restricted"
+        extra_fields = ["case_number"]
+        [records.struggle]
+        default_visibility = "public"
+    """
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [records] must be a table")
+    visibility, extras = _rule_values(section, path, "[records]", allow_types=True)
+    type_visibility: dict[str, str] = {}
+    type_extras: dict[str, frozenset[str]] = {}
+    for record_type in RECORD_TYPES:
+        if record_type in section:
+            table = section[record_type]
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: [records.{record_type}] must be a table")
+            own_visibility, own_extras = _rule_values(table, path, f"[records.{record_type}]", allow_types=False)
+            if own_visibility:
+                type_visibility[record_type] = own_visibility
+            type_extras[record_type] = own_extras
+    return RecordRules(default_visibility=visibility or DEFAULT_VISIBILITY, type_visibility=type_visibility,
+                       extra_fields=extras, type_extra_fields=type_extras)
+
+
+def _rule_values(table: dict, path: Path, where: str, *, allow_types: bool) -> tuple[str | None, frozenset[str]]:
+    known = {"default_visibility", "extra_fields"} | (set(RECORD_TYPES) if allow_types else set())
+    for key in table:
+        # Other settings may live here too; a near miss of ours is a typo that would change what is public.
+        if key not in known and (guess := _near(key, known)):
+            raise ConfigError(f"{path}: {where} has no setting '{key}'; did you mean '{guess}'?")
+    visibility = table.get("default_visibility")
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise ConfigError(f"{path}: {where} default_visibility must be one of {', '.join(VISIBILITIES)}, "
+                          f"not {visibility!r}")
+    extras = table.get("extra_fields", [])
+    if not isinstance(extras, list) or not all(isinstance(name, str) and name.strip() for name in extras):
+        raise ConfigError(f"{path}: {where} extra_fields must be a list of field names")
+    return visibility, frozenset(name.strip() for name in extras)
+
+
+def _near(key: str, known: set[str]) -> str | None:
+    close = sorted((OSA.distance(key.casefold().replace("-", "_"), name), name) for name in known)
+    return close[0][1] if close and close[0][0] <= (2 if len(close[0][1]) >= 9 else 1) else None
+
+
+def _records_section(rules: RecordRules) -> dict:
+    section: dict = {"default_visibility": rules.default_visibility}
+    if rules.extra_fields:
+        section["extra_fields"] = sorted(rules.extra_fields)
+    for record_type in RECORD_TYPES:
+        table: dict = {}
+        if record_type in rules.type_visibility:
+            table["default_visibility"] = rules.type_visibility[record_type]
+        if rules.type_extra_fields.get(record_type):
+            table["extra_fields"] = sorted(rules.type_extra_fields[record_type])
+        if table:
+            section[record_type] = table
+    return section
 
 
 def write_config(archive: Archive) -> None:
@@ -88,8 +157,12 @@ def write_config(archive: Archive) -> None:
     text = (
         "# Living Archive settings. database_url empty means the SQLite file archive.sqlite here;\n"
         "# a postgresql+psycopg:// URL puts the archive on PostgreSQL.\n"
+        "# [records] default_visibility: what a record that says nothing about its visibility gets\n"
+        "# (per type in [records.TYPE]); extra_fields: fields beyond the record format kept on purpose.\n"
+        "# See docs/record-format.md.\n"
     )
-    text += tomli_w.dumps({"archive": section, **archive.extra})
+    records = {**archive.extra.get("records", {}), **_records_section(archive.records)}
+    text += tomli_w.dumps({"archive": section, **archive.extra, "records": records})
     archive.config_path.write_text(text, encoding="utf-8")
 
 

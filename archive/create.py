@@ -7,6 +7,7 @@ from pathlib import Path
 from archive.config import CONFIG_NAME, Archive, write_config
 from archive.db import make_engine
 from archive.migrate import upgrade
+from archive.record_rules import RecordRules
 
 
 class ArchiveExists(Exception):
@@ -14,14 +15,14 @@ class ArchiveExists(Exception):
 
 
 def init_archive(root: Path, *, title: str = "Living Archive", description: str = "",
-                 language: str = "en", database_url: str = "") -> Archive:
+                 language: str = "en", database_url: str = "", records: RecordRules | None = None) -> Archive:
     """Create ``archive.toml``, the database (SQLite unless a URL is given) and the index folder."""
     root = root.resolve()
     if (root / CONFIG_NAME).exists():
         raise ArchiveExists(f"{root} already holds an archive ({CONFIG_NAME} exists)")
     root.mkdir(parents=True, exist_ok=True)
     archive = Archive(root=root, title=title, description=description, language=language,
-                      database_url=database_url)
+                      database_url=database_url, records=records or RecordRules())
     engine = make_engine(archive.db_url(), writer=True)
     try:
         upgrade(engine)

@@ -1,4 +1,11 @@
-"""Dates that keep their precision: ``1933``, ``1933-04`` and ``1933-04-01`` are all valid."""
+"""Dates that keep their precision: ``1933``, ``1933-04`` and ``1933-04-01`` are all valid.
+
+The rule, the same on every store (dates are kept as text): years 1 to 9999 of the common era, and years
+before it written with a minus sign as Wikidata and ISO 8601 do (``-0509`` is 509 BCE), back to -9999.
+There is no year 0: the sources disagree on what it means (1 BCE in ISO 8601, nothing in Wikidata and
+in historians' usage), so it is refused rather than guessed. An embargo is a calendar date, 0001-01-01
+to 9999-12-31.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +44,8 @@ def parse_partial_date(value: object) -> str:
         raise DateError(f"not a date: {value!r} (write 1933, 1933-04 or 1933-04-01)")
     sign, year_text, month_text, day_text = match.groups()
     year = int(year_text)
+    if year == 0:
+        raise DateError(f"not a date: {value!r} (there is no year 0: write 1 for 1 CE, -1 for 1 BCE)")
     out = f"{sign}{year:04d}"
     if month_text is not None:
         month = int(month_text)
@@ -45,11 +54,19 @@ def parse_partial_date(value: object) -> str:
         out += f"-{month:02d}"
         if day_text is not None:
             day = int(day_text)
-            last = calendar.monthrange(year or 2000, month)[1] if not sign else 31
+            last = _days_in_month(-year if sign else year, month)
             if not 1 <= day <= last:
                 raise DateError(f"not a date: {value!r} (day {day} does not exist in that month)")
             out += f"-{day:02d}"
     return out
+
+
+def _days_in_month(year: int, month: int) -> int:
+    """Days in a month of the proleptic Gregorian calendar; a year before the common era is counted as
+    Wikidata counts it (-1 is 1 BCE, a leap year)."""
+    if month != 2:
+        return calendar.mdays[month]
+    return 29 if calendar.isleap(year + 1 if year < 0 else year) else 28
 
 
 def sort_key(partial: str) -> tuple[int, int, int]:

@@ -24,7 +24,7 @@ _OUTCOME_ALIASES = {
     "pending": "pending", "open": "pending", "ongoing": "pending",
 }
 _TRAILING = re.compile(r"^(?P<text>.*\S)\s*\((?P<outcome>[^()]+)\)\s*$", re.S)
-DEMAND_MAX = 500
+DEMAND_MAX = 10_000  # a demand is often a paragraph in real data; longer text belongs in the body
 
 
 class DemandError(ValueError):

@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from archive.formats import FormatError, RawRecord, decode, format_of, read_records
 from archive.mapping import Mapping, MappingError
-from archive.records import NormalizedRecord, RecordError, normalize
+from archive.records import NormalizedRecord, RecordDefaults, RecordError, RecordRules, check_defaults, normalize
 from archive.rejects import Refused, RejectsWriter
 from archive.store import Incoming, Stored, write_chunk
 
@@ -90,7 +91,7 @@ class StrictAbort(Exception):
 @dataclass(frozen=True)
 class _Options:
     mapping: Mapping | None = None
-    default_language: str | None = None
+    fill: RecordDefaults = field(default_factory=RecordDefaults)
     strict: bool = False
     skip_invalid: bool = False
     encoding: str | None = None
@@ -152,6 +153,8 @@ def ingest(
     skip_invalid: bool = False,
     rejects: Path | None = None,
     encoding: str | None = None,
+    defaults: dict[str, Any] | None = None,
+    rules: RecordRules | None = None,
     on_file: Callable[[Path, int], None] | None = None,
     on_stored: Callable[[Stored], None] | None = None,
     on_progress: Callable[[str, int], None] | None = None,
@@ -162,10 +165,15 @@ def ingest(
     in, and every refused record is written unchanged to a rejects file in the folder ``rejects`` (when
     given). ``encoding`` decodes every file of the batch (else UTF-8, or a detected legacy encoding).
     ``on_progress(step, amount)`` is told of bytes "read" and of records "validated" and "written".
+    ``defaults`` are fields given to every record that does not give them (``--set``); ``rules`` are the
+    archive's (``Archive.records``: default visibility, declared extra fields). Bad defaults raise
+    ``RecordError`` before anything is read.
     """
     if strict and skip_invalid:
         raise ValueError("strict stops at the first error; skip_invalid goes on past bad records")
-    opts = _Options(mapping, default_language, strict, skip_invalid, encoding, on_progress)
+    check_defaults(defaults or {}, rules)
+    fill = RecordDefaults(default_language, dict(defaults or {}), rules or RecordRules())
+    opts = _Options(mapping, fill, strict, skip_invalid, encoding, on_progress)
     report = IngestReport(dry_run=dry_run)
     writer = RejectsWriter(rejects) if rejects is not None and skip_invalid else None
     files, problems = collect_files(paths, skip=[mapping.path] if mapping else [])
@@ -467,33 +475,38 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
 
 def _validate(path: Path, raw: RawRecord, opts: _Options, origin_base: str, seen: dict,
               result: _FileResult) -> Incoming | None:
-    issue = _check(path, raw, opts, seen)
-    if isinstance(issue, IngestIssue):
-        result.errors.append(issue)
+    checked = _check(path, raw, opts, seen)
+    if isinstance(checked, list):
+        result.errors.extend(checked)
         if opts.skip_invalid:  # kept for the rejects file; otherwise the file is left out whole
-            result.refused.append(Refused(raw, [str(issue)]))
+            result.refused.append(Refused(raw, [str(issue) for issue in checked]))
         return None
-    record = issue
+    record = checked
     origin = origin_base if raw.line is None else f"{origin_base}:{raw.line}"
     return Incoming(record, raw.source, origin, f"{path}:{raw.line or 1}")
 
 
-def _check(path: Path, raw: RawRecord, opts: _Options, seen: dict) -> NormalizedRecord | IngestIssue:
-    """The record, normalized, or the first reason it is refused."""
+def _check(path: Path, raw: RawRecord, opts: _Options, seen: dict) -> NormalizedRecord | list[IngestIssue]:
+    """The record, normalized, or every reason it is refused (sorted by line)."""
     if raw.error:
-        return IngestIssue(path, raw.line, None, raw.error)
+        return [IngestIssue(path, raw.line, None, raw.error)]
+    mapping, fill = opts.mapping, opts.fill
     try:
-        fields = opts.mapping.apply(raw.fields) if opts.mapping else raw.fields
-        record = normalize(fields, default_type=raw.default_type, default_language=opts.default_language)
+        fields = mapping.apply(raw.fields) if mapping else raw.fields
+        # Columns a mapping keeps as they are were declared on purpose: no typo check on their names.
+        kept = set(raw.fields) - set(mapping.columns) if mapping and mapping.keep_unmapped else ()
+        record = normalize(fields, default_type=raw.default_type, default_language=fill.language,
+                           defaults=fill.fields, rules=fill.rules, extra_fields=kept)
     except MappingError as exc:
-        return IngestIssue(path, raw.line, None, str(exc))
+        return [IngestIssue(path, raw.line, None, str(exc))]
     except RecordError as exc:
-        return IngestIssue(path, raw.line_of(exc.field), exc.field, exc.message)
+        issues = [IngestIssue(path, raw.line_of(e.field), e.field, e.message) for e in exc.errors]
+        return sorted(issues, key=lambda issue: issue.line or 0)
     if record.slug is not None:
         key = (record.type, record.slug)
         if key in seen:
             first = f"line {seen[key]}" if seen[key] else "earlier"
-            return IngestIssue(path, raw.line_of("slug"), "slug",
-                               f"{record.type} {record.slug!r} appears twice in this file (first at {first})")
+            return [IngestIssue(path, raw.line_of("slug"), "slug",
+                                f"{record.type} {record.slug!r} appears twice in this file (first at {first})")]
         seen[key] = raw.line
     return record

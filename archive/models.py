@@ -89,6 +89,10 @@ class Record(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public", index=True)
     embargo_until: Mapped[dt.date | None] = mapped_column(Date)
     language: Mapped[str | None] = mapped_column(String(16))
+    # Consent applies to every type: withdrawn consent keeps the record out of public output.
+    consent: Mapped[str | None] = mapped_column(String(32))
+    consent_scope: Mapped[str | None] = mapped_column(Text)
+    consent_date: Mapped[PartialDate | None] = mapped_column()
     # A stub is a record that something referred to before anyone described it.
     is_stub: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # SHA-256 of the canonical content (see archive.records.canonical_json).
@@ -127,9 +131,6 @@ class Account(Record):
     recorded: Mapped[PartialDate | None] = mapped_column()
     narrator: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
-    consent: Mapped[str | None] = mapped_column(String(32))
-    consent_scope: Mapped[str | None] = mapped_column(Text)
-    consent_date: Mapped[PartialDate | None] = mapped_column()
 
     __mapper_args__ = {"polymorphic_identity": "account"}
 

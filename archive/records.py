@@ -1,7 +1,8 @@
 """The record format: one set of field names for every concept and every file format.
 
 ``normalize`` turns the fields read from any file into a validated ``NormalizedRecord``, or raises a
-``RecordError`` that names the field. The field names are a public contract (see DESIGN.md).
+``RecordError`` naming every bad field at once (``.errors``). The field names are a public contract,
+listed in docs/record-format.md.
 """
 
 from __future__ import annotations
@@ -12,18 +13,33 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from slugify import slugify
 
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.demands import DemandError, parse_demand
 from archive.models import RECORD_TYPES, VISIBILITIES
 from archive.placeholders import is_placeholder
+from archive.record_rules import (
+    DEFAULT_VISIBILITY,
+    Problems,
+    RecordDefaults,
+    RecordError,
+    RecordErrors,
+    RecordRules,
+)
 from archive.redaction import RedactionError, parse_redactions
 
+# Re-exported: callers have always caught ``archive.records.RecordError``.
+__all__ = ["DEFAULT_VISIBILITY", "RecordDefaults", "RecordError", "RecordErrors", "RecordRules"]
+
+# A longer slug is cut at a word and given a short hash of the whole, so two long names stay apart.
 SLUG_MAX = 120
+SLUG_HASH_LENGTH = 8
 # The store's column sizes (archive.models); checked here so SQLite and PostgreSQL accept the same records.
 TAG_MAX = 200
 WORD_MAX = 64
@@ -43,36 +59,39 @@ ARTICULATION_ENDS = ("struggle", "force", "organization")
 _TYPE_ALIASES = {"balance sheet": "balance_sheet", "balance-sheet": "balance_sheet", "organisation": "organization"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
-COMMON_FIELDS = ("type", "slug", "title", "body", "visibility", "embargo_until", "tags", "language")
+COMMON_FIELDS = ("type", "slug", "title", "body", "visibility", "embargo_until", "tags", "language",
+                 "redactions")
+# Consent applies to every type: withdrawn consent keeps any record out of public output.
+CONSENT_FIELDS = {"consent": "consent", "consent_scope": "text", "consent_date": "date"}
 
 # Scalar fields per type: name -> kind of value.
 TYPE_FIELDS: dict[str, dict[str, str]] = {
-    "account": {
-        "date": "date",
-        "recorded": "date",
-        "kind": "word",
-        "narrator": "text",
-        "source": "text",
-        "consent": "consent",
-        "consent_scope": "text",
-        "consent_date": "date",
-    },
-    "struggle": {"start": "date", "end": "date", "outcome": "text", "demands": "demands"},
-    "wave": {"start": "date", "end": "date"},
-    "balance_sheet": {
-        "author": "text",
-        "position": "text",
-        "date": "date",
-        "won": "text",
-        "lost": "text",
-        "limits": "list",
-        "lessons": "list",
-    },
-    "organization": {"founded": "date", "dissolved": "date"},
-    "form": {},
-    "force": {"determinants": "list"},
-    "place": {"lat": "latitude", "lon": "longitude"},
-    "articulation": {"kind": "articulation_kind", "start": "date", "end": "date"},
+    record_type: {**fields, **CONSENT_FIELDS}
+    for record_type, fields in {
+        "account": {
+            "date": "date",
+            "recorded": "date",
+            "kind": "word",
+            "narrator": "text",
+            "source": "text",
+        },
+        "struggle": {"start": "date", "end": "date", "outcome": "text", "demands": "demands"},
+        "wave": {"start": "date", "end": "date"},
+        "balance_sheet": {
+            "author": "text",
+            "position": "text",
+            "date": "date",
+            "won": "text",
+            "lost": "text",
+            "limits": "list",
+            "lessons": "list",
+        },
+        "organization": {"founded": "date", "dissolved": "date"},
+        "form": {},
+        "force": {"determinants": "list"},
+        "place": {"lat": "latitude", "lon": "longitude"},
+        "articulation": {"kind": "articulation_kind", "start": "date", "end": "date"},
+    }.items()
 }
 
 # Reference fields per type: name -> (type referred to, many?).
@@ -112,13 +131,14 @@ DATE_RANGES = {"struggle": ("start", "end"), "wave": ("start", "end"), "articula
                "organization": ("founded", "dissolved")}
 
 
-class RecordError(ValueError):
-    """A field holds a value the record format does not accept."""
+def known_fields(record_type: str) -> tuple[str, ...]:
+    """Every field the record format gives ``record_type``."""
+    return _KNOWN_FIELDS[record_type]
 
-    def __init__(self, field_name: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
+
+_KNOWN_FIELDS = {t: (*COMMON_FIELDS, *TYPE_FIELDS[t], *REFERENCE_FIELDS[t]) for t in RECORD_TYPES}
+_KNOWN_SETS = {t: frozenset(fields) for t, fields in _KNOWN_FIELDS.items()}
+ALL_FIELDS = frozenset(name for fields in _KNOWN_FIELDS.values() for name in fields)
 
 
 @dataclass(frozen=True)
@@ -141,7 +161,7 @@ class NormalizedRecord:
     slug: str | None  # None: derive one from the title when storing
     title: str
     body: str = ""
-    visibility: str = "public"
+    visibility: str = DEFAULT_VISIBILITY
     embargo_until: dt.date | None = None
     language: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -177,61 +197,192 @@ def canonical_json(value: Any) -> str:
 
 @functools.lru_cache(maxsize=65536)  # the same place and struggle names recur on thousands of records
 def make_slug(text: str) -> str:
-    return slugify(text, max_length=SLUG_MAX, word_boundary=True) or ""
+    """The slug of a name; a long one is cut at a word boundary and ends in a hash of the whole name."""
+    whole = slugify(text) or ""
+    if len(whole) <= SLUG_MAX:
+        return whole
+    digest = hashlib.sha256(whole.encode("utf-8")).hexdigest()[:SLUG_HASH_LENGTH]
+    head = slugify(whole, max_length=SLUG_MAX - SLUG_HASH_LENGTH - 1, word_boundary=True)
+    return f"{head}-{digest}"
 
 
-def normalize(fields: dict[str, Any], *, default_type: str = "account",
-              default_language: str | None = None) -> NormalizedRecord:
-    """Validate and normalize one record's fields; raise ``RecordError`` naming the bad field."""
+def normalize(fields: dict[str, Any], *, default_type: str = "account", default_language: str | None = None,
+              defaults: Mapping[str, Any] | None = None, rules: RecordRules | None = None,
+              extra_fields: Collection[str] = ()) -> NormalizedRecord:
+    """Validate and normalize one record's fields; raise ``RecordError`` naming every bad field.
+
+    ``defaults`` are a batch's fields (``archive ingest --set``), given to a record that does not give
+    them; ``rules`` are the archive's (default visibility, declared extra fields); ``extra_fields`` are
+    further names declared for this record (a mapping's kept columns).
+    """
+    rules = rules or RecordRules()
+    problems = Problems()
     fields = {str(k).strip(): v for k, v in fields.items() if not _is_empty(v)}
-    record_type = _record_type(fields.pop("type", default_type))
-    title = _text(fields, "title")
+    for name in [name for name, value in fields.items()
+                 if "\x00" in name or (value.__class__ is str and "\x00" in value if value.__class__ is str
+                                       else _holds_nul(value))]:
+        fields.pop(name)
+        problems.errors.append(RecordError(name, "holds a NUL character (\\0), which the store cannot keep; "
+                                                 "remove it from the file"))
+    defaults = {k: v for k, v in (defaults or {}).items() if not _is_empty(v)}
+    record_type = default_type
+    with problems.check():
+        record_type = _record_type(fields.pop("type", defaults.get("type", default_type)))
+    if defaults:
+        own = _KNOWN_SETS[record_type]
+        for name, value in defaults.items():
+            if name != "type" and name not in fields and (name in own or name not in ALL_FIELDS):
+                fields[name] = value
+    record = NormalizedRecord(type=record_type, slug=None, title="")
+    with problems.check():
+        record.title = _text(fields, "title")
     slug_value = fields.pop("slug", None)
-    slug = None
     if slug_value is not None:
-        slug = make_slug(str(slug_value))
-        if not slug:
-            raise RecordError("slug", f"{slug_value!r} gives an empty slug; use letters or digits")
-    if not title:
-        if slug is None:
-            raise RecordError("title", "required: give a title or a slug")
-        title = slug.replace("-", " ")
-    record = NormalizedRecord(type=record_type, slug=slug, title=title)
-    record.body = _text(fields, "body")
-    visibility = _text(fields, "visibility").lower() or "public"
-    if visibility not in VISIBILITIES:
-        raise RecordError("visibility", f"must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
-    record.visibility = visibility
+        with problems.check():
+            record.slug = make_slug(str(slug_value))
+            if not record.slug:
+                raise RecordError("slug", f"{slug_value!r} gives an empty slug; use letters or digits")
+    with problems.check():
+        record.body = _text(fields, "body")
+    with problems.check():
+        visibility = _text(fields, "visibility").lower() or rules.visibility_for(record_type)
+        if visibility not in VISIBILITIES:
+            raise RecordError("visibility", f"must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+        record.visibility = visibility
     if "embargo_until" in fields:
-        record.embargo_until = _embargo(fields.pop("embargo_until"))
-    language = _text(fields, "language").lower().replace("_", "-") or default_language
-    if language and (not _LANGUAGE.match(language) or len(language) > LANGUAGE_MAX):
-        raise RecordError("language", f"not a language code such as 'en' or 'nl': {language!r}")
-    record.language = language or None
-    record.tags = _dedupe(_list(fields.pop("tags", None), "tags"))
-    for tag in record.tags:
-        if len(tag) > TAG_MAX:
-            raise RecordError("tags", f"a tag may be at most {TAG_MAX} characters; put longer text in the body "
-                                      f"(this one has {len(tag)})")
+        with problems.check():
+            record.embargo_until = _embargo(fields.pop("embargo_until"))
+    with problems.check():
+        language = _text(fields, "language").lower().replace("_", "-") or default_language
+        if language and (not _LANGUAGE.match(language) or len(language) > LANGUAGE_MAX):
+            raise RecordError("language", f"not a language code such as 'en' or 'nl': {language!r}")
+        record.language = language or None
+    with problems.check():
+        record.tags = _dedupe(_list(fields.pop("tags", None), "tags"))
+        for tag in record.tags:
+            if len(tag) > TAG_MAX:
+                raise RecordError("tags", f"a tag may be at most {TAG_MAX} characters; put longer text in the "
+                                          f"body (this one has {len(tag)})")
     for name, kind in TYPE_FIELDS[record_type].items():
         if name in fields:
-            record.columns[name] = _convert(name, kind, fields.pop(name))
-    _check_range(record)
+            with problems.check():
+                record.columns[name] = _convert(name, kind, fields.pop(name))
+    with problems.check():
+        _check_range(record)
     for name, (target_type, many) in REFERENCE_FIELDS[record_type].items():
         if name in fields:
-            record.references.extend(_references(name, target_type, many, fields.pop(name)))
-    if record_type == "articulation" and len([r for r in record.references if r.relation == "between"]) != 2:
-        raise RecordError("between", "an articulation links exactly two records, written as type/slug")
-    if record_type == "balance_sheet" and not record.references:
-        raise RecordError("struggle", "a balance sheet assesses a struggle or a wave: give 'struggle' or 'wave'")
+            with problems.check():
+                record.references.extend(_references(name, target_type, many, fields.pop(name)))
+    ends = [r for r in record.references if r.relation == "between"]
+    if record_type == "articulation" and len(ends) != 2 and not _failed(problems, "between"):
+        problems.errors.append(RecordError("between", "an articulation links exactly two records, written as "
+                                                      "type/slug"))
+    if record_type == "balance_sheet" and not record.references and not _failed(problems, "struggle", "wave",
+                                                                                 "replies_to"):
+        problems.errors.append(RecordError("struggle", "a balance sheet assesses a struggle or a wave: give "
+                                                       "'struggle' or 'wave'"))
+    if not record.title:
+        if record_type == "articulation" and len(ends) == 2:
+            record.title = _articulation_title(record, ends)
+        elif record.slug is not None:
+            record.title = record.slug.replace("-", " ")
+        elif not _failed(problems, "title", "slug"):
+            problems.errors.append(RecordError("title", "required: give a title or a slug"))
     redactions = fields.pop("redactions", None)
+    if fields:
+        declared = rules.extras_for(record_type)
+        for name in sorted(fields):
+            if name not in declared and name not in extra_fields:
+                with problems.check():
+                    _check_not_a_typo(name, record_type)
     record.extra = {name: _plain(value) for name, value in sorted(fields.items())}
     if redactions is not None:
-        try:
-            record.extra["redactions"] = parse_redactions(redactions)
-        except RedactionError as exc:
-            raise RecordError("redactions", str(exc)) from None
+        with problems.check():
+            try:
+                record.extra["redactions"] = parse_redactions(redactions)
+            except RedactionError as exc:
+                raise RecordError("redactions", str(exc)) from None
+    problems.raise_any()
     return record
+
+
+def check_defaults(defaults: Mapping[str, Any], rules: RecordRules | None = None) -> None:
+    """Check a batch's default fields once, before any file is read: a misspelt name or a bad value is an
+    error naming the field, not one error per record."""
+    rules = rules or RecordRules()
+    problems = Problems()
+    declared = rules.extra_fields.union(*rules.type_extra_fields.values())
+    if "slug" in defaults:
+        problems.errors.append(RecordError("slug", "a slug is one record's identity; it cannot be given to a "
+                                                   "whole batch"))
+    for name in defaults:
+        if name not in ALL_FIELDS and name not in declared:
+            with problems.check():
+                _check_not_a_typo(name, None)
+    checked = {"type", "title", "visibility", "embargo_until", "language", "tags", "consent",
+               "consent_date"}
+    sample = {k: v for k, v in defaults.items() if k in checked}
+    if sample and not problems.errors:
+        try:
+            normalize({"title": "check", **sample}, default_type=str(defaults.get("type", "account")),
+                      rules=rules)
+        except RecordError as exc:
+            problems.errors.extend(e for e in exc.errors if e.field in sample)
+    problems.raise_any()
+
+
+def _failed(problems: Problems, *names: str) -> bool:
+    return any(error.field in names for error in problems.errors)
+
+
+def _articulation_title(record: NormalizedRecord, ends: list[Reference]) -> str:
+    """An articulation without a title is named by its two ends (and its kind)."""
+    title = f"{ends[0].label} and {ends[1].label}"
+    kind = record.columns.get("kind")
+    return f"{kind.capitalize()}: {title}" if kind else title
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s-]+", "_", name.strip().casefold())
+
+
+@functools.lru_cache(maxsize=4096)  # the same extra columns recur on every row of a file
+def likely_field(name: str, record_type: str | None) -> str | None:
+    """The field ``name`` most likely misspells, or None when it is no near miss of any.
+
+    A near miss differs by case or separators, by one edit (a transposition counts as one; two for
+    fields of nine letters or more), or is the start of a longer field name (``embargo``, ``lang``)."""
+    folded = _folded(name)
+    candidates = known_fields(record_type) if record_type else sorted(ALL_FIELDS)
+    best: tuple[int, str] | None = None
+    for known in candidates:
+        if known == name:
+            return None
+        distance = OSA.distance(folded, known)
+        limit = 2 if len(known) >= 9 else 1
+        near = distance <= limit or (len(folded) >= 4 and known.startswith(folded))
+        if near and (best is None or distance < best[0]):
+            best = (distance, known)
+    return best[1] if best else None
+
+
+def _check_not_a_typo(name: str, record_type: str | None) -> None:
+    guess = likely_field(name, record_type)
+    if guess is not None:
+        where = f"an {record_type}" if record_type and record_type[0] in "aeiou" else f"a {record_type}"
+        raise RecordError(name, f"not a field of {where if record_type else 'any record'}: did you mean "
+                                f"'{guess}'? (a field kept on purpose is declared in archive.toml: "
+                                f"[records] extra_fields = [\"{name}\"])")
 
 
 def _is_empty(value: Any) -> bool:
@@ -264,11 +415,22 @@ def _list(value: Any, name: str) -> list[str]:
     out = []
     for item in items:
         if isinstance(item, dict | list):
-            raise RecordError(name, f"list items must be text, got a {type(item).__name__}")
+            raise RecordError(name, _not_text_item(item))
         text = str(item).strip() if item is not None else ""
         if text:
             out.append(text)
     return out
+
+
+def _not_text_item(item: Any) -> str:
+    """A list item that is not text; ``[repression: police]`` in YAML is a mapping: show it quoted."""
+    if isinstance(item, dict) and len(item) == 1:
+        key, value = next(iter(item.items()))
+        text = f"{key}: {_plain(value)}" if value is not None else f"{key}:"
+        return (f"list items must be text, and YAML read {json.dumps(text, ensure_ascii=False)} as a mapping "
+                f"because of its colon; quote the item: [{json.dumps(text, ensure_ascii=False)}]")
+    kind = "mapping" if isinstance(item, dict) else "list"
+    return f"list items must be text, got a {kind}: {json.dumps(_plain(item), ensure_ascii=False)}"
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -330,6 +492,8 @@ def _demands(value: Any) -> list[str]:
     for item in items:
         if item is None or (isinstance(item, str) and not item.strip()):
             continue
+        if isinstance(item, dict) and len(item) == 1 and not {"demand", "text"} & set(map(str, item)):
+            raise RecordError("demands", _not_text_item(item))
         try:
             out.append(parse_demand(item).stored())
         except DemandError as exc:
@@ -386,13 +550,15 @@ def _dated_items(name: str, target_type: str, value: Any) -> tuple[list[str], li
         if isinstance(entry, dict):
             unknown = sorted(set(map(str, entry)) - {"slug", "name", target_type, "date"})
             target = entry.get("slug", entry.get(target_type, entry.get("name")))
+            if len(entry) == 1 and unknown:
+                raise RecordError(name, _not_text_item(entry))
             if unknown or not isinstance(target, str) or not target.strip():
                 raise RecordError(name, f"write each entry as a {target_type} slug, 'slug (date)', or a mapping "
                                         f"with 'slug' and 'date'; got {entry!r}")
             date_value = entry.get("date")
             text = target.strip()
         elif isinstance(entry, list):
-            raise RecordError(name, f"list items must be text, got a {type(entry).__name__}")
+            raise RecordError(name, _not_text_item(entry))
         else:
             text = str(entry).strip() if entry is not None else ""
             if not text:

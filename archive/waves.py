@@ -189,7 +189,8 @@ def apply_waves(engine: Engine, proposals: list[WaveProposal]) -> ApplyResult:
             # Keep the bytes each struggle came from: only its waves change, and the revision says so.
             sources = dict(conn.execute(select(Source.sha256, Source.content).where(
                 Source.sha256.in_([stored.source_sha256 for stored, _ in batch if stored.source_sha256]))).all())
-            updates = [Incoming(normalize(stored.as_record_fields() | {"waves": [match.slug]}),
+            updates = [Incoming(normalize(stored.as_record_fields() | {"waves": [match.slug]},
+                                          extra_fields=set(stored.content.get("extra") or {})),
                                 sources.get(stored.source_sha256, b""), f"archive waves suggest:{stored.slug}",
                                 f"struggle/{stored.slug}") for stored, match in batch]
             written = write_chunk(conn, updates)

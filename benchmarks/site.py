@@ -844,7 +844,7 @@ def main() -> None:
         rows = records(n, args.struggles, views=args.views)
         write(data, rows)
         started = time.perf_counter()
-        ingest(engine, [data], default_language="en")
+        ingest(engine, [data], default_language="en", defaults={"visibility": "public"})
         result = {"accounts": n, "ingest_s": round(time.perf_counter() - started, 1),
                   "records": dict(Counter(row["type"] for row in rows))}
         del rows
@@ -877,7 +877,7 @@ def main() -> None:
     extra = workdir / "one.jsonl"
     write(extra, [{"type": "account", "slug": "one-more", "title": "One more account of the general strike",
                    "body": "We walked out together.", "date": "2021-05", "struggles": ["s-1"]}])
-    ingest(engine, [extra], default_language="en")
+    ingest(engine, [extra], default_language="en", defaults={"visibility": "public"})
     seconds, cpu, report = build_once(archive, engine)
     result.update(incremental_rebuild_s=round(seconds, 1), incremental_rebuild_cpu_s=round(cpu, 1),
                   incremental_written=len(report.write.written))

@@ -55,3 +55,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     tables = ["records", "links", "tags", "record_tags", "revisions", "sources"]
     with engine.connect() as conn:
         return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
+
+
+# Records that say nothing about their visibility are restricted (privacy by default). Tests about public
+# output ingest their batch as the archivist would, with `archive ingest --set visibility=public`.
+PUBLIC = {"visibility": "public"}

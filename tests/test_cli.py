@@ -38,7 +38,8 @@ def run(archive_root: Path, *args: str) -> click.testing.Result:
 def test_init_ingest_stats_show(tmp_path, write):
     root = tmp_path / "a"
     assert CliRunner().invoke(cli, ["init", str(root), "--title", "Dockers"]).exit_code == 0
-    path = write("a.md", "---\ntitle: Picket line\nstruggles: [Port strike]\ntags: [wages]\n---\nCold morning.\n")
+    path = write("a.md", "---\ntitle: Picket line\nvisibility: public\nstruggles: [Port strike]\ntags: [wages]\n"
+                         "---\nCold morning.\n")
     result = run(root, "ingest", "-v", str(path))
     assert result.exit_code == 0
     assert "added     account/picket-line" in result.output

@@ -11,6 +11,7 @@ from archive.cli import cli
 from archive.continuity import ContinuityError, Profile, compare, earlier_struggles, rarity
 from archive.index import rebuild_index
 from archive.ingest import ingest
+from tests.helpers import PUBLIC
 
 RECORDS = """
 - {type: wave, slug: thirties, title: The 1930s upsurge, start: 1933, end: 1939}
@@ -45,7 +46,7 @@ RECORDS = """
 
 @pytest.fixture
 def indexed(archive, engine, write):
-    assert ingest(engine, [write("records.yaml", RECORDS)]).errors == []
+    assert ingest(engine, [write("records.yaml", RECORDS)], defaults=PUBLIC).errors == []
     rebuild_index(archive.index_dir, engine)
     return archive, engine
 

@@ -76,7 +76,7 @@ def test_stub_is_created_then_described(engine, write):
 def test_stub_named_only_by_a_private_record_is_private(engine, write):
     ingest(engine, [write("p.md", "---\ntitle: Private\nvisibility: private\nplaces: [Safehouse street]\n---\n")])
     assert get(engine, "place", "safehouse-street").visibility == "private"
-    ingest(engine, [write("q.md", "---\ntitle: Public\nplaces: [Safehouse street]\n---\n")])
+    ingest(engine, [write("q.md", "---\ntitle: Public\nvisibility: public\nplaces: [Safehouse street]\n---\n")])
     assert get(engine, "place", "safehouse-street").visibility == "public"
 
 
@@ -91,7 +91,9 @@ def test_record_referring_to_one_later_in_the_same_file(engine, write):
 
 
 def test_stub_named_by_an_embargoed_or_withdrawn_account_is_not_public(engine, write):
-    ingest(engine, [write("e.md", "---\ntitle: E\nembargo_until: 2999-01-01\nplaces: [Hidden square]\n---\n"),
-                    write("w.md", "---\ntitle: W\nconsent: withdrawn\nstruggles: [Hidden strike]\n---\n")])
+    ingest(engine, [write("e.md", "---\ntitle: E\nvisibility: public\nembargo_until: 2999-01-01\n"
+                                  "places: [Hidden square]\n---\n"),
+                    write("w.md", "---\ntitle: W\nvisibility: public\nconsent: withdrawn\n"
+                                  "struggles: [Hidden strike]\n---\n")])
     assert get(engine, "place", "hidden-square").visibility == "restricted"
     assert get(engine, "struggle", "hidden-strike").visibility == "restricted"

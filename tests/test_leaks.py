@@ -21,6 +21,7 @@ from archive.models import Link, Record
 from archive.public import public_clause
 from archive.publish.build import build
 from archive.queries import stats
+from tests.helpers import PUBLIC
 
 HIDDEN = {  # how a record is kept out of public output
     "restricted": {"visibility": "restricted"},
@@ -124,7 +125,7 @@ def seeded(archive, engine, tmp_path):
     records = public_records() + [r for kind in HIDDEN for r in hidden_records(kind)]
     path = tmp_path / "seed.yaml"
     path.write_text(yaml.safe_dump_all(records, allow_unicode=True), encoding="utf-8")
-    report = ingest(engine, [path])
+    report = ingest(engine, [path], defaults=PUBLIC)
     assert report.errors == [], report.errors
     return archive, engine
 

@@ -14,7 +14,7 @@ from archive.fixity import verify_fixity
 from archive.ingest import ingest
 from archive.models import Link, Record
 from archive.records import RecordError, normalize
-from tests.helpers import get
+from tests.helpers import PUBLIC, get
 
 # Real history: the AFL and the CIO, their split and their merger.
 LINEAGE = """
@@ -140,7 +140,7 @@ def test_lineage_on_the_command_line_both_ways(archive, engine, write):
 
     assert ingest(engine, [write("lineage.yaml", LINEAGE + "- {type: organization, slug: secret-caucus, "
                                  "title: A caucus kept private, visibility: private, split_from: [cio (1950)]}\n")
-                           ]).errors == []
+                           ], defaults=PUBLIC).errors == []
 
     def run(*args: str) -> str:
         result = CliRunner().invoke(cli, ["--archive", str(archive.root), "lineage", *args])

@@ -77,3 +77,37 @@ def test_upgrade_is_a_no_op_on_a_current_populated_store(engine, write):
     before = snapshot(engine)
     upgrade(engine)
     assert snapshot(engine) == before
+
+
+def test_consent_kept_as_an_extra_field_moves_to_its_column(db_url):
+    """Before 0004 a struggle's consent was an extra field and did not keep it out of public output."""
+    from sqlalchemy import select
+
+    from archive.canonical import iter_stored_records
+    from archive.models import Record
+    from archive.public import public_clause
+    from archive.records import NormalizedRecord
+    from archive.store import Incoming, write_chunk
+
+    engine = make_engine(db_url, writer=True)
+    upgrade(engine, "0003")
+    old = [NormalizedRecord(type="struggle", slug="s", title="S", visibility="public",
+                            extra={"consent": "Withdrawn", "consent_scope": "none", "note": "kept"}),
+           NormalizedRecord(type="place", slug="p", title="P", visibility="public", extra={"consent": "yes"}),
+           NormalizedRecord(type="form", slug="f", title="F", visibility="public")]
+    with engine.begin() as conn:
+        write_chunk(conn, [Incoming(record, b"bytes", f"old/{record.slug}", record.slug) for record in old])
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = {row.slug: row for row in conn.execute(select(Record.__table__))}
+        stored = {record.slug: record for record in iter_stored_records(conn)}
+        public = set(conn.scalars(select(Record.slug).where(public_clause())))
+    assert (rows["s"].consent, rows["s"].consent_scope, rows["s"].extra) == ("withdrawn", "none", {"note": "kept"})
+    assert (rows["p"].consent, rows["p"].extra) == (None, {"consent": "yes"})  # refused today: left as it was
+    assert public == {"p", "f"}
+    assert all(record.recomputed_sha256() == record.content_sha256 for record in stored.values())
+    with engine.connect() as conn:
+        numbers = conn.execute(text("SELECT r.slug, COUNT(*) FROM revisions v JOIN records r ON r.id = v.record_id "
+                                    "GROUP BY r.slug")).all()
+    assert dict(numbers) == {"s": 2, "p": 1, "f": 1}
+    engine.dispose()

@@ -35,6 +35,7 @@ from archive.models import Link, Record
 from archive.public import public_clause
 from archive.search import ArchiveSearcher, QueryError, SearchRequest, SearchResult
 from tests.conftest import PG_URL, REPO_ROOT
+from tests.helpers import PUBLIC
 
 DEMO_DATA = Path(archive_package.__file__).parent / "demo_data"
 DUTCH = """---
@@ -148,9 +149,10 @@ def build_corpus(root: Path, url: str, shared_data: Path) -> Corpus:
     engine = make_engine(archive.db_url(), writer=True)
     write_corpus(root / "texts", shared_data)
     cait = shared_data / "collective_action_in_tech" / "actions.csv"
-    report = ingest(engine, [cait], mapping=load_mapping(REPO_ROOT / "examples" / "collective_action_in_tech.map.yaml"))
+    report = ingest(engine, [cait], mapping=load_mapping(REPO_ROOT / "examples" / "collective_action_in_tech.map.yaml"),
+                    defaults=PUBLIC)
     assert not report.errors, report.errors[:3]
-    report = ingest(engine, [DEMO_DATA, root / "texts"])
+    report = ingest(engine, [DEMO_DATA, root / "texts"], defaults=PUBLIC)
     assert not report.errors, report.errors[:3]
     rebuild_index(archive.index_dir, engine)
     return Corpus(archive, engine)

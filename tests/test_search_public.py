@@ -17,7 +17,7 @@ def test_public_search_shows_pseudonyms(archive, write):
     (archive.root / "redactions.yaml").write_text("Maria Ruiz: Compañera M.\n", encoding="utf-8")
     path = write("a.md", "---\ntitle: Maria Ruiz on the canteen strike\nredactions: {Jon Etxeberria: J.}\n---\n"
                          "Maria Ruiz and Jon Etxeberria organised the canteen strike.\n")
-    assert run(archive.root, "ingest", str(path)).exit_code == 0
+    assert run(archive.root, "ingest", "--set", "visibility=public", str(path)).exit_code == 0
     public = json.loads(run(archive.root, "search", "canteen", "--public", "--json").output)
     assert public[0]["title"] == "Compañera M. on the canteen strike"
     assert public[0]["slug"] == "companera-m-on-the-canteen-strike"
@@ -31,7 +31,7 @@ def test_public_search_shows_pseudonyms(archive, write):
 def test_a_private_records_language_does_not_shape_public_search(archive, write):
     public = write("en.md", "---\ntitle: Strikers\n---\nThe strikers held the gate.\n")
     private = write("nl.md", "---\ntitle: Stakers\nlanguage: nl\nvisibility: private\n---\nDe stakers hielden stand.\n")
-    assert run(archive.root, "ingest", str(public), str(private)).exit_code == 0
+    assert run(archive.root, "ingest", "--set", "visibility=public", str(public), str(private)).exit_code == 0
     from archive.db import make_engine
     from archive.search import ArchiveSearcher, SearchRequest
 

@@ -32,7 +32,8 @@ def run(root, *args: str) -> list[dict] | dict:
 
 def test_wave_filter_and_facets_follow_public_links_only(archive, write):
     path = write("records.yaml", RECORDS)
-    assert CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", str(path)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", "--set", "visibility=public",
+                                    str(path)]).exit_code == 0
     everything = run(archive.root, "search", "walked", "--wave", "tech-2018", "--json")
     assert {h["slug"] for h in everything} == {"walkout-testimony", "campaign-testimony"}
     public = run(archive.root, "search", "walked", "--wave", "tech-2018", "--public", "--json")
@@ -46,7 +47,8 @@ def test_public_facets_count_public_links_only(archive, engine, write):
     from archive.search import SearchRequest, search
 
     path = write("records.yaml", RECORDS)
-    assert CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", str(path)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", "--set", "visibility=public",
+                                    str(path)]).exit_code == 0
     private = search(archive.index_dir, engine, SearchRequest("walked"))
     assert private.facets["waves"] == {"tech-2018": 2}
     assert private.facets["places"] == {"secret-town": 1}

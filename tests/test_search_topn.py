@@ -7,6 +7,7 @@ import pytest
 from archive.index import rebuild_index
 from archive.ingest import ingest
 from archive.search import ArchiveSearcher, SearchRequest
+from tests.helpers import PUBLIC
 from tests.test_site_data import write_sample
 
 QUERIES = ["union workers", "open letter", "strike", "workers pay", "contract workers strike", "union"]
@@ -14,7 +15,7 @@ QUERIES = ["union workers", "open letter", "strike", "workers pay", "contract wo
 
 @pytest.mark.parametrize("public", [True, False])
 def test_limit_never_changes_the_leaders(archive, engine, tmp_path, shared_data, public):
-    assert ingest(engine, [write_sample(tmp_path / "sample", shared_data)]).errors == []
+    assert ingest(engine, [write_sample(tmp_path / "sample", shared_data)], defaults=PUBLIC).errors == []
     rebuild_index(archive.index_dir, engine)
     options = {"public": public, "facets": False, "suggest": False, "count": False}
     with ArchiveSearcher(archive.index_dir, engine) as searcher:

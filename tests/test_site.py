@@ -22,13 +22,14 @@ from archive.models import Record
 from archive.publish import SiteError, build, verify_site
 from archive.publish.cache import CACHE_NAME
 from archive.publish.output import MANIFEST
+from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
 
 
 @pytest.fixture
 def site_archive(archive: Archive, engine, shared_data: Path, tmp_path: Path) -> Archive:
-    report = ingest(engine, [write_sample(tmp_path / "sample", shared_data)], default_language="en")
+    report = ingest(engine, [write_sample(tmp_path / "sample", shared_data)], default_language="en", defaults=PUBLIC)
     assert not report.errors, report.errors
     return archive
 
@@ -46,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     archive = init_archive(root / "archive", title="Test Archive")
     engine = make_engine(archive.db_url(), writer=True)
     try:
-        ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en")
+        ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en", defaults=PUBLIC)
         build(archive, engine, today=TODAY)
     finally:
         engine.dispose()
@@ -314,7 +315,7 @@ def test_redacted_names_leave_no_trace(site_archive: Archive, engine, tmp_path: 
     extra.write_text('{"type": "account", "slug": "jane-roe-testimony", "title": "Jane Roe speaks", '
                      '"body": "I am Jane  Roe and I struck.", "redactions": "Jane Roe=J.", "date": "2020"}\n',
                      encoding="utf-8")
-    assert not ingest(engine, [extra]).errors
+    assert not ingest(engine, [extra], defaults=PUBLIC).errors
     report = build(site_archive, engine, today=TODAY)
     files = _all_files(report.out)
     for path, data in files.items():

@@ -18,6 +18,7 @@ import yaml
 from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.conversation import categorize
+from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
 ACTIONS = {"382": "computer-people-for-peace", "103": "google-walkout", "135": "google-may-day-sit-in",
@@ -95,7 +96,7 @@ def site(archive, engine, shared_data, write):
         if struggle["slug"] in DEMANDS:
             struggle["demands"] = DEMANDS[struggle["slug"]]
     files = [write("struggles.yaml", yaml.safe_dump(struggles, allow_unicode=True)), write("extra.yaml", EXTRA)]
-    report = ingest(engine, files)
+    report = ingest(engine, files, defaults=PUBLIC)
     assert report.errors == []
     (archive.root / "redactions.yaml").write_text("Claire Stapleton: C.S.\n", encoding="utf-8")
     build(archive, engine, today=TODAY)
@@ -177,7 +178,7 @@ def test_categories():
 
 
 def test_without_the_continuity_views_there_are_no_such_pages(archive, engine, shared_data, write):
-    assert ingest(engine, [write("extra.yaml", EXTRA)]).errors == []
+    assert ingest(engine, [write("extra.yaml", EXTRA)], defaults=PUBLIC).errors == []
     build(archive, engine, today=TODAY, continuity=False)
     assert not (archive.public_dir / "demands").exists() and not (archive.public_dir / "lessons").exists()
     assert "lessons/index.html" not in (archive.public_dir / "index.html").read_text(encoding="utf-8")
@@ -198,7 +199,8 @@ def test_demands_and_lessons_are_searchable_in_the_cli_and_the_site(archive, eng
     for struggle in struggles:
         struggle["demands"] = DEMANDS.get(struggle["slug"], [])
     files = [write("struggles.yaml", yaml.safe_dump(struggles, allow_unicode=True)), write("extra.yaml", EXTRA)]
-    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", *map(str, files)])
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", "--set", "visibility=public",
+                                      *map(str, files)])
     assert result.exit_code == 0, result.output
 
     def search(query: str) -> list[str]:
@@ -229,7 +231,7 @@ def test_demands_and_lessons_on_the_command_line(archive, engine, shared_data, w
     for struggle in struggles:
         struggle["demands"] = DEMANDS.get(struggle["slug"], [])
     assert ingest(engine, [write("s.yaml", yaml.safe_dump(struggles, allow_unicode=True)),
-                           write("extra.yaml", EXTRA)]).errors == []
+                           write("extra.yaml", EXTRA)], defaults=PUBLIC).errors == []
     (archive.root / "redactions.yaml").write_text("Claire Stapleton: C.S.\n", encoding="utf-8")
 
     def run(*args: str) -> str:

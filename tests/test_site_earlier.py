@@ -29,6 +29,7 @@ from archive.publish.earlier import CAP, EarlierIndex
 from archive.publish.model import Item, SiteData, gather
 from archive.publish.paths import item_path
 from archive.redaction import load_redactions
+from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
 TEXT = ("Drivers switched off the app for a day against the cut in the per-mile rate, and the "
@@ -77,7 +78,7 @@ def earlier_archive(archive: Archive, engine, shared_data: Path, tmp_path: Path)
     sample = write_sample(tmp_path / "sample", shared_data)
     extra = tmp_path / "sample" / "extra.jsonl"
     extra.write_text("\n".join(json.dumps(r) for r in EXTRA) + "\n", encoding="utf-8")
-    report = ingest(engine, [sample, extra], default_language="en")
+    report = ingest(engine, [sample, extra], default_language="en", defaults=PUBLIC)
     assert not report.errors, report.errors
     (archive.root / "redactions.yaml").write_text("Casey Jones: K. J.\n", encoding="utf-8")
     return archive

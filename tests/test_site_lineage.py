@@ -110,8 +110,8 @@ def run(root: Path, *args: str) -> Any:
 def history(archive: Archive, write, shared_data: Path) -> Archive:
     """The archive with the history above, ingested through the command line (so the index is built)."""
     records = WAVES + _struggles(shared_data)
-    run(archive.root, "ingest", str(write("struggles.yaml", yaml.safe_dump(records, allow_unicode=True))),
-        str(write("lineage.yaml", LINEAGE)))
+    run(archive.root, "ingest", "--set", "visibility=public",
+        str(write("struggles.yaml", yaml.safe_dump(records, allow_unicode=True))), str(write("lineage.yaml", LINEAGE)))
     return archive
 
 
@@ -227,7 +227,8 @@ def test_many_instances_are_capped_with_links_to_every_one(archive: Archive, eng
     records = [{"type": "form", "slug": "industrial-union", "title": "Industrial union"},
                {"type": "organization", "slug": "usw", "title": "United Steelworkers", "founded": "1942-05-22",
                 "form": "industrial-union"}, *locals_.values(), *strikes]
-    run(archive.root, "ingest", str(write("usw.yaml", yaml.safe_dump(records, allow_unicode=True))))
+    run(archive.root, "ingest", "--set", "visibility=public",
+        str(write("usw.yaml", yaml.safe_dump(records, allow_unicode=True))))
     assert len(locals_) > MAX_SHOWN
     build(archive, engine, today=TODAY)
     site = archive.public_dir
@@ -268,7 +269,7 @@ def test_a_cycle_in_the_records_does_not_hang(archive: Archive, engine, write, a
 - {type: form, slug: craft-union, title: Craft union, variant_of: [industrial-union]}
 - {type: form, slug: industrial-union, title: Industrial union, variant_of: [craft-union]}
 """
-    run(archive.root, "ingest", str(write("cycle.yaml", cycle)))
+    run(archive.root, "ingest", "--set", "visibility=public", str(write("cycle.yaml", cycle)))
     data = gather(engine, TODAY)
     index = LineageIndex(data)
     afl = data.items["organization"]["afl"]
@@ -345,12 +346,12 @@ def test_search_finds_organizations_by_their_lineage_names(history: Archive, eng
 def test_renaming_an_ancestor_updates_its_descendants_documents(history: Archive, write) -> None:
     root = history.root
     renamed = LINEAGE.replace("title: American Federation of Labor (AFL)", "title: Federation of Organized Trades")
-    run(root, "ingest", str(write("lineage.yaml", renamed)))
+    run(root, "ingest", "--set", "visibility=public", str(write("lineage.yaml", renamed)))
     assert "The index agrees with the store" in run(root, "verify").output
     assert "organization/cio" in [k for k, _ in cli_ranking(root, "Trades", "--public")]
     # Made private, the AFL's name leaves the CIO's document at once.
     private = renamed.replace("founded: 1886, dissolved: 1955,", "founded: 1886, dissolved: 1955, visibility: private,")
-    run(root, "ingest", str(write("lineage.yaml", private)))
+    run(root, "ingest", "--set", "visibility=public", str(write("lineage.yaml", private)))
     assert "The index agrees with the store" in run(root, "verify").output
     assert [k for k, _ in cli_ranking(root, "Trades", "--public") if k.startswith("organization/")] == []
 

@@ -30,6 +30,7 @@ from archive.publish.cache import CACHE_NAME
 from archive.publish.maps import CAP, build_map
 from archive.publish.model import gather
 from archive.publish.places import Places
+from tests.helpers import PUBLIC
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -146,7 +147,7 @@ def test_titles_are_escaped_in_the_svg(strikes: Archive, engine, tmp_path: Path)
              "between": ["force/evil-force", f"struggle/{AUTOLITE}"], "start": "1934"}]
     path = tmp_path / "evil.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in evil), encoding="utf-8")
-    assert not ingest(engine, [path], default_language="en").errors
+    assert not ingest(engine, [path], default_language="en", defaults=PUBLIC).errors
     build(strikes, engine, today=TODAY)
     page = (strikes.public_dir / "waves/thirties-upsurge.html").read_text(encoding="utf-8")
     svg = re.search(r'<svg class="artmap".*?</svg>', page, re.S).group(0)

@@ -23,6 +23,7 @@ from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.model import gather
 from archive.publish.places import Places
+from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
 SOURCE = "wikidata_protests_strikes/wikidata_strikes_raw_rows.csv"
@@ -147,7 +148,7 @@ def write_strikes(folder: Path, shared_data: Path, extra: list[dict[str, Any]] |
 
 @pytest.fixture
 def strikes(archive: Archive, engine, shared_data: Path, tmp_path: Path) -> Archive:
-    report = ingest(engine, [write_strikes(tmp_path / "strikes", shared_data)], default_language="en")
+    report = ingest(engine, [write_strikes(tmp_path / "strikes", shared_data)], default_language="en", defaults=PUBLIC)
     assert not report.errors, report.errors
     return archive
 
@@ -228,7 +229,8 @@ def test_parent_cycles_and_places_are_guarded(strikes: Archive, engine, shared_d
              {"type": "struggle", "slug": "ruhr-strike", "title": "Ruhr miners' strike", "start": "1912-03-11",
               "places": ["ruhr-area"]},
              _articulation("ruhr-asturias", "solidarity", "struggle/ruhr-strike", f"struggle/{ASTURIAS}", "1912")]
-    report = ingest(engine, [write_strikes(tmp_path / "more", shared_data, cycle)], default_language="en")
+    report = ingest(engine, [write_strikes(tmp_path / "more", shared_data, cycle)], default_language="en",
+                    defaults=PUBLIC)
     assert not report.errors, report.errors
     data = gather(engine, TODAY)
     places = Places(data)

@@ -426,6 +426,10 @@ def dump_yaml(records: list[dict], header: str) -> str:
     return header + yaml.safe_dump(records, sort_keys=False, allow_unicode=True, width=110)
 
 
+# Records say their visibility: an archive's default is restricted (privacy by default).
+PUBLIC = "public"
+
+
 def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
     selected = [actions_by_id[i] for i in SELECTED]
     selected.sort(key=lambda a: (a["date"], a["id"]))
@@ -464,7 +468,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
                 node = parts[depth:]
                 key = place_slug(node)
                 if key not in places:
-                    places[key] = {"type": "place", "slug": key, "title": pretty_place(node[0]),
+                    places[key] = {"type": "place", "slug": key, "title": pretty_place(node[0]), "visibility": PUBLIC,
                                    "parent": place_slug(node[1:]) if len(node) > 1 else "", "lat": "", "lon": ""}
             key = place_slug(parts)
             place_slugs.append(key)
@@ -485,6 +489,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
             "type": "struggle",
             "slug": slug,
             "title": title,
+            "visibility": PUBLIC,
             "start": date_of(action),
             "places": place_slugs,
             "tags": tag_list(action),
@@ -507,6 +512,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
             "type": "account",
             "slug": f"{slug}-report",
             "title": account_title(action["description"]),
+            "visibility": PUBLIC,
             "kind": "report",
             "date": date_of(action),
             "narrator": NARRATOR,
@@ -529,7 +535,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
 
     # Places (CSV).
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["type", "slug", "title", "parent", "lat", "lon"],
+    writer = csv.DictWriter(buffer, fieldnames=["type", "slug", "title", "visibility", "parent", "lat", "lon"],
                             lineterminator="\n")
     writer.writeheader()
     for key in sorted(places, key=lambda k: (k.count("-"), k)):
@@ -547,14 +553,16 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
     lines = []
     for slug in sorted(used_forms):
         title, body = FORMS[slug]
-        lines.append({"type": "form", "slug": slug, "title": title, "body": body})
+        lines.append({"type": "form", "slug": slug, "title": title, "visibility": PUBLIC, "body": body})
     for slug in sorted(used_forces):
         title, determinants, body = FORCES[slug]
-        lines.append({"type": "force", "slug": slug, "title": title, "determinants": determinants, "body": body})
+        lines.append({"type": "force", "slug": slug, "title": title, "visibility": PUBLIC,
+                      "determinants": determinants, "body": body})
     for slug in sorted(used_orgs):
         name, form, _, founded = ORGANIZATIONS[slug]
         lines.append({k: v for k, v in {
-            "type": "organization", "slug": slug, "title": name, "form": form, "founded": founded,
+            "type": "organization", "slug": slug, "title": name, "visibility": PUBLIC, "form": form,
+            "founded": founded,
             **LINEAGE.get(slug, {})}.items() if v})
     (out / FILES["organizations"]).write_text(
         "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
@@ -569,7 +577,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
         before = sum(n for y, n in all_years.items() if int(first) - span <= int(y) < int(first))
         members = sum(1 for s in struggles if slug in s.get("waves", []))
         waves.append({
-            "type": "wave", "slug": slug, "title": title, "start": start, "end": end,
+            "type": "wave", "slug": slug, "title": title, "visibility": PUBLIC, "start": start, "end": end,
             "body": (f"An editorial grouping by the {EDITORS}, not part of the source data set. Collective "
                      f"Action in Tech records {inside} actions from {start} to {end} (of "
                      f"{len(actions_by_id)} in all), against {before} in the {span} years before; "
@@ -584,7 +592,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
     for first, second, kind, title in ARTICULATIONS:
         dates = sorted([date_of(by_id[first]), date_of(by_id[second])])
         editorial.append({
-            "type": "articulation", "slug": slugify(title), "title": title, "kind": kind,
+            "type": "articulation", "slug": slugify(title), "title": title, "visibility": PUBLIC, "kind": kind,
             "between": [f"struggle/{slugs[first]}", f"struggle/{slugs[second]}"],
             "start": dates[0], "end": dates[1],
             "body": f"Drawn by the {EDITORS} from the two descriptions in Collective Action in Tech.",
@@ -597,7 +605,7 @@ def build(actions_by_id: dict[int, dict], out: Path) -> dict[str, int]:
         quotes = "\n".join(f"> {findings[k]}" for k in ("won", "lost") if k in findings)
         sheet = {
             "type": "balance_sheet", "slug": f"{slugs[action_id]}-balance-sheet",
-            "title": f"Outcome of: {struggle_title(actions_by_id[action_id])}",
+            "title": f"Outcome of: {struggle_title(actions_by_id[action_id])}", "visibility": PUBLIC,
             "struggle": slugs[action_id], "author": EDITORS, "date": EDITED,
             **{k: findings[k] for k in ("won", "lost", "limits") if k in findings},
             "body": f"What the Collective Action in Tech description states about the outcome:\n\n{quotes}\n",

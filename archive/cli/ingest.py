@@ -16,6 +16,7 @@ from archive.index import update_after_ingest
 from archive.ingest import IngestReport, collect_files, ingest
 from archive.mapping import MappingError, load_mapping
 from archive.placeholders import PlaceholderConfigError, archive_placeholders, in_use
+from archive.records import RecordError
 from archive.rejects import LOG_SUFFIX, default_folder
 
 EXIT_REFUSED = 3  # --skip-invalid: what was valid went in, some records were refused (see the rejects)
@@ -36,10 +37,13 @@ PROGRESS_DELAY = 1.0  # seconds before a bar appears: quick ingests print none
 @click.option("--encoding", help="Decode every file of the batch with this encoding (e.g. cp1252).")
 @click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each record once it is stored, and every error.")
+@click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
+              help="Give FIELD to every record of the batch that does not give it (repeatable), "
+                   "e.g. --set visibility=public --set struggles=a;b")
 @pass_context
 def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | None, strict: bool,
                    skip_invalid: bool, rejects_dir: Path | None, encoding: str | None, dry_run: bool,
-                   verbose: bool) -> None:
+                   verbose: bool, settings: tuple[str, ...]) -> None:
     """Ingest records from files and folders (recursively).
 
     Reads Markdown with YAML front matter (.md), plain text (.txt), CSV, JSON Lines (.jsonl),
@@ -57,6 +61,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
       archive ingest --map fmcs.map.yaml work_stoppages.csv
       archive ingest --skip-invalid --map fmcs.map.yaml work_stoppages.csv
       archive ingest --dry-run --strict new-batch/
+      archive ingest --set visibility=public --set language=en --set struggles=flint-strike minutes/
     """
     if strict and skip_invalid:
         raise click.UsageError("--strict stops at the first error; --skip-invalid goes on past bad records: "
@@ -65,6 +70,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
         raise click.UsageError("--rejects names where --skip-invalid writes refused records: add --skip-invalid")
     if encoding is not None and known_encoding(encoding) is None:
         raise click.UsageError(f"unknown encoding {encoding!r}; for example utf-8, cp1252, latin-1, cp850")
+    defaults = _parse_settings(settings)
     mapping = None
     if mapping_path:
         try:
@@ -90,8 +96,11 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
         with in_use(placeholders):  # "Not known", "n/a"... are no value in reference fields (docs/mapping.md)
             report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
                             default_language=archive.language, skip_invalid=skip_invalid, rejects=rejects_dir,
-                            encoding=encoding, on_stored=on_stored,
+                            encoding=encoding, defaults=defaults, rules=archive.records, on_stored=on_stored,
                             on_progress=progress.advance if progress else None)
+    except RecordError as exc:
+        raise click.BadParameter("; ".join(f"{e.field}: {e.message}" for e in exc.errors),
+                                 param_hint="'--set'") from None
     except OperationalError as exc:
         raise click.ClickException(
             f"the database stayed busy or went away ({exc.orig}); records already reported as stored are "
@@ -121,6 +130,16 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _parse_settings(settings: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"write FIELD=VALUE, not {setting!r}", param_hint="'--set'")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _report(report: IngestReport, verbose: bool) -> None:

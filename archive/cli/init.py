@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from archive.cli.common import Context, pass_context
 from archive.create import ArchiveExists, init_archive
+from archive.models import VISIBILITIES
+from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
 
 
 @click.command("init")
@@ -13,23 +16,45 @@ from archive.create import ArchiveExists, init_archive
 @click.option("--title", default="Living Archive", show_default=True, help="The archive's title.")
 @click.option("--description", default="", help="One line about what the archive holds.")
 @click.option("--language", default="en", show_default=True, help="Default language code of records.")
+@click.option("--default-visibility", type=click.Choice(VISIBILITIES),
+              help="What a record that says nothing about its visibility gets (asked on a terminal; "
+                   f"otherwise {DEFAULT_VISIBILITY}).")
 @pass_context
-def init_command(ctx: Context, path: Path, title: str, description: str, language: str) -> None:
+def init_command(ctx: Context, path: Path, title: str, description: str, language: str,
+                 default_visibility: str | None) -> None:
     """Create an archive in PATH (default: the current folder).
 
     Writes archive.toml, creates the database (SQLite in the folder, or the database given with the
-    global --db option) and the index folder.
+    global --db option) and the index folder. Records that do not give their visibility are
+    restricted (kept out of the public site) unless --default-visibility says otherwise; a record,
+    or a batch (archive ingest --set visibility=public), can always say.
 
     \b
     Example:
       archive init tenant-union-archive --title "Tenant Union Archive"
+      archive init published-leaflets --default-visibility public
       archive --db postgresql+psycopg://archivist@db.example/archive init shared-archive
     """
+    if default_visibility is None:
+        default_visibility = DEFAULT_VISIBILITY
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            default_visibility = click.prompt(
+                "Visibility of records that do not say (public ones go on the published site)",
+                type=click.Choice(VISIBILITIES), default=DEFAULT_VISIBILITY)
     try:
         archive = init_archive(path, title=title, description=description, language=language,
-                               database_url=ctx.db_url or "")
+                               database_url=ctx.db_url or "",
+                               records=RecordRules(default_visibility=default_visibility))
     except ArchiveExists as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:
         raise click.ClickException(f"cannot create the archive in {path}: {exc}") from None
     click.echo(f"Created archive '{archive.title}' in {archive.root}")
+    click.echo(f"Records that do not give their visibility will be {default_visibility} "
+               f"(change it in {archive.config_path.name}, [records] default_visibility).")
+    here = Path.cwd().resolve()
+    prefix = "archive" if archive.root == here else f"archive --archive {archive.root}"
+    click.echo("Next:")
+    click.echo(f"  add records:   {prefix} ingest FILES-OR-FOLDERS   (see docs/record-format.md)")
+    click.echo(f"  publish:       {prefix} build")
+    click.echo(f"  preview:       {prefix} serve")

@@ -24,6 +24,7 @@ from archive.db import make_engine
 from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.serve import make_server
+from tests.helpers import PUBLIC
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 TODAY = dt.date.today()  # archive search --public decides embargoes by today's date too
@@ -43,7 +44,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> B
     archive = init_archive(root / "archive", title="Browser Test Archive")
     engine = make_engine(archive.db_url(), writer=True)
     try:
-        report = ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en")
+        report = ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en", defaults=PUBLIC)
         assert not report.errors
         rebuild_index(archive.index_dir, engine)  # for archive search --public, the reference
         build(archive, engine, today=TODAY)

@@ -23,6 +23,7 @@ import yaml
 from archive.ingest import ingest
 from archive.publish.build import build
 from archive.publish.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
+from tests.helpers import PUBLIC
 from tests.xss.payloads import payloads
 
 PAYLOADS = payloads()
@@ -74,7 +75,7 @@ def hostile_site(tmp_path_factory) -> Path:
     engine = make_engine(archive.db_url(), writer=True)
     path = root / "hostile.yaml"
     path.write_text(yaml.safe_dump_all(hostile_records(), allow_unicode=True), encoding="utf-8")
-    report = ingest(engine, [path])
+    report = ingest(engine, [path], defaults=PUBLIC)
     assert report.errors == [], report.errors[:3]
     build(archive, engine, out=root / "site")
     engine.dispose()
