@@ -494,7 +494,7 @@ def _check(path: Path, raw: RawRecord, opts: _Options, seen: dict) -> Normalized
     try:
         fields = mapping.apply(raw.fields) if mapping else raw.fields
         # Columns a mapping keeps as they are were declared on purpose: no typo check on their names.
-        kept = set(raw.fields) - set(mapping.columns) if mapping and mapping.keep_unmapped else ()
+        kept = mapping.kept_columns(raw.fields) if mapping else ()
         record = normalize(fields, default_type=raw.default_type, default_language=fill.language,
                            defaults=fill.fields, rules=fill.rules, extra_fields=kept)
     except MappingError as exc:

@@ -74,6 +74,10 @@ class Mapping:
             self._by_column[column] = [self._with_field_split(rule) for rule in exact]
         return self._by_column[column]
 
+    def kept_columns(self, row: dict[str, Any]) -> set[str]:
+        """The columns this mapping keeps as extra fields, as they are (``keep_unmapped``)."""
+        return {column for column in row if not self.rules_for(column)} if self.keep_unmapped else set()
+
     def apply(self, row: dict[str, Any]) -> dict[str, Any]:
         """Map one row; raise ``MappingError`` naming the field and the column that cannot be read."""
         out: dict[str, Any] = dict(self.constants)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.ingest import ingest
 from archive.publish import build
-from tests.helpers import get, links
+from tests.helpers import PUBLIC, get, links
 
 ACCOUNT = """---
 title: Night shift at the depot
@@ -32,7 +32,7 @@ title: Union
 
 
 def test_account_links_to_organizations_forms_and_forces(archive, engine, write):
-    report = ingest(engine, [write("a.md", ACCOUNT), write("others.yaml", OTHERS)])
+    report = ingest(engine, [write("a.md", ACCOUNT), write("others.yaml", OTHERS)], defaults=PUBLIC)
     assert report.errors == []
     assert links(engine, "account", "night-shift-at-the-depot") == [
         ("forces", "force", "gig-workers"), ("forms", "form", "union"),
