@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from archive.public import Graph, Item, load
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
 from archive.publish.lineage import Lineage, LineageIndex
-from archive.public import Graph, Item, load
 
 
 def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.date | None = None) -> Graph:
