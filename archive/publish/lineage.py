@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from archive.analysis import LINEAGE_RELATIONS
 from archive.dates import sort_key
+from archive.public import names_in_search_text
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
 from archive.publish.timeline import year_axis
@@ -258,5 +259,4 @@ def lineage_names(item: Item) -> list[str]:
 
     ``archive.index_docs`` indexes the same list for ``archive search``: public, never-embargoed targets
     only, in relation then link order, so the site's ranking stays equal to ``archive search --public``."""
-    return [target.title for relation in LINEAGE_RELATIONS for target in item.linked(relation)
-            if not target.embargoed]
+    return names_in_search_text(item, LINEAGE_RELATIONS)
