@@ -1,0 +1,182 @@
+"""The public projection (archive.public): one loader, one rule, and everything public built from it.
+
+Each test here failed before the projection owned the rule: a record's own redactions skipped its tags
+and the stubs its references made; ``search --public`` suggested words only private records hold, and
+kept a stub public after the only public record naming it turned private.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.public import REASONS, load
+
+OWN_NAME = "Qxownname Kanaryzk"  # a real name that only the record's own ``redactions`` field withholds
+
+
+def run(root: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--archive", str(root), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def site_text(site: Path) -> str:
+    """Every file name and every file's text in the built site, lowercased."""
+    parts = []
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            parts.append(path.relative_to(site).as_posix())
+            parts.append(path.read_bytes().decode("utf-8", errors="ignore"))
+    return "\n".join(parts).lower()
+
+
+def test_importing_the_projection_loads_neither_whoosh_nor_the_publisher():
+    code = ("import sys, archive.public; "
+            "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive.publish', 'archive.search', "
+            "'archive.index', 'archive.cli'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+OWN_REDACTIONS = f"""
+- type: account
+  slug: canteen-testimony
+  title: The canteen strike
+  body: {OWN_NAME} ran the strike kitchen.
+  visibility: public
+  tags: ["{OWN_NAME}", "kitchen"]
+  struggles: ["{OWN_NAME} dismissal"]
+  places: ["{OWN_NAME} street"]
+  redactions: {{"{OWN_NAME}": "Cook B."}}
+"""
+
+
+def test_a_records_own_redactions_reach_its_tags_and_the_stubs_it_creates(archive, write, tmp_path):
+    run(archive.root, "ingest", str(write("own.yaml", OWN_REDACTIONS)))
+    site = tmp_path / "site"
+    run(archive.root, "build", "--out", str(site))
+    text = site_text(site)
+    for word in ("qxownname", "kanaryzk"):
+        assert word not in text
+    # The pseudonym took the name's place everywhere: the tag, the stubs' titles, slugs and files.
+    assert (site / "struggles" / "cook-b-dismissal.html").is_file()
+    assert (site / "places" / "cook-b-street.html").is_file()
+    assert "cook b. dismissal" in (site / "struggles" / "cook-b-dismissal.html").read_text().lower()
+    assert "struggles/cook-b-dismissal.html" in (site / "sitemap.xml").read_text()
+    assert "struggles/cook-b-dismissal.html" in json.loads((site / "manifest.json").read_text())["files"]
+    graph = load_public(archive)
+    assert graph.items["account"]["canteen-testimony"].tags == ["Cook B.", "kitchen"]
+    assert "Cook B." in graph.tags
+    for query in ("kitchen", "dismissal", "street"):
+        found = run(archive.root, "search", query, "--public", "--json").lower()
+        assert "qxownname" not in found and "kanaryzk" not in found
+    hits = json.loads(run(archive.root, "search", "dismissal", "--public", "--json"))
+    assert [(h["type"], h["slug"], h["title"]) for h in hits] == [("struggle", "cook-b-dismissal", "Cook B. dismissal")]
+    assert json.loads(run(archive.root, "search", "Kanaryzk", "--public", "--json")) == []
+    # The archivist still sees the real name.
+    assert "Kanaryzk" in run(archive.root, "search", "Kanaryzk")
+
+
+def load_public(archive):
+    from archive.db import make_engine
+
+    engine = make_engine(archive.db_url())
+    try:
+        return load(engine, archive.root)
+    finally:
+        engine.dispose()
+
+
+PROBE = """
+- {type: account, slug: dock-notes, title: Dock notes, visibility: public,
+   body: The dockers held the picket line at the northern gate.}
+- {type: account, slug: private-notes, title: Private notes, visibility: private,
+   body: Qxzorbaleak met the organisers at night.}
+- type: account
+  slug: redacted-notes
+  title: Redacted notes
+  visibility: public
+  body: Qxpseudoleak chaired the meeting of the dockers.
+  redactions: {Qxpseudoleak: Chair C.}
+"""
+
+
+def test_did_you_mean_never_suggests_a_word_only_non_public_text_holds(archive, write, tmp_path):
+    run(archive.root, "ingest", str(write("probe.yaml", PROBE)))
+    # The archivist is helped to the private word one edit away...
+    assert "Did you mean: qxzorbaleak" in run(archive.root, "search", "qxzorbaleek")
+    # ...the public is not, for a private record's word or a name a public record redacts.
+    for probe in ("qxzorbaleek", "qxzorbalea", "qxpseudolaek", "qxpseudoleek"):
+        out = run(archive.root, "search", probe, "--public")
+        assert "Did you mean" not in out and "qx" not in out.lower().replace(probe, ""), out
+    # A public word one edit away is still suggested, so the check above is not vacuous.
+    assert "Did you mean: dockers" in run(archive.root, "search", "dockerz", "--public")
+    # The site's search shards hold only public, redacted words.
+    site = tmp_path / "site"
+    run(archive.root, "build", "--out", str(site))
+    shards = "\n".join(p.read_text(encoding="utf-8") for p in sorted((site / "search").rglob("*.js")))
+    assert "dockers" in shards and "chair" in shards
+    assert "qxzorbaleak" not in shards.lower() and "qxpseudoleak" not in shards.lower()
+
+
+STUB = """
+- {type: account, slug: lone-namer, title: The only public namer, visibility: public,
+   body: We joined the sit-in., struggles: [lonely-sit-in]}
+"""
+
+
+def test_a_stub_leaves_public_search_when_its_only_public_namer_turns_private(archive, write, tmp_path):
+    run(archive.root, "ingest", str(write("stub.yaml", STUB)))
+    assert [h["slug"] for h in json.loads(run(archive.root, "search", "lonely", "--public", "--json"))] == ["lonely-sit-in"]
+    run(archive.root, "ingest", str(write("stub.yaml", STUB.replace("visibility: public", "visibility: private"))))
+    assert json.loads(run(archive.root, "search", "lonely", "--public", "--json")) == []
+    assert "NOT PUBLIC" in run(archive.root, "search", "lonely")  # the archivist sees it, marked
+    out = run(archive.root, "build", "--out", str(tmp_path / "site"))
+    assert not (tmp_path / "site" / "struggles" / "lonely-sit-in.html").exists()
+    assert "Left out 2 record(s) that are not public: 1 private, 1 stub named only by non-public records." in out
+    assert "Nothing is public yet" in out
+
+
+def test_build_reports_what_it_left_out_and_why(archive, write):
+    records = """
+- {type: account, slug: a-public, title: Public, visibility: public, struggles: [shared-stub]}
+- {type: account, slug: b-restricted, title: Restricted, visibility: restricted}
+- {type: account, slug: c-private, title: Private, visibility: private, struggles: [private-only-stub]}
+- {type: account, slug: d-embargoed, title: Embargoed, visibility: public, embargo_until: 2999-01-01}
+- {type: account, slug: e-withdrawn, title: Withdrawn, visibility: public, consent: withdrawn}
+- {type: struggle, slug: f-private-and-embargoed, title: Both, visibility: private, embargo_until: 2999-01-01}
+"""
+    run(archive.root, "ingest", str(write("mixed.yaml", records)))
+    graph = load_public(archive)
+    assert graph.left_out == {"private": 2, "restricted": 1, "embargoed": 1, "consent withdrawn": 1,
+                              "stub named only by non-public records": 1}
+    assert list(graph.left_out) == [r for r in REASONS if r in graph.left_out]
+    assert sorted(i.key for items in graph.items.values() for i in items.values()) == [
+        "account/a-public", "struggle/shared-stub"]
+    out = run(archive.root, "build")
+    assert ("Left out 6 record(s) that are not public: 2 private, 1 restricted, 1 embargoed, "
+            "1 consent withdrawn, 1 stub named only by non-public records.") in out
+    assert "Nothing is public yet" not in out
+
+
+@pytest.mark.parametrize("record_type", ["struggle", "organization", "place", "balance_sheet"])
+def test_withdrawn_consent_keeps_any_type_out(archive, engine, record_type):
+    """The projection reads the consent column for every type (the record format decides who may set it)."""
+    from sqlalchemy import insert
+
+    from archive.models import Record
+
+    with engine.begin() as conn:
+        conn.execute(insert(Record.__table__).values(type=record_type, slug="withdrawn-one", title="Withdrawn",
+                                                     body="", visibility="public", consent="withdrawn",
+                                                     is_stub=False, content_sha256="", extra={}))
+    graph = load(engine, archive.root)
+    assert graph.count() == 0
+    assert graph.left_out == {"consent withdrawn": 1}
