@@ -201,14 +201,11 @@ class ArchiveSearcher:
                         redactions: dict[str, str] | None = None) -> ArchiveSearcher:
         """A searcher over the public projection as of ``today``, with ``redactions`` (default: the
         archive's ``redactions.yaml``) and each record's own list; kept for the next public search."""
-        from archive.search_public import public_index
-
         if redactions is None:
             redactions = load_redactions(self.index_dir.parent)
         key = (today, tuple(sorted(redactions.items())))
         if key not in self._public:
-            ix, graph = public_index(self.engine, today, redactions)
-            self._public[key] = ArchiveSearcher(self.index_dir, self.engine, projection=ix, graph=graph)
+            self._public[key] = public_searcher(self.index_dir, self.engine, today, redactions)
         return self._public[key]
 
     def _allowed(self, request: SearchRequest) -> set[int] | None:
@@ -281,9 +278,24 @@ def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
 
 
 def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:
-    """Run one search (see ``SearchRequest``)."""
+    """Run one search (see ``SearchRequest``). A public search needs no index on disk."""
+    if request.public:
+        with public_searcher(index_dir, engine, request.today, request.redactions) as searcher:
+            return searcher.search(request)
     with ArchiveSearcher(index_dir, engine) as searcher:
         return searcher.search(request)
+
+
+def public_searcher(index_dir: Path, engine: Engine, today: dt.date | None = None,
+                    redactions: dict[str, str] | None = None) -> ArchiveSearcher:
+    """A searcher over the public projection as of ``today`` (``archive.search_public``), with
+    ``redactions`` (default: the archive's ``redactions.yaml``, beside ``index_dir``)."""
+    from archive.search_public import public_index
+
+    if redactions is None:
+        redactions = load_redactions(index_dir.parent)
+    ix, graph = public_index(engine, today, redactions)
+    return ArchiveSearcher(index_dir, engine, projection=ix, graph=graph)
 
 
 def _filter_query(request: SearchRequest) -> wq.Query | None:

@@ -134,7 +134,8 @@ STUB = """
 
 def test_a_stub_leaves_public_search_when_its_only_public_namer_turns_private(archive, write, tmp_path):
     run(archive.root, "ingest", str(write("stub.yaml", STUB)))
-    assert [h["slug"] for h in json.loads(run(archive.root, "search", "lonely", "--public", "--json"))] == ["lonely-sit-in"]
+    found = json.loads(run(archive.root, "search", "lonely", "--public", "--json"))
+    assert [h["slug"] for h in found] == ["lonely-sit-in"]
     run(archive.root, "ingest", str(write("stub.yaml", STUB.replace("visibility: public", "visibility: private"))))
     assert json.loads(run(archive.root, "search", "lonely", "--public", "--json")) == []
     assert "NOT PUBLIC" in run(archive.root, "search", "lonely")  # the archivist sees it, marked
