@@ -136,8 +136,8 @@ def all_canaries(world: str = "") -> list[str]:
     return sorted(set(found))
 
 
-def leaks(site: Path) -> list[str]:
-    canaries = all_canaries()
+def leaks(site: Path, canaries: list[str] | None = None) -> list[str]:
+    canaries = all_canaries() if canaries is None else canaries
     hits = []
     for path in sorted(site.rglob("*")):
         if not path.is_file():
