@@ -42,6 +42,7 @@ from archive.search_scoring import ArchiveBM25F, CollectionStats
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
 
 SORTS = ("relevance", "date")
+PUBLIC_CACHE = "public"  # ARCHIVE/index/public/: the public projection's index (archive.search_public)
 FACETS = ("type", "waves", "kind", "places")
 SNIPPET_CHARS = 240
 MARK_START, MARK_END = "**", "**"  # Markdown bold: bodies are Markdown, and a terminal shows it as is
@@ -294,7 +295,7 @@ def public_searcher(index_dir: Path, engine: Engine, today: dt.date | None = Non
 
     if redactions is None:
         redactions = load_redactions(index_dir.parent)
-    ix, graph = public_index(engine, today, redactions)
+    ix, graph = public_index(engine, today, redactions, index_dir / PUBLIC_CACHE)
     return ArchiveSearcher(index_dir, engine, projection=ix, graph=graph)
 
 

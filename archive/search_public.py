@@ -7,20 +7,31 @@ built from ``archive.public.load``, the graph the site is built from: its docume
 titles, bodies, tags and slugs, and links only between public records. Filters, facets, statistics and
 suggestions then see nothing else, and the ranking is the site's by construction.
 
-The index is built in memory once per searcher (and per ``today`` and list of names), so a process that
-searches many times pays for it once.
+Building that index costs what indexing costs (about a second per hundred accounts), so it is kept on
+disk, in ``ARCHIVE/index/public/<digest>/``, named by a digest of every public document: a command whose
+projection has not changed since the last public search only loads the projection and opens the index.
+A changed projection is indexed again from scratch, so documents keep record-id order and equal scores
+rank as on the site. The folder holds only public, redacted text; the previous one is kept for a search
+still reading it, older ones are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import os
+import shutil
+import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 
-from archive.analysis import LINEAGE_RELATIONS, compose_body
+from archive.analysis import ANALYSIS_VERSION, LINEAGE_RELATIONS, compose_body
 from archive.index import add_documents, make_schema
 from archive.index_docs import Document, document_field, time_fields
 from archive.public import Graph, Item, load, names_in_search_text
@@ -72,9 +83,51 @@ def _add(fields: dict[str, list[str]], name: str, value: str) -> None:
         values.append(value)
 
 
-def public_index(engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> tuple[Any, Graph]:
-    """An in-memory Whoosh index of the public projection, and the projection itself."""
+KEEP = 2  # index folders kept: the current one, and the one before for a search still reading it
+
+
+def public_index(engine: Engine, today: dt.date | None, redactions: Mapping[str, str],
+                 cache_dir: Path | None = None) -> tuple[Any, Graph]:
+    """A Whoosh index of the public projection, and the projection itself: kept in ``cache_dir`` when
+    given (reused while the projection is unchanged), else in memory."""
     graph = load(engine, None, today, redactions=redactions)
-    ix = RamStorage().create_index(make_schema())
-    add_documents(ix, public_documents(graph))
-    return ix, graph
+    docs = list(public_documents(graph))
+    if cache_dir is None:
+        ix = RamStorage().create_index(make_schema())
+        add_documents(ix, docs)
+        return ix, graph
+    return _cached_index(cache_dir, docs), graph
+
+
+def _digest(docs: list[Document]) -> str:
+    digest = hashlib.sha256(f"analysis {ANALYSIS_VERSION}\n".encode())
+    for doc in docs:
+        digest.update(f"{doc.record_id} {doc.fingerprint()}\n".encode())
+    return digest.hexdigest()[:40]
+
+
+def _cached_index(cache_dir: Path, docs: list[Document]) -> Any:
+    folder = cache_dir / _digest(docs)
+    if whoosh_index.exists_in(str(folder)):
+        os.utime(folder)  # the most recently used folders are the ones kept
+        return whoosh_index.open_dir(str(folder))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    building = cache_dir / f"tmp-{uuid.uuid4().hex}"
+    building.mkdir()
+    try:
+        ix = whoosh_index.create_in(str(building), make_schema())
+        add_documents(ix, docs)
+        ix.close()
+        with contextlib.suppress(OSError):  # another search built the same folder first
+            building.rename(folder)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    _prune(cache_dir, folder)
+    return whoosh_index.open_dir(str(folder))
+
+
+def _prune(cache_dir: Path, current: Path) -> None:
+    others = sorted((p for p in cache_dir.iterdir() if p.is_dir() and p != current and not p.name.startswith("tmp-")),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[KEEP - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
