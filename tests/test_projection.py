@@ -181,3 +181,29 @@ def test_withdrawn_consent_keeps_any_type_out(archive, engine, record_type):
     graph = load(engine, archive.root)
     assert graph.count() == 0
     assert graph.left_out == {"consent withdrawn": 1}
+
+
+CACHE = """
+- {type: account, slug: open-letter, title: Open letter, visibility: public, body: The dockers signed the letter.}
+- {type: account, slug: closed-letter, title: Closed letter, visibility: private, body: Qxcachedsecretzk signed.}
+"""
+
+
+def test_the_public_index_on_disk_holds_public_words_only_and_follows_changes(archive, write):
+    run(archive.root, "ingest", str(write("cache.yaml", CACHE)))
+    cache = archive.index_dir / "public"
+    assert [h["slug"] for h in json.loads(run(archive.root, "search", "letter", "--public", "--json"))] == [
+        "open-letter"]
+    first = sorted(p.name for p in cache.iterdir())
+    assert len(first) == 1
+    data = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+    assert b"docker" in data and b"qxcachedsecretzk" not in data.lower()
+    run(archive.root, "search", "letter", "--public")
+    assert sorted(p.name for p in cache.iterdir()) == first  # unchanged projection: the same index
+    run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("visibility: private", "visibility: public"))))
+    found = json.loads(run(archive.root, "search", "letter", "--public", "--json"))
+    assert sorted(h["slug"] for h in found) == ["closed-letter", "open-letter"]
+    assert len(list(cache.iterdir())) == 2  # the new one, and the previous one for a search still reading it
+    run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("Open letter", "An open letter"))))
+    run(archive.root, "search", "letter", "--public")
+    assert len(list(cache.iterdir())) == 2 and first[0] not in [p.name for p in cache.iterdir()]
