@@ -198,6 +198,14 @@ def test_counts_on_the_site_are_public_counts(seeded, tmp_path):
     pages = [p for p in (tmp_path / "site" / "accounts").glob("*.html")
              if p.name != "index.html" and not p.name.startswith(("by_", "page"))]
     assert len(pages) == expected["account"]
+    # Every record is either published or counted, under one reason, in the build's report.
+    from archive.public import load
+    from tests.helpers import count
+
+    graph = load(engine, archive.root)
+    assert graph.count() + sum(graph.left_out.values()) == count(engine)
+    assert set(graph.left_out) == {"restricted", "private", "embargoed", "consent withdrawn",
+                                   "stub named only by non-public records"}
 
 
 def test_flipping_ten_records_to_private_leaves_nothing_stale(seeded, tmp_path):

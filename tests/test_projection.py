@@ -8,11 +8,13 @@ kept a stub public after the only public record naming it turned private.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from archive.cli import cli
@@ -207,3 +209,29 @@ def test_the_public_index_on_disk_holds_public_words_only_and_follows_changes(ar
     run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("Open letter", "An open letter"))))
     run(archive.root, "search", "letter", "--public")
     assert len(list(cache.iterdir())) == 2 and first[0] not in [p.name for p in cache.iterdir()]
+
+
+def test_an_updated_public_index_keeps_nothing_of_a_record_that_left(archive, write):
+    records = [{"type": "account", "slug": f"leaflet-{i}", "title": f"Leaflet {i}", "visibility": "public",
+                "body": f"The dockers handed out leaflet {i} at the gate."} for i in range(30)]
+    records[7]["body"] += " Qxupdatesecretzk wrote it."
+    path = write("leaflets.yaml", yaml.safe_dump_all(records))
+    run(archive.root, "ingest", str(path))
+    assert "leaflet-7" in run(archive.root, "search", "qxupdatesecretzk", "--public", "--json")
+    records[7]["visibility"] = "private"
+    records[3]["title"] = "Leaflet three"
+    path.write_text(yaml.safe_dump_all(records), encoding="utf-8")
+    run(archive.root, "ingest", str(path))
+    out = run(archive.root, "search", "qxupdatesecretzq", "--public")
+    assert "Did you mean" not in out and "No records match." in out
+    assert "leaflet-3" in run(archive.root, "search", "three", "--public", "--json")
+    cache = archive.index_dir / "public"
+    newest = max((p for p in cache.iterdir()), key=lambda p: p.stat().st_mtime)
+    data = b"".join(p.read_bytes() for p in newest.rglob("*") if p.is_file())
+    assert b"docker" in data and b"qxupdatesecretzk" not in data
+    # The same answers as an index built from scratch, scores included.
+    for query in ("leaflet", "dockers gate", "three"):
+        updated = run(archive.root, "search", query, "--public", "--json", "--limit", "40")
+        for folder in cache.iterdir():
+            shutil.rmtree(folder)
+        assert run(archive.root, "search", query, "--public", "--json", "--limit", "40") == updated

@@ -75,14 +75,3 @@ def reason_left_out(today: dt.date | None = None) -> ColumnElement[str]:
         (and_(t.c.consent.is_not(None), t.c.consent == "withdrawn"), literal(WITHDRAWN)),
         else_=None,
     )
-
-
-def is_public(visibility: str, embargo_until: dt.date | None, consent: str | None,
-              today: dt.date | None = None) -> bool:
-    """The same test as ``public_clause``, for a row already loaded."""
-    today = today or dt.date.today()
-    return (
-        visibility == "public"
-        and (embargo_until is None or embargo_until <= today)
-        and consent != "withdrawn"
-    )
