@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
 from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
-from archive.public import projection_clause
+from archive.public import Graph, projection_clause
 from archive.records import make_slug
 from archive.redaction import load_redactions
 from archive.search_query import (
@@ -108,7 +108,7 @@ class ArchiveSearcher:
     """An open index plus the store; reuse one for many searches (statistics are cached)."""
 
     def __init__(self, index_dir: Path, engine: Engine, *, projection: whoosh_index.Index | None = None,
-                 graph: Any = None) -> None:
+                 graph: Graph | None = None) -> None:
         self.engine = engine
         self.index_dir = index_dir
         # ``projection``: an index of the public projection (see ``archive.search_public``), whose records
@@ -233,7 +233,7 @@ class ArchiveSearcher:
             row = self._rows([fields["record_id"]]).get(fields["record_id"])
             if row is None:
                 return Counter()
-            text, language = compose_body(row), row["language"]
+            text, language = row.get("indexed_body") or compose_body(row), row["language"]
         return Counter(word for word, stored in analyze_words(text, language) if stored == term)
 
     def _hit(self, docnum: int, score: float) -> Hit:

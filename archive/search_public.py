@@ -59,8 +59,10 @@ def public_text(item: Item) -> str:
 
 
 def public_row(item: Item) -> dict[str, Any]:
-    """What a snippet is cut from: the published text, never the store's."""
-    return {**item.fields, "id": item.id, "title": item.title, "body": item.body, "language": item.language}
+    """What a snippet is cut from (the published text, never the store's), and the indexed body that
+    "did you mean" reads a word back from."""
+    return {**item.fields, "id": item.id, "title": item.title, "body": item.body, "language": item.language,
+            "indexed_body": public_text(item)}
 
 
 def _links(item: Item) -> dict[str, list[str]]:
