@@ -10,12 +10,12 @@ suggestions then see nothing else, and the ranking is the site's by construction
 Building that index costs what indexing costs (about a second per hundred accounts), so it is kept on
 disk, in ``ARCHIVE/index/public/<digest>/``, named by a digest of every public document: a command whose
 projection has not changed since the last public search only loads the projection and opens the index.
-After a small change (at most ``UPDATE_LIMIT`` of the documents) a copy of the last index is updated with
-the documents that changed and merged into one segment, which purges the old versions (their words must
-not stay behind); otherwise the projection is indexed from scratch. (An updated document moves
-to the end of Whoosh's numbering, so until the next full indexing two records with exactly equal scores
-may be listed in the other order than on the site.) The folder holds only public, redacted text; the
-previous one is kept for a search still reading it, older ones are removed.
+A changed projection is indexed again from scratch, never updated: Whoosh keeps a deleted document's
+terms and counts until its segment is merged, where "did you mean" and the statistics would still see a
+record that left the projection, and a merge of every segment costs as much as indexing again (measured).
+Indexing from scratch also keeps documents in record-id order, so equal scores rank as on the site. The
+folder holds only public, redacted text; the previous one is kept for a search still reading it, older
+ones are removed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,7 +36,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 
 from archive.analysis import ANALYSIS_VERSION, LINEAGE_RELATIONS, compose_body
-from archive.index import add_documents, make_schema, to_fields
+from archive.index import add_documents, make_schema
 from archive.index_docs import Document, document_field, time_fields
 from archive.public import Graph, Item, load, names_in_search_text
 
@@ -89,7 +90,7 @@ def _add(fields: dict[str, list[str]], name: str, value: str) -> None:
 
 
 KEEP = 2  # index folders kept: the current one, and the one before for a search still reading it
-UPDATE_LIMIT = 0.1  # the share of documents changed above which the index is built from scratch
+STALE_BUILD_SECONDS = 24 * 3600  # a folder still being built after this long was left by a killed search
 
 
 def public_index(engine: Engine, today: dt.date | None, redactions: Mapping[str, str],
@@ -119,14 +120,11 @@ def _cached_index(cache_dir: Path, docs: list[Document]) -> Any:
         return whoosh_index.open_dir(str(folder))
     cache_dir.mkdir(parents=True, exist_ok=True)
     building = cache_dir / f"tmp-{uuid.uuid4().hex}"
-    previous = _latest(cache_dir)
+    building.mkdir()
     try:
-        if previous is None or not _updated(previous, building, docs):
-            shutil.rmtree(building, ignore_errors=True)
-            building.mkdir()
-            ix = whoosh_index.create_in(str(building), make_schema())
-            add_documents(ix, docs)
-            ix.close()
+        ix = whoosh_index.create_in(str(building), make_schema())
+        add_documents(ix, docs)
+        ix.close()
         with contextlib.suppress(OSError):  # another search built the same folder first
             building.rename(folder)
     finally:
@@ -135,46 +133,13 @@ def _cached_index(cache_dir: Path, docs: list[Document]) -> Any:
     return whoosh_index.open_dir(str(folder))
 
 
-def _latest(cache_dir: Path) -> Path | None:
-    folders = [p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith("tmp-")]
-    for folder in sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True):
-        if whoosh_index.exists_in(str(folder)):
-            return folder
-    return None
-
-
-def _updated(previous: Path, building: Path, docs: list[Document]) -> bool:
-    """Copy ``previous`` to ``building`` and bring it up to ``docs``; False when too much changed."""
-    ix = whoosh_index.open_dir(str(previous))
-    with ix.searcher() as searcher:
-        indexed = {fields["rid"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
-    ix.close()
-    wanted = {str(doc.record_id): doc for doc in docs}
-    changed = [doc for rid, doc in wanted.items() if indexed.get(rid) != doc.fingerprint()]
-    removed = indexed.keys() - wanted.keys()
-    if len(changed) + len(removed) > UPDATE_LIMIT * max(len(docs), 1):
-        return False
-    shutil.copytree(previous, building)
-    ix = whoosh_index.open_dir(str(building))
-    writer = ix.writer()
-    try:
-        for rid in sorted(removed):
-            writer.delete_by_term("rid", rid)
-        for doc in changed:
-            writer.update_document(**to_fields(doc))
-        # Merge everything into one segment: a deleted document's words and lengths must not stay behind,
-        # where "did you mean" and the statistics would still see them.
-        writer.commit(optimize=True)
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
-    return True
-
-
 def _prune(cache_dir: Path, current: Path) -> None:
-    others = sorted((p for p in cache_dir.iterdir() if p.is_dir() and p != current and not p.name.startswith("tmp-")),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+    """Keep the ``KEEP`` most recently used folders; remove a half-built one a killed search left."""
+    folders = [p for p in cache_dir.iterdir() if p.is_dir() and p != current]
+    stale = time.time() - STALE_BUILD_SECONDS
+    for old in [p for p in folders if p.name.startswith("tmp-") and p.stat().st_mtime < stale]:
+        shutil.rmtree(old, ignore_errors=True)
+    others = sorted((p for p in folders if not p.name.startswith("tmp-")), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
     for old in others[KEEP - 1:]:
         shutil.rmtree(old, ignore_errors=True)

@@ -12,7 +12,7 @@ with its own ``redactions``. For each size, in one run, each figure the median o
   indexes it into ``ARCHIVE/index/public/`` (one run);
 - public: the same query again, which loads the projection, finds it unchanged and opens that index;
 - public, after a small change: 1% of the accounts retitled and ingested again, then one public query,
-  which updates a copy of the index on disk (one run);
+  which indexes the changed projection again (one run);
 - of which the projection alone (``archive.public.load``), the part every ``--public`` command and the
   site's build pay;
 - a second public query on the same searcher (the in-memory index is kept while the searcher lives).

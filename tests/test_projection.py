@@ -211,7 +211,7 @@ def test_the_public_index_on_disk_holds_public_words_only_and_follows_changes(ar
     assert len(list(cache.iterdir())) == 2 and first[0] not in [p.name for p in cache.iterdir()]
 
 
-def test_an_updated_public_index_keeps_nothing_of_a_record_that_left(archive, write):
+def test_after_a_change_the_public_index_keeps_nothing_of_a_record_that_left(archive, write):
     records = [{"type": "account", "slug": f"leaflet-{i}", "title": f"Leaflet {i}", "visibility": "public",
                 "body": f"The dockers handed out leaflet {i} at the gate."} for i in range(30)]
     records[7]["body"] += " Qxupdatesecretzk wrote it."
