@@ -99,11 +99,14 @@ def public_index(engine: Engine, today: dt.date | None, redactions: Mapping[str,
     given (reused while the projection is unchanged), else in memory."""
     graph = load(engine, None, today, redactions=redactions)
     docs = list(public_documents(graph))
-    if cache_dir is None:
-        ix = RamStorage().create_index(make_schema())
-        add_documents(ix, docs)
-        return ix, graph
-    return _cached_index(cache_dir, docs), graph
+    if cache_dir is not None:
+        try:
+            return _cached_index(cache_dir, docs), graph
+        except OSError:  # a read-only archive (a copy on a DVD, say): search from memory instead
+            pass
+    ix = RamStorage().create_index(make_schema())
+    add_documents(ix, docs)
+    return ix, graph
 
 
 def _digest(docs: list[Document]) -> str:
