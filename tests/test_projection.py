@@ -235,3 +235,18 @@ def test_after_a_change_the_public_index_keeps_nothing_of_a_record_that_left(arc
         for folder in cache.iterdir():
             shutil.rmtree(folder)
         assert run(archive.root, "search", query, "--public", "--json", "--limit", "40") == updated
+
+
+def test_public_search_on_an_archive_it_cannot_write_to_searches_from_memory(archive, engine, write, monkeypatch):
+    from archive import search_public
+    from archive.search import SearchRequest, search
+
+    run(archive.root, "ingest", str(write("cache.yaml", CACHE)))
+
+    def read_only(*_args: object) -> None:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(search_public, "_cached_index", read_only)
+    hits = search(archive.index_dir, engine, SearchRequest("letter", public=True)).hits
+    assert [h.slug for h in hits] == ["open-letter"]
+    assert not (archive.index_dir / "public").exists()
