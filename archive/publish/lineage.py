@@ -257,6 +257,7 @@ def instances_svg(instances: list[Item], waves: list[Item], root: str, last_year
 def lineage_names(item: Item) -> list[str]:
     """The names of the records ``item``'s own lineage fields point to, as the search index holds them.
 
-    ``archive.index_docs`` indexes the same list for ``archive search``: public, never-embargoed targets
-    only, in relation then link order, so the site's ranking stays equal to ``archive search --public``."""
+    The projection decides which (``archive.public.names_in_search_text``: never-embargoed targets, in
+    relation then link order), and ``archive search --public`` indexes the same list, so the site's
+    ranking stays equal to it."""
     return names_in_search_text(item, LINEAGE_RELATIONS)
