@@ -12,16 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from archive.public import Graph, Item, load
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
 from archive.publish.lineage import Lineage, LineageIndex
-from archive.publish.model import Item, SiteData, gather, gather_published
 
 
-def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.date | None = None) -> SiteData:
-    if public_only:
-        return gather_published(engine, archive_root, today)
-    return gather(engine, today, everything=True)
+def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.date | None = None) -> Graph:
+    """The public projection (redacted, as the site), or every record for the archivist."""
+    return load(engine, archive_root, today, everything=not public_only)
 
 
 def demands_across_struggles(engine: Engine, archive_root: Path, *, public_only: bool = False,

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from archive.analysis import LINEAGE_RELATIONS, compose_body
 from archive.canonical import tags_by_record
 from archive.models import Link, Record
+from archive.public.rule import always_public_clause
 from archive.records import canonical_json
 
 records_t = Record.__table__
@@ -188,8 +189,7 @@ def _lineage_names(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
                target.c.slug)
         .join(target, target.c.id == links_t.c.target_id)
         .where(links_t.c.source_id.in_(ids), links_t.c.relation.in_(LINEAGE_RELATIONS),
-               target.c.visibility == "public", target.c.embargo_until.is_(None),
-               or_(target.c.consent.is_(None), target.c.consent != "withdrawn"))
+               always_public_clause(target))
     ).all()
     names: dict[int, list[str]] = {}
     for source_id, _, _, _, title, slug in sorted(rows, key=lambda r: (r[0], order[r[1]], r[2], r[3])):
@@ -201,3 +201,12 @@ def _add(fields: dict[str, list[str]], name: str, value: str) -> None:
     values = fields.setdefault(name, [])
     if value not in values:
         values.append(value)
+
+
+def time_fields(record_type: str, values: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """A record's event date, start and end, as its document holds them (for the public projection's
+    documents, which are built from already loaded values)."""
+    date_column = _DATE_COLUMN.get(record_type)
+    start_column, end_column = _PERIOD_COLUMNS.get(record_type, (None, None))
+    return (values.get(date_column) if date_column else None, values.get(start_column) if start_column else None,
+            values.get(end_column) if end_column else None)

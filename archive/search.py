@@ -1,9 +1,9 @@
 """``archive search``: query the index, filter, rank, page, count facets and make snippets.
 
-Scores come from ``archive.search_scoring`` over the searched records (all of them, or with ``public``
-only the public projection as ``archive.public`` defines it), so ``archive search --public`` ranks as the
-published site's browser search does. Snippets are cut from the store's text, which the index does not
-keep.
+Scores come from ``archive.search_scoring`` over the searched records. With ``public`` the search runs
+on an index of the public projection (``archive.search_public``), so ``archive search --public`` finds,
+counts, suggests and ranks exactly as the published site's browser search does. Snippets are cut from the
+store's text (or, in public, the published text), which the index does not keep.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from whoosh import highlight, sorting
+from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
@@ -25,9 +26,9 @@ from whoosh.searching import Searcher
 from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
 from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
-from archive.public import is_public, public_clause
+from archive.public import Graph, projection_clause
 from archive.records import make_slug
-from archive.redaction import Redactor
+from archive.redaction import load_redactions
 from archive.search_query import (
     QueryError,
     did_you_mean,
@@ -36,12 +37,12 @@ from archive.search_query import (
     make_parser,
     parse,
 )
-from archive.search_reach import PublicReach, public_reach
 from archive.search_scoring import ArchiveBM25F, CollectionStats
 
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
 
 SORTS = ("relevance", "date")
+PUBLIC_CACHE = "public"  # ARCHIVE/index/public/: the public projection's index (archive.search_public)
 FACETS = ("type", "waves", "kind", "places")
 SNIPPET_CHARS = 240
 MARK_START, MARK_END = "**", "**"  # Markdown bold: bodies are Markdown, and a terminal shows it as is
@@ -67,8 +68,8 @@ class SearchRequest:
     suggest: bool = True
     count: bool = True  # exact total; without it ``total`` is Whoosh's estimate (saves a second pass)
     today: dt.date | None = None
-    # Real names -> pseudonyms (the archive's redactions.yaml); with ``public`` they are applied to what is
-    # shown, together with each record's own list, as on the published site.
+    # Real names -> pseudonyms for ``public`` (default: the archive's redactions.yaml), applied with each
+    # record's own list by the projection, as on the published site.
     redactions: dict[str, str] | None = None
 
 
@@ -106,17 +107,21 @@ class SearchResult:
 class ArchiveSearcher:
     """An open index plus the store; reuse one for many searches (statistics are cached)."""
 
-    def __init__(self, index_dir: Path, engine: Engine) -> None:
+    def __init__(self, index_dir: Path, engine: Engine, *, projection: whoosh_index.Index | None = None,
+                 graph: Graph | None = None) -> None:
         self.engine = engine
         self.index_dir = index_dir
-        if index_meta(index_dir).get("analysis_version", ANALYSIS_VERSION) != ANALYSIS_VERSION:
+        # ``projection``: an index of the public projection (see ``archive.search_public``), whose records
+        # are all public; ``graph`` gives their published text.
+        self.graph = graph.by_id() if graph is not None else None
+        if projection is None and index_meta(index_dir).get("analysis_version", ANALYSIS_VERSION) != ANALYSIS_VERSION:
             raise SearchIndexError("the search index was built by another version of the analysis; "
                                    "run 'archive reindex'")
-        self.searcher = self._open()
+        self.searcher = projection.searcher() if projection is not None else self._open()
         self.languages = languages_present(self.searcher)
         self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
-        self._reaches: dict[dt.date | None, PublicReach] = {}
+        self._public: dict[Any, ArchiveSearcher] = {}
 
     def _open(self) -> Searcher:
         # A rebuild may swap the live folder between reading CURRENT and opening it: try again.
@@ -129,6 +134,8 @@ class ArchiveSearcher:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        for public in self._public.values():
+            public.close()
         self.searcher.close()
 
     def __enter__(self) -> ArchiveSearcher:
@@ -142,18 +149,18 @@ class ArchiveSearcher:
             raise QueryError(f"--sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
         if request.limit < 1 or request.page < 1:
             raise QueryError("--limit and --page must be 1 or more")
+        if request.public and self.graph is None:
+            return self.public_searcher(request.today, request.redactions).search(request)
         plain = parse(request.query, self.parser)
-        # A public search tries only the languages of public records: a private record's language must
-        # neither change the results nor hint that the record exists (the site does the same).
-        languages = self._public_languages(request.today) if request.public else self.languages
+        languages = self.languages
         query = expand_languages(plain, languages).normalize()
         suggestion = (did_you_mean(request.query, plain, self.searcher, languages, self._word_for)
                       if request.suggest else None)
         if query is wq.NullQuery:
             return SearchResult([], 0, request.page, 0, suggestion=suggestion,
                                 stop_words_only=plain is not wq.NullQuery)
-        stats = self._collection(request.public, request.today)
-        allowed = self._allowed(request, stats)
+        stats = self._collection()
+        allowed = self._allowed(request)
         if allowed is not None and not allowed:
             # Whoosh takes an empty filter for no filter at all.
             return SearchResult([], 0, request.page, 0, suggestion=suggestion, per_page=request.limit)
@@ -177,9 +184,6 @@ class ArchiveSearcher:
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {name: _counts(results.groups(name)) for name in FACETS} if groups else {}
-        if groups and request.public:
-            matched = set(results.docs())
-            facets.update({name: self._public_facet(name, matched, request) for name in ("waves", "places")})
         total = len(results) if request.count or groups else results.estimated_length()
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
@@ -189,55 +193,36 @@ class ArchiveSearcher:
         column = self.searcher.reader().column_reader("date", translate=False)
         return sorted(ranked, key=lambda item: (column[item[0]], -item[1], item[0]))
 
-    def _collection(self, public: bool, today: dt.date | None) -> CollectionStats:
-        key = ("public", today) if public else "all"
-        if key not in self._stats:
-            docset = self._public_docs(today) if public else None
-            self._stats[key] = CollectionStats(self.searcher, docset)
-        return self._stats[key]
+    def _collection(self) -> CollectionStats:
+        if "all" not in self._stats:
+            self._stats["all"] = CollectionStats(self.searcher, None)
+        return self._stats["all"]
 
-    def _public_languages(self, today: dt.date | None) -> list[str]:
-        stored = self.searcher.stored_fields
-        found = {stored(docnum).get("language") or "en" for docnum in self._collection(True, today).docset}
-        return sorted(found) or ["en"]
+    def public_searcher(self, today: dt.date | None = None,
+                        redactions: dict[str, str] | None = None) -> ArchiveSearcher:
+        """A searcher over the public projection as of ``today``, with ``redactions`` (default: the
+        archive's ``redactions.yaml``) and each record's own list; kept for the next public search."""
+        if redactions is None:
+            redactions = load_redactions(self.index_dir.parent)
+        key = (today, tuple(sorted(redactions.items())))
+        if key not in self._public:
+            self._public[key] = public_searcher(self.index_dir, self.engine, today, redactions)
+        return self._public[key]
 
-    def _public_docs(self, today: dt.date | None) -> set[int]:
-        """The documents of records in the public projection, decided by the store (archive.public)."""
+    def _allowed(self, request: SearchRequest) -> set[int] | None:
+        filters = _filter_query(request)
+        return set(self.searcher.docs_for_query(filters)) if filters is not None else None
+
+    def _rows(self, ids: list[int]) -> dict[int, Any]:
+        """The text each record's snippet and suggestions are cut from: the published text in a public
+        searcher, the store's current rows otherwise."""
+        if self.graph is not None:
+            from archive.search_public import public_row
+
+            return {i: public_row(self.graph[i]) for i in ids if i in self.graph}
         with self.engine.connect() as conn:
-            public_ids = set(conn.execute(select(records_t.c.id).where(public_clause(today))).scalars())
-        column = self.searcher.reader().column_reader("record_id")
-        return {docnum for docnum in self.searcher.reader().all_doc_ids() if column[docnum] in public_ids}
-
-    def _allowed(self, request: SearchRequest, stats: CollectionStats) -> set[int] | None:
-        filters = _filter_query(request, linked=not request.public)
-        docs = set(self.searcher.docs_for_query(filters)) if filters is not None else None
-        if not request.public:
-            return docs
-        docs = set(stats.docset) if docs is None else docs & stats.docset
-        for facet, values in (("waves", request.waves), ("places", request.places)):
-            if values:  # through public links only, as on the site
-                wanted = {make_slug(v.strip()) for v in values}
-                reach = self._reach(request.today).of(facet)
-                record_ids = self.searcher.reader().column_reader("record_id")
-                docs = {d for d in docs if reach.get(record_ids[d], set()) & wanted}
-        return docs
-
-    def _reach(self, today: dt.date | None) -> PublicReach:
-        if today not in self._reaches:
-            with self.engine.connect() as conn:
-                self._reaches[today] = public_reach(conn, today)
-        return self._reaches[today]
-
-    def _public_facet(self, facet: str, docs: set[int], request: SearchRequest) -> dict[str, int]:
-        """Facet counts through public links only, slugs as the site shows them."""
-        reach = self._reach(request.today).of(facet)
-        redactor = Redactor(request.redactions or {})
-        counts: Counter[str] = Counter()
-        record_ids = self.searcher.reader().column_reader("record_id")
-        for docnum in docs:
-            for slug in reach.get(record_ids[docnum], ()):
-                counts[redactor.slug(slug)] += 1
-        return _counts(dict(counts))
+            return {row["id"]: row for row in conn.execute(
+                select(records_t).where(records_t.c.id.in_(ids))).mappings()}
 
     def _word_for(self, fieldname: str, term: str, docnum: int) -> Counter[str]:
         """The words in the record at ``docnum`` that analyze to ``term``, counted (for did-you-mean)."""
@@ -245,11 +230,10 @@ class ArchiveSearcher:
         if fieldname == "title":
             text, language = fields.get("title", ""), fields.get("language")
         else:
-            with self.engine.connect() as conn:
-                row = conn.execute(select(records_t).where(records_t.c.id == fields["record_id"])).mappings().first()
+            row = self._rows([fields["record_id"]]).get(fields["record_id"])
             if row is None:
                 return Counter()
-            text, language = compose_body(row), row["language"]
+            text, language = row.get("indexed_body") or compose_body(row), row["language"]
         return Counter(word for word, stored in analyze_words(text, language) if stored == term)
 
     def _hit(self, docnum: int, score: float) -> Hit:
@@ -261,25 +245,24 @@ class ArchiveSearcher:
         """Mark what is not public and cut snippets, from the store's current rows."""
         if not hits:
             return
-        with self.engine.connect() as conn:
-            rows = {row["id"]: row for row in conn.execute(
-                select(records_t).where(records_t.c.id.in_([h.record_id for h in hits]))).mappings()}
+        ids = [h.record_id for h in hits]
+        rows = self._rows(ids)
+        public = set(ids) if self.graph is not None else self._in_projection(ids, request.today)
         terms = _query_terms(query, self.searcher) if request.snippets else set()
         for hit in hits:
             row = rows.get(hit.record_id)
             if row is None:
                 hit.in_store, hit.public = False, False
                 continue
-            hit.public = is_public(row["visibility"], row["embargo_until"], row["consent"], request.today) \
-                and not (row["is_stub"] and row["visibility"] != "public")
-            redactor = None
-            if request.public:  # what the site would show: pseudonyms, never the names
-                redactor = Redactor(request.redactions or {}).with_record((row["extra"] or {}).get("redactions") or {})
-                hit.title = redactor.text(hit.title) or ""
-                hit.slug = redactor.slug(hit.slug)
+            hit.public = hit.record_id in public
             if request.snippets:
-                body = compose_body(row)
-                hit.snippet = snippet(redactor.text(body) or "" if redactor else body, terms, row["language"])
+                hit.snippet = snippet(compose_body(row), terms, row["language"])
+
+    def _in_projection(self, ids: list[int], today: dt.date | None) -> set[int]:
+        """Which of ``ids`` the public projection holds (``archive.public`` decides, stubs included)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(records_t.c.id).where(records_t.c.id.in_(ids),
+                                                                 projection_clause(today))).scalars())
 
 
 def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
@@ -296,17 +279,32 @@ def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
 
 
 def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:
-    """Run one search (see ``SearchRequest``)."""
+    """Run one search (see ``SearchRequest``). A public search needs no index on disk."""
+    if request.public:
+        with public_searcher(index_dir, engine, request.today, request.redactions) as searcher:
+            return searcher.search(request)
     with ArchiveSearcher(index_dir, engine) as searcher:
         return searcher.search(request)
 
 
-def _filter_query(request: SearchRequest, linked: bool = True) -> wq.Query | None:
-    """The filters as a query; without ``linked``, the wave and place filters are left to the caller."""
+def public_searcher(index_dir: Path, engine: Engine, today: dt.date | None = None,
+                    redactions: dict[str, str] | None = None) -> ArchiveSearcher:
+    """A searcher over the public projection as of ``today`` (``archive.search_public``), with
+    ``redactions`` (default: the archive's ``redactions.yaml``, beside ``index_dir``)."""
+    from archive.search_public import public_index
+
+    if redactions is None:
+        redactions = load_redactions(index_dir.parent)
+    ix, graph = public_index(engine, today, redactions, index_dir / PUBLIC_CACHE)
+    return ArchiveSearcher(index_dir, engine, projection=ix, graph=graph)
+
+
+def _filter_query(request: SearchRequest) -> wq.Query | None:
+    """The filters as a query."""
     groups = []
     for fieldname, values, clean in (
-        ("type", request.types, _type_name), ("waves", request.waves if linked else (), make_slug),
-        ("places", request.places if linked else (), make_slug), ("kind", request.kinds, str.lower),
+        ("type", request.types, _type_name), ("waves", request.waves, make_slug),
+        ("places", request.places, make_slug), ("kind", request.kinds, str.lower),
         ("language", request.languages, str.lower),
     ):
         if values:

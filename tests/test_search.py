@@ -296,19 +296,23 @@ def test_the_top_ten_are_the_first_ten_of_everything(corpus: Corpus, public: boo
 def test_no_score_exceeds_the_bound_whoosh_skips_by(corpus: Corpus) -> None:
     from archive.search_scoring import ArchiveBM25F
 
-    with ArchiveSearcher(corpus.archive.index_dir, corpus.engine) as searcher:
-        weighting = ArchiveBM25F(searcher._collection(True, None))
-        for (word,) in (analysis.analyze(w) for w in ("workers", "union", "strike", "revolution", "amazon")):
-            for fieldname in ("title", "body"):
-                if (fieldname, word) not in searcher.searcher.reader():
-                    continue
-                scorer = weighting.scorer(searcher.searcher, fieldname, word)
-                postings = searcher.searcher.postings(fieldname, word)
-                best = 0.0
-                while postings.is_active():
-                    best = max(best, scorer.score(postings))
-                    postings.next()
-                assert best <= scorer.max_quality() + 1e-9, (word, fieldname)
+    with ArchiveSearcher(corpus.archive.index_dir, corpus.engine) as archivist:
+        for searcher in (archivist, archivist.public_searcher()):
+            _check_bounds(searcher, ArchiveBM25F(searcher._collection()))
+
+
+def _check_bounds(searcher: ArchiveSearcher, weighting) -> None:  # noqa: ANN001
+    for (word,) in (analysis.analyze(w) for w in ("workers", "union", "strike", "revolution", "amazon")):
+        for fieldname in ("title", "body"):
+            if (fieldname, word) not in searcher.searcher.reader():
+                continue
+            scorer = weighting.scorer(searcher.searcher, fieldname, word)
+            postings = searcher.searcher.postings(fieldname, word)
+            best = 0.0
+            while postings.is_active():
+                best = max(best, scorer.score(postings))
+                postings.next()
+            assert best <= scorer.max_quality() + 1e-9, (word, fieldname)
 
 
 def test_pages_are_disjoint_and_in_order(corpus: Corpus) -> None:

@@ -37,7 +37,7 @@ def test_a_private_records_language_does_not_shape_public_search(archive, write)
 
     engine = make_engine(archive.db_url())
     with ArchiveSearcher(archive.index_dir, engine) as searcher:
-        assert searcher._public_languages(None) == ["en"]
+        assert searcher.public_searcher().languages == ["en"]
         assert "nl" in searcher.languages
         hits = searcher.search(SearchRequest("strikers", public=True)).hits
     engine.dispose()

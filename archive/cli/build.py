@@ -14,7 +14,9 @@ from archive.cli.common import Context, pass_context
 def build_command(ctx: Context, out: Path | None) -> None:
     """Publish the public records as a static site: pages, feed, sitemap and browser search.
 
-    Only public records whose embargo has passed are published. A rebuild rewrites only the files that
+    Only public records whose embargo has passed and whose consent stands are published; the command
+    says how many records it left out, and why (restricted, private, embargoed, consent withdrawn, or a
+    stub that only non-public records name). A rebuild rewrites only the files that
     changed and deletes those that no longer exist. The folder opens from file:// or any static host.
 
     \b
@@ -35,4 +37,10 @@ def build_command(ctx: Context, out: Path | None) -> None:
     write = report.write
     click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
                f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")
+    if report.left_out:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in report.left_out.items())
+        click.echo(f"Left out {sum(report.left_out.values())} record(s) that are not public: {reasons}.")
+        if not report.records:
+            click.echo("Nothing is public yet: set 'visibility: public' on the records you mean to publish, "
+                       "then build again.")
     click.echo(f"Open {(report.out / 'index.html').as_uri()} or run: archive serve")

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,9 @@ class BuildReport:
     records: int
     write: WriteReport
     seconds: float
+    # Records the public projection left out, by reason (archive.public.REASONS), so an empty site is
+    # never a surprise.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
@@ -158,4 +161,4 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
         cache.save()
     finally:
         gc.unfreeze()
-    return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started)
+    return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out)

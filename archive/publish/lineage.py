@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from archive.analysis import LINEAGE_RELATIONS
 from archive.dates import sort_key
+from archive.public import names_in_search_text
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
 from archive.publish.timeline import year_axis
@@ -256,7 +257,7 @@ def instances_svg(instances: list[Item], waves: list[Item], root: str, last_year
 def lineage_names(item: Item) -> list[str]:
     """The names of the records ``item``'s own lineage fields point to, as the search index holds them.
 
-    ``archive.index_docs`` indexes the same list for ``archive search``: public, never-embargoed targets
-    only, in relation then link order, so the site's ranking stays equal to ``archive search --public``."""
-    return [target.title for relation in LINEAGE_RELATIONS for target in item.linked(relation)
-            if not target.embargoed]
+    The projection decides which (``archive.public.names_in_search_text``: never-embargoed targets, in
+    relation then link order), and ``archive search --public`` indexes the same list, so the site's
+    ranking stays equal to it."""
+    return names_in_search_text(item, LINEAGE_RELATIONS)

@@ -1,0 +1,29 @@
+"""The public projection: the one definition of what may leave the archive.
+
+What it owns: every part of the rule for "public" (visibility, embargo, withdrawn consent for every
+record type, and stubs only as public as the most public described record naming them, see ``rule``)
+and where redaction applies (the archive's ``redactions.yaml`` and each record's own ``redactions``, on
+titles, bodies, published fields, tags, stub titles and slugs, see ``graph``). ``load`` is the one entry
+point: the archive's graph as the public, redacted projection, or (``everything=True``) every record for
+the archivist. The site, every ``--public`` command, the public search (its documents, filters, facets
+and "did you mean") and the build's report of what was left out are all built from it; no other module
+decides what is public.
+
+What it may import: store-level modules only (``archive.models``, ``archive.dates``,
+``archive.redaction``), never ``archive.publish``, the search modules or the command line, and nothing
+that loads Whoosh: the publisher imports it, and a build must not need the search index.
+"""
+
+from archive.public.graph import PUBLISHED_COLUMNS, Graph, Item, left_out, load, names_in_search_text, time_key
+from archive.public.rule import (
+    REASONS,
+    always_public_clause,
+    projection_clause,
+    public_clause,
+    reason_left_out,
+)
+
+__all__ = [
+    "PUBLISHED_COLUMNS", "REASONS", "Graph", "Item", "always_public_clause", "left_out", "load",
+    "names_in_search_text", "projection_clause", "public_clause", "reason_left_out", "time_key",
+]

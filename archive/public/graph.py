@@ -1,0 +1,242 @@
+"""Load the archive's graph: every record (the archivist's view) or the public, redacted projection.
+
+Nothing here writes. In the public view only records passing ``rule.projection_clause`` are read, a link
+is kept only when both ends are public, and every name in ``redactions.yaml`` and in a record's own
+``redactions`` field is replaced by its pseudonym before anything else sees the text: title, body,
+published fields, tags and slug. A stub has no ``redactions`` of its own; its title and slug are redacted
+with the lists of the public records that name it (the record whose reference created it may be one of
+them), so a name a record withholds does not live on in the stub its reference made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, true
+
+from archive.dates import sort_key
+from archive.models import Link, Record, RecordTag, Tag
+from archive.public.rule import REASONS, projection_clause, reason_left_out
+from archive.redaction import Redactor, load_redactions
+
+records_t = Record.__table__
+
+# Columns published per type; consent details and extra fields stay in the archive.
+PUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "account": ("kind", "date", "recorded", "narrator", "source"),
+    "struggle": ("start", "end", "outcome", "demands"),
+    "wave": ("start", "end"),
+    "balance_sheet": ("author", "position", "date", "won", "lost", "limits", "lessons"),
+    "organization": ("founded", "dissolved"),
+    "form": (),
+    "force": ("determinants",),
+    "place": ("lat", "lon"),
+    "articulation": ("kind", "start", "end"),
+}
+
+
+@dataclass(eq=False)
+class Item:
+    """One record with its neighbours in the same view."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    body: str
+    language: str | None
+    is_stub: bool
+    fields: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    # Not in repr: the links form a graph, and printing one item would print the whole archive.
+    out: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    # (relation, target id) -> date, for the links that carry one (lineage)
+    link_dates: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Public now, but only once its embargo passed: its name stays out of other records' search text,
+    # as in ``archive search`` (see archive.analysis.LINEAGE_RELATIONS).
+    embargoed: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}/{self.slug}"
+
+    @property
+    def date(self) -> str | None:
+        """The date that places the record in time, if it has one."""
+        for name in ("date", "start", "founded", "recorded"):
+            value = self.fields.get(name)
+            if value:
+                return value
+        return None
+
+    def linked(self, relation: str, record_type: str | None = None) -> list[Item]:
+        return [i for i in self.out.get(relation, []) if record_type is None or i.type == record_type]
+
+    def linking(self, relation: str, record_type: str | None = None) -> list[Item]:
+        return [i for i in self.inbound.get(relation, []) if record_type is None or i.type == record_type]
+
+    def joined(self, relation: str, inverse: str, record_type: str) -> list[Item]:
+        """Records of ``record_type`` this one names under ``relation`` or that name it under ``inverse``,
+        once each: a struggle's organizations may be given on either side."""
+        found = {i.id: i for i in self.linked(relation, record_type) + self.linking(inverse, record_type)}
+        return list(found.values())
+
+    def link_date(self, relation: str, target: Item) -> str | None:
+        """The date of this record's ``relation`` link to ``target``, if it has one."""
+        return self.link_dates.get((relation, target.id))
+
+
+@dataclass
+class Graph:
+    """The records of one view and their links: everything the site or a ``--public`` command may show."""
+
+    items: dict[str, dict[str, Item]]  # type -> slug -> item, slugs sorted
+    tags: dict[str, list[Item]]  # tag name -> items, in time order
+    # Why the other records were left out: reason (see ``rule.REASONS``) -> count. Empty for everything.
+    left_out: dict[str, int] = field(default_factory=dict)
+    public: bool = True
+
+    def of_type(self, record_type: str) -> list[Item]:
+        return list(self.items.get(record_type, {}).values())
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.items.values())
+
+    def by_id(self) -> dict[int, Item]:
+        return {item.id: item for items in self.items.values() for item in items.values()}
+
+
+def names_in_search_text(item: Item, relations: Sequence[str]) -> list[str]:
+    """The titles of the records ``item`` links to under ``relations`` (in that order, then link order),
+    as another record's search text may hold them: never a record that was ever under embargo, since a
+    search document is not rebuilt on the day an embargo passes."""
+    return [target.title for relation in relations for target in item.linked(relation) if not target.embargoed]
+
+
+def time_key(item: Item) -> tuple[Any, ...]:
+    """Order by date (undated last), then title and slug, so that every list is deterministic."""
+    date = item.date
+    return (date is None, sort_key(date) if date else (0, 0, 0), item.title.casefold(), item.slug)
+
+
+def load(engine: Engine, archive_root: Path | None = None, today: dt.date | None = None, *,
+         everything: bool = False, redactions: Mapping[str, str] | None = None) -> Graph:
+    """The one entry point: the public, redacted projection as of ``today`` (default), or with
+    ``everything=True`` the archivist's view of every record, unredacted (never publish it).
+
+    The public view's names come from ``redactions`` when given, else from ``ARCHIVE/redactions.yaml``
+    under ``archive_root``, plus each record's own list. Raises ``RedactionError`` for a bad file."""
+    if everything:
+        return _load(engine, today, None)
+    if redactions is None:
+        redactions = load_redactions(archive_root) if archive_root is not None else {}
+    return _load(engine, today, Redactor(dict(redactions)))
+
+
+def left_out(conn: Connection, today: dt.date | None = None) -> dict[str, int]:
+    """How many records the public projection leaves out, by reason, in ``rule.REASONS`` order."""
+    reason = reason_left_out(today).label("reason")
+    counts = dict(conn.execute(select(reason, func.count()).group_by(reason)).all())
+    return {name: counts[name] for name in REASONS if counts.get(name)}
+
+
+def _own_redactions(extra: Any) -> dict[str, str]:
+    own = extra.get("redactions") if isinstance(extra, dict) else None
+    return own if isinstance(own, dict) else {}
+
+
+def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> Graph:
+    public = redactor is not None
+    columns = [records_t.c[name] for name in
+               ("id", "type", "slug", "title", "body", "language", "is_stub", "extra", "embargo_until")]
+    extra = sorted({name for names in PUBLISHED_COLUMNS.values() for name in names})
+    columns += [records_t.c[name] for name in extra]
+    by_id: dict[int, Item] = {}
+    raw: dict[int, tuple[str, str]] = {}  # stub id -> (slug, title) before redaction
+    redactors: dict[int, Redactor] = {}
+    own: dict[int, dict[str, str]] = {}
+    plain = Redactor()  # the archivist's view changes nothing
+    with engine.connect() as conn:
+        for row in conn.execute(select(*columns).where(projection_clause(today) if public else true())):
+            values = row._mapping
+            wanted = PUBLISHED_COLUMNS[values["type"]]
+            red = plain
+            if redactor is not None:
+                own[values["id"]] = _own_redactions(values["extra"])
+                red = redactor.with_record(own[values["id"]])
+                redactors[values["id"]] = red
+            if values["is_stub"]:
+                raw[values["id"]] = (values["slug"], values["title"] or values["slug"])
+            by_id[values["id"]] = Item(
+                id=values["id"], type=values["type"], slug=red.slug(values["slug"]),
+                title=red.text(values["title"] or values["slug"]) or "", body=red.text(values["body"]) or "",
+                language=values["language"], is_stub=bool(values["is_stub"]),
+                fields={n: red.value(values[n]) for n in wanted if values[n] not in (None, "", [])},
+                embargoed=values["embargo_until"] is not None,
+            )
+        links = conn.execute(
+            select(Link.source_id, Link.relation, Link.target_id, Link.date)
+            .order_by(Link.source_id, Link.position, Link.id)
+        ).all()
+        tag_rows = conn.execute(
+            select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
+            .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
+        ).all()
+        reasons = left_out(conn, today) if public else {}
+    kept = [(s, r, t, d) for s, r, t, d in links if s in by_id and t in by_id]
+    if redactor is not None:
+        _redact_stubs(by_id, raw, redactor, own, kept)
+    for source, relation, target, date in kept:
+        by_id[source].out[relation].append(by_id[target])
+        by_id[target].inbound[relation].append(by_id[source])
+        if date:
+            by_id[source].link_dates[(relation, target)] = date
+    for item in by_id.values():
+        for relation in item.inbound:
+            item.inbound[relation].sort(key=time_key)
+    tags: dict[str, list[Item]] = defaultdict(list)
+    for record_id, name in tag_rows:
+        if record_id in by_id:
+            red = redactors.get(record_id)
+            name = (red.text(name) if red else name) or name
+            by_id[record_id].tags.append(name)
+            tags[name].append(by_id[record_id])
+    _unique_slugs(by_id)
+    items: dict[str, dict[str, Item]] = defaultdict(dict)
+    for item in sorted(by_id.values(), key=lambda i: (i.type, i.slug)):
+        items[item.type][item.slug] = item
+    return Graph(
+        items=dict(items),
+        tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
+        left_out=reasons, public=public,
+    )
+
+
+def _redact_stubs(by_id: dict[int, Item], raw: dict[int, tuple[str, str]], redactor: Redactor,
+                  own: dict[int, dict[str, str]], links: list[tuple[int, str, int, Any]]) -> None:
+    """A stub's title and slug, redacted with the lists of every public described record naming it."""
+    namers: dict[int, dict[str, str]] = defaultdict(dict)
+    for source, _, target, _ in links:
+        if target in raw and not by_id[source].is_stub:
+            namers[target].update(own.get(source, {}))
+    for stub_id, (slug, title) in raw.items():
+        red = redactor.with_record(namers.get(stub_id, {}))
+        item = by_id[stub_id]
+        item.slug, item.title = red.slug(slug), red.text(title) or ""
+
+
+def _unique_slugs(by_id: dict[int, Item]) -> None:
+    """Redaction can make two slugs equal; number the later ones (by id, so the result is stable)."""
+    taken: set[tuple[str, str]] = set()
+    for item in sorted(by_id.values(), key=lambda i: i.id):
+        slug, number = item.slug, 2
+        while (item.type, slug) in taken:
+            slug, number = f"{item.slug}-{number}", number + 1
+        item.slug = slug
+        taken.add((item.type, slug))
