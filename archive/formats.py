@@ -122,6 +122,54 @@ _RecordLoader.add_implicit_resolver(
 )
 
 
+# A record is small. Aliases may repeat a value, but a few hundred bytes must not expand into billions of
+# values ("billion laughs"): each record's values, counted with every alias expanded, stay under this.
+MAX_YAML_VALUES = 100_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(node: yaml.Node, sizes: dict[int, tuple[int, int]], first_line: int) -> None:
+    """Refuse a record whose aliases expand past ``MAX_YAML_VALUES`` values, that contains itself, or
+    that nests deeper than ``MAX_NESTING`` (building it would exhaust the stack).
+
+    Measures each distinct node once (``sizes`` is shared by a document's records), without recursion,
+    so the check is linear in the file's size whatever the aliases do."""
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, finished = stack.pop()
+        key = id(current)
+        if finished:
+            on_path.discard(key)
+            measured = [sizes[id(child)] for child in _children(current)]
+            size = 1 + sum(size for size, _ in measured)
+            depth = 1 + max((depth for _, depth in measured), default=-1)
+            where = current.start_mark.line + first_line
+            if size > MAX_YAML_VALUES:
+                raise FormatError(f"YAML aliases expand this record past {MAX_YAML_VALUES:,} values "
+                                  "(an alias bomb?); write the values out instead", line=where)
+            if depth > MAX_NESTING:
+                raise FormatError(f"values nested more than {MAX_NESTING} levels deep; a record needs a few",
+                                  line=where)
+            sizes[key] = (size, depth)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise FormatError("a YAML alias refers to a value that contains it (a recursive alias)",
+                              line=current.start_mark.line + first_line)
+        on_path.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in _children(current) if id(child) not in sizes)
+
+
 def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, dict[str, int]]]:
     """Yield (value, line, field lines) for each YAML document, keeping the line of every key."""
     loader = _RecordLoader(text)
@@ -131,7 +179,9 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
             if node is None:
                 continue
             items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+            sizes: dict[int, tuple[int, int]] = {}
             for item in items:
+                _check_expansion(item, sizes, first_line)
                 line = item.start_mark.line + first_line
                 if not isinstance(item, yaml.MappingNode):
                     yield loader.construct_object(item, deep=True), line, {}
@@ -143,6 +193,8 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
                     fields[key] = loader.construct_object(value_node, deep=True)
                     lines[key] = key_node.start_mark.line + first_line
                 yield fields, line, lines
+    except FormatError:
+        raise
     except (ValueError, TypeError) as exc:  # a constructor refusing a value, e.g. an unhashable key
         raise FormatError(f"invalid YAML value: {exc}") from None
     except yaml.YAMLError as exc:
@@ -154,7 +206,28 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
         loader.dispose()
 
 
+# Fields hold text, lists and small mappings; the stages after reading walk values recursively.
+MAX_NESTING = 50
+
+
+def _check_nesting(value: Any, line: int | None) -> None:
+    """Refuse a value nested deeper than ``MAX_NESTING`` lists or mappings (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children = list(current.values())
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise FormatError(f"values nested more than {MAX_NESTING} levels deep; a record needs a few", line=line)
+        stack.extend((child, depth + 1) for child in children)
+
+
 def _require_mapping(value: Any, line: int | None) -> dict[str, Any]:
+    _check_nesting(value, line)
     if not isinstance(value, dict):
         raise FormatError(f"expected a record (a mapping of field: value), got {type(value).__name__}",
                           line=line)
@@ -196,6 +269,10 @@ def read_text(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     yield RawRecord(fields, None, {}, data)
 
 
+# A record's fields are one row's cells: far more columns than any sheet of records needs is a broken file.
+MAX_CSV_COLUMNS = 10_000
+
+
 def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     physical = text.split("\n")
     reader = csv.reader(physical, strict=True)
@@ -206,9 +283,15 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     except csv.Error as exc:
         raise FormatError(f"invalid CSV header: {exc}", line=1) from None
     names = [h.strip() for h in header]
-    duplicates = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicates:
-        raise FormatError(f"column {duplicates[0]!r} appears more than once in the header", line=1)
+    if len(names) > MAX_CSV_COLUMNS:
+        raise FormatError(f"the header has {len(names):,} columns, more than the {MAX_CSV_COLUMNS:,} a record "
+                          "can hold; split the file or drop columns", line=1)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FormatError(f"column {name!r} appears more than once in the header", line=1)
+        if name:
+            seen.add(name)
     start = reader.line_num + 1
     while True:
         try:
@@ -238,6 +321,8 @@ def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number) from None
+        except RecursionError:
+            raise FormatError(_TOO_DEEP, line=number) from None
         yield RawRecord(dict(_require_mapping(value, number)), number, {}, line.encode("utf-8"))
 
 
@@ -275,6 +360,12 @@ def _decode_at(decoder: json.JSONDecoder, text: str, position: int) -> tuple[Any
         return decoder.raw_decode(text, position)
     except json.JSONDecodeError as exc:
         raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+    except RecursionError:
+        raise FormatError(_TOO_DEEP, line=_line_at(text, position)) from None
+
+
+# Python's JSON parser recurses once per nested array or object and stops at its recursion limit.
+_TOO_DEEP = "invalid JSON: arrays or objects nested too deeply (a record needs a few levels)"
 
 
 def _line_at(text: str, position: int) -> int:
