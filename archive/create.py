@@ -7,6 +7,7 @@ from pathlib import Path
 from archive.config import CONFIG_NAME, Archive, write_config
 from archive.db import make_engine
 from archive.migrate import upgrade
+from archive.signing import ensure_key
 
 
 class ArchiveExists(Exception):
@@ -28,5 +29,6 @@ def init_archive(root: Path, *, title: str = "Living Archive", description: str 
     finally:
         engine.dispose()
     archive.index_dir.mkdir(exist_ok=True)
+    ensure_key(root)  # signs what the archive publishes; kept out of the site and of backups
     write_config(archive)
     return archive

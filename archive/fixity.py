@@ -145,6 +145,22 @@ def check_anchors(hashes: list[str], anchors: Sequence[tuple[str, LogAnchor]]) -
     return problems
 
 
+def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple[str, LogAnchor]]:
+    """The anchors kept in ``places`` (skipped when absent) and in ``given`` (which must hold one)."""
+    found: list[tuple[str, LogAnchor]] = []
+    for path in places:
+        if path.is_file() or (path / "manifest.json").is_file():
+            anchor = read_anchor(path)
+            if anchor is not None:
+                found.append((str(path), anchor))
+    for path in given:
+        anchor = read_anchor(path)
+        if anchor is None:
+            raise ValueError(f"{path} holds no fixity log anchor")
+        found.append((str(path), anchor))
+    return found
+
+
 def read_anchor(path: Path) -> LogAnchor | None:
     """The anchor kept in ``path``: an anchor file, a site's ``manifest.json``, or a site folder.
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from archive.backup import BackupError, backup
+from archive.backup import BackupError, anchor_beside, backup
 from archive.bag import BagRejected, export_bag, import_bag
 from archive.cli.common import Context, pass_context
 from archive.index import update_after_ingest
@@ -29,6 +29,9 @@ def backup_command(ctx: Context, dest: Path) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Backed up the store to {made} ({made.stat().st_size} bytes).")
+    click.echo(f"Kept the fixity log's anchor in {anchor_beside(made)}; check against it later with "
+               f"'archive verify --anchor {anchor_beside(made)}'. The signing key (ARCHIVE/keys/) is not in the "
+               "backup: keep a copy of it somewhere safe.")
 
 
 @click.command("export")
