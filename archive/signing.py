@@ -57,15 +57,21 @@ def ensure_key(root: Path) -> Ed25519PrivateKey:
                             serialization.NoEncryption())
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        # Created readable by its owner only, then renamed into place: never a half-written key.
-        partial = path.with_name(f".{KEY_NAME}.partial")
+        # Written readable by its owner only, then linked into place: never a half-written key, and
+        # never one that replaces a key another process made meanwhile.
+        partial = path.with_name(f".{KEY_NAME}.{os.getpid()}.partial")
         partial.unlink(missing_ok=True)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, path)
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            return load_key(path)
+        finally:
+            partial.unlink(missing_ok=True)
         path.with_name(f"{KEY_NAME}.pub").write_text(public_key_line(key.public_key()) + "\n", encoding="ascii")
     except OSError as exc:
         raise SigningError(f"cannot write the signing key {path}: {exc.strerror}") from None
