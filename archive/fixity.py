@@ -93,7 +93,9 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
         report.missing = [f"{key}: checked before, now gone" for key in sorted(set(previous_manifest) - set(manifest))]
     if record_run:
         _append_run(engine, report, manifest, last_entry, now or dt.datetime.now(dt.UTC))
-        if anchor_file is not None:
+        # A log found cut short or rewritten keeps its old anchor, so the finding stays until an archivist
+        # deals with it, instead of being blessed by the next run.
+        if anchor_file is not None and not report.log_problems:
             with engine.connect() as conn:
                 write_anchor(anchor_file, current_anchor(conn))
     return report
