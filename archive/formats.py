@@ -170,6 +170,20 @@ def _check_expansion(node: yaml.Node, sizes: dict[int, tuple[int, int]], first_l
         stack.extend((child, False) for child in _children(current) if id(child) not in sizes)
 
 
+def load_yaml_bounded(text: str) -> Any:
+    """``yaml.safe_load`` for a settings file (a mapping, ``redactions.yaml``), refusing with a
+    ``FormatError`` what would hang it: an alias bomb, a recursive alias, nesting past ``MAX_NESTING``."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, {}, 1)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, dict[str, int]]]:
     """Yield (value, line, field lines) for each YAML document, keeping the line of every key."""
     loader = _RecordLoader(text)

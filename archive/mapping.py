@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from archive.formats import FormatError, load_yaml_bounded
 from archive.records import LIST_SEPARATOR
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -112,9 +113,11 @@ def _as_list(value: Any) -> list[Any]:
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; errors name the file and the key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml_bounded(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from None
+    except FormatError as exc:
+        raise MappingError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

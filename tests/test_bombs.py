@@ -129,3 +129,20 @@ def test_nesting_within_the_limit_is_kept(engine, write):
     path = write("ok.json", '{"title": "ok", "x": ' + "[" * depth + "1" + "]" * depth + "}")
     assert ingest(engine, [path]).errors == []
     assert count(engine) == 1
+
+
+def test_alias_bomb_in_a_mapping_file_is_refused(engine, write):
+    from archive.mapping import MappingError, load_mapping
+
+    path = write("bomb.map.yaml", billion_laughs())
+    with pytest.raises(MappingError, match=r"bomb\.map\.yaml:7: YAML aliases expand this record past 100,000"):
+        load_mapping(path)
+
+
+def test_alias_bomb_in_redactions_yaml_stops_the_build_with_a_message(archive, engine, tmp_path):
+    from archive.publish import SiteError, build
+
+    (archive.root / "redactions.yaml").write_text(billion_laughs(), encoding="utf-8")
+    with pytest.raises(SiteError, match=r"redactions\.yaml:7: YAML aliases expand this record past"):
+        build(archive, engine, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
