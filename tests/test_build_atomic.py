@@ -109,6 +109,8 @@ def test_an_error_mid_build_leaves_the_previous_site(small, engine, tmp_path, mo
     out = tmp_path / "site"
     build(small, engine, out)
     before = files_of(out)
+    (tmp_path / "in" / "more.yaml").write_text("- {title: A new account, visibility: public, body: New.}\n")
+    assert ingest(engine, [tmp_path / "in" / "more.yaml"]).errors == []
     import archive.publish.output as output
 
     def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003
@@ -118,6 +120,21 @@ def test_an_error_mid_build_leaves_the_previous_site(small, engine, tmp_path, mo
     with pytest.raises(KeyboardInterrupt):
         build(small, engine, out)
     assert files_of(out) == before and siblings(out) == []
+
+
+def test_a_rebuild_with_nothing_changed_leaves_the_folder_itself_alone(small, engine, tmp_path):
+    out = tmp_path / "site"
+    build(small, engine, out)
+    inode = out.stat().st_ino
+    report = build(small, engine, out)
+    assert report.write.written == [] and report.write.deleted == []
+    assert out.stat().st_ino == inode and siblings(out) == []
+    (tmp_path / "in" / "more.yaml").write_text("- {title: A new account, visibility: public, body: New.}\n")
+    assert ingest(engine, [tmp_path / "in" / "more.yaml"]).errors == []
+    report = build(small, engine, out)
+    assert "accounts/a-new-account.html" in report.write.written
+    assert out.stat().st_ino != inode and siblings(out) == []  # a new folder, swapped in whole
+    assert verify_site(out).ok
 
 
 KILLER = textwrap.dedent("""\

@@ -130,8 +130,11 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | Deferred]], *,
         raise SiteError(_os_message(exc, out, "cannot create the site")) from None
     try:
         staging.chmod(_folder_mode(out))  # mkdtemp makes it owner-only; a web server must read the site
-        report = _write_staging(out, staging, files, manifest_fields or {}, sign)
-        _swap_in(staging, out)
+        report, changed = _write_staging(out, staging, files, manifest_fields or {}, sign)
+        if changed:
+            _swap_in(staging, out)
+        else:
+            shutil.rmtree(staging)  # every byte is already in place: leave the site alone
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise SiteError(_os_message(exc, out, "cannot write the site")) from None
@@ -158,17 +161,20 @@ def _os_message(exc: OSError, out: Path, what: str) -> str:
 
 
 def _write_staging(out: Path, staging: Path, files: Iterable[tuple[str, bytes | Deferred]],
-                   manifest_fields: dict[str, Any], sign: Callable[[bytes], str] | None) -> WriteReport:
+                   manifest_fields: dict[str, Any], sign: Callable[[bytes], str] | None) -> tuple[WriteReport, bool]:
+    """Write the new and changed files into ``staging``, then, unless nothing at all changed, link the
+    unchanged ones from ``out`` and add the manifest and its signature. Return the report and whether
+    anything changed."""
     previous = read_manifest(out) if out.is_dir() else {}
     report = WriteReport()
     hashes: dict[str, str] = {}
+    reused: list[str] = []
     for path, data in files:
         if path in hashes or path in (MANIFEST, SIGNATURE):
             raise SiteError(f"the build produced {path} twice")
-        target = staging / path
         if isinstance(data, Deferred):
             if previous.get(path) == data.digest and _size(out / path) == data.size:
-                _reuse(out / path, target)
+                reused.append(path)
                 hashes[path] = data.digest
                 report.total_bytes += data.size
                 report.unchanged += 1
@@ -179,18 +185,31 @@ def _write_staging(out: Path, staging: Path, files: Iterable[tuple[str, bytes | 
         report.total_bytes += len(data)
         # Trust the previous manifest only when the file's size also matches; verify catches the rest.
         if previous.get(path) == digest and _size(out / path) == len(data):
-            _reuse(out / path, target)
+            reused.append(path)
             report.unchanged += 1
             continue
-        _write_new(target, data)
+        _write_new(staging / path, data)
         report.written.append(path)
     report.deleted = sorted(set(previous) - set(hashes))
     manifest = json.dumps({"algorithm": "sha256", **manifest_fields, "files": dict(sorted(hashes.items()))},
                           indent=0, sort_keys=True).encode("utf-8") + b"\n"
+    signature = sign(manifest).encode("ascii") if sign is not None else None
+    if not report.written and not report.deleted and _holds(out / MANIFEST, manifest) and (
+            signature is None or _holds(out / SIGNATURE, signature)):
+        return report, False
+    for path in reused:
+        _reuse(out / path, staging / path)
     _write_new(staging / MANIFEST, manifest)
-    if sign is not None:
-        _write_new(staging / SIGNATURE, sign(manifest).encode("ascii"))
-    return report
+    if signature is not None:
+        _write_new(staging / SIGNATURE, signature)
+    return report, True
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _write_new(target: Path, data: bytes) -> None:
