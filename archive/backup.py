@@ -6,11 +6,13 @@ consistent snapshot; restore it with ``pg_restore``.
 
 Beside every backup, ``DEST.anchor.json`` keeps the fixity log's length and head as the backup holds
 them, so that ``archive verify --anchor DEST.anchor.json`` later shows a log cut short since. The
-archive's signing key (``ARCHIVE/keys/``) is a file, not in the store: a backup never carries it.
+archive's signing key (``ARCHIVE/keys/``) is a file, not in the store: a backup carries it only when
+asked (``--with-key``), beside it as ``DEST.signing_key``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -26,8 +28,11 @@ class BackupError(Exception):
     """The backup could not be made; nothing was left at the destination."""
 
 
-def backup(database_url: str, dest: Path) -> Path:
-    """Copy the store to ``dest`` (a SQLite file, or a pg_dump archive) and return it."""
+def backup(database_url: str, dest: Path, signing_key: Path | None = None) -> Path:
+    """Copy the store to ``dest`` (a SQLite file, or a pg_dump archive) and return it.
+
+    Only when asked (``signing_key``) is the archive's private key copied too, to ``DEST.signing_key``,
+    readable by its owner only."""
     if dest.exists():
         raise BackupError(f"{dest} exists; choose a new file name")
     url = make_url(database_url)
@@ -49,7 +54,24 @@ def backup(database_url: str, dest: Path) -> Path:
         anchor_path.unlink(missing_ok=True)
         raise
     partial.rename(dest)
+    if signing_key is not None:
+        _copy_key(signing_key, key_beside(dest))
     return dest
+
+
+def key_beside(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".signing_key")
+
+
+def _copy_key(source: Path, target: Path) -> None:
+    try:
+        data = source.read_bytes()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise BackupError(f"the store was backed up, but the key was not copied to {target}: "
+                          f"{exc.strerror}") from None
 
 
 def anchor_beside(dest: Path) -> Path:

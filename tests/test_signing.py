@@ -193,3 +193,18 @@ def test_an_older_archive_gets_its_key_on_first_build(archive, engine, write, tm
     assert verify_site(report.out).ok
     again = build(archive, engine, tmp_path / "site")
     assert again.write.written == []  # same key, same signature: a rebuild is byte-identical
+
+
+def test_backup_carries_the_key_only_when_asked(archive, engine, site, tmp_path):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("archive backup on PostgreSQL needs pg_dump; the key copy is the same code")
+    plain = CliRunner().invoke(cli, ["--archive", str(archive.root), "backup", str(tmp_path / "plain.sqlite")])
+    assert plain.exit_code == 0, plain.output
+    assert "is not in the backup" in plain.output
+    assert not (tmp_path / "plain.sqlite.signing_key").exists()
+    asked = CliRunner().invoke(cli, ["--archive", str(archive.root), "backup", "--with-key",
+                                     str(tmp_path / "keyed.sqlite")])
+    assert asked.exit_code == 0, asked.output
+    copy = tmp_path / "keyed.sqlite.signing_key"
+    assert copy.read_bytes() == (archive.root / "keys" / "signing_key").read_bytes()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
