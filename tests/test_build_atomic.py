@@ -215,3 +215,30 @@ def test_a_record_made_public_behind_ingest_is_refused(small, engine, tmp_path):
     with pytest.raises(UnverifiedRecords, match="account/private-note"):
         build(small, engine, tmp_path / "site")
     assert not (tmp_path / "site").exists()
+
+
+def test_without_renameat2_two_renames_swap_the_site(small, engine, tmp_path, monkeypatch):
+    import archive.publish.output as output
+
+    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    out = tmp_path / "site"
+    build(small, engine, out)
+    (tmp_path / "in" / "more.yaml").write_text("- {title: A new account, visibility: public, body: New.}\n")
+    assert ingest(engine, [tmp_path / "in" / "more.yaml"]).errors == []
+    report = build(small, engine, out)
+    assert "accounts/a-new-account.html" in report.write.written
+    assert siblings(out) == [] and verify_site(out).ok
+
+
+def test_a_build_killed_between_the_two_renames_gets_its_site_back(small, engine, tmp_path):
+    out = tmp_path / "site"
+    build(small, engine, out)
+    before = files_of(out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    # What kill -9 leaves after the first rename: the old site moved aside, the new one still staged.
+    os.rename(out, out.with_name(f".site.previous-{pid}"))
+    (out.with_name(f".site.staging-{pid}-abc") / "half").mkdir(parents=True)
+    report = build(small, engine, out)
+    assert report.write.written == []  # the previous site came back, and it was already up to date
+    assert files_of(out) == before and siblings(out) == []
