@@ -220,7 +220,8 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
         loader.dispose()
 
 
-# Fields hold text, lists and small mappings; the stages after reading walk values recursively.
+# Fields hold text, lists and small mappings; the stages after reading walk values recursively. (YAML's
+# depth is checked on its nodes, before its values are built: see _check_expansion.)
 MAX_NESTING = 50
 
 
@@ -241,7 +242,6 @@ def _check_nesting(value: Any, line: int | None) -> None:
 
 
 def _require_mapping(value: Any, line: int | None) -> dict[str, Any]:
-    _check_nesting(value, line)
     if not isinstance(value, dict):
         raise FormatError(f"expected a record (a mapping of field: value), got {type(value).__name__}",
                           line=line)
@@ -337,6 +337,7 @@ def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number) from None
         except RecursionError:
             raise FormatError(_TOO_DEEP, line=number) from None
+        _check_nesting(value, number)
         yield RawRecord(dict(_require_mapping(value, number)), number, {}, line.encode("utf-8"))
 
 
@@ -371,11 +372,13 @@ def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
 
 def _decode_at(decoder: json.JSONDecoder, text: str, position: int) -> tuple[Any, int]:
     try:
-        return decoder.raw_decode(text, position)
+        value, end = decoder.raw_decode(text, position)
     except json.JSONDecodeError as exc:
         raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
     except RecursionError:
         raise FormatError(_TOO_DEEP, line=_line_at(text, position)) from None
+    _check_nesting(value, _line_at(text, position))
+    return value, end
 
 
 # Python's JSON parser recurses once per nested array or object and stops at its recursion limit.

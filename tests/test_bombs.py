@@ -146,3 +146,13 @@ def test_alias_bomb_in_redactions_yaml_stops_the_build_with_a_message(archive, e
     with pytest.raises(SiteError, match=r"redactions\.yaml:7: YAML aliases expand this record past"):
         build(archive, engine, tmp_path / "site")
     assert not (tmp_path / "site").exists()
+
+
+def test_deep_value_inside_a_json_array_or_jsonl_line_is_refused(engine, write):
+    deep = '{"title": "deep", "x": ' + "[" * 900 + "]" * 900 + "}"
+    cases = (("rows.json", '[{"title": "fine"},\n' + deep + "]"), ("rows.jsonl", '{"title": "fine"}\n' + deep))
+    for name, text in cases:
+        path = write(name, text)
+        assert only_error(ingest(engine, [path])) == (
+            f"{path}:2: values nested more than {MAX_NESTING} levels deep; a record needs a few")
+    assert count(engine) == 0
