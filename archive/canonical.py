@@ -7,7 +7,7 @@ at ingest time, and bag export writes it out in the record format.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,20 @@ def iter_stored_records(conn: Connection, *, include_stubs: bool = False,
             yield StoredRecord(row["id"], row["type"], row["slug"], _content(row, tags, refs),
                                row["content_sha256"], row["source_sha256"])
         last_id = ids[-1]
+
+
+def stored_records_by_id(conn: Connection, ids: Iterable[int]) -> Iterator[StoredRecord]:
+    """The records with these ids, with their rebuilt content, a batch at a time."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start:start + BATCH]
+        query = select(records_t).where(records_t.c.id.in_(chunk)).order_by(records_t.c.id)
+        rows = conn.execute(query).mappings().all()
+        tags = tags_by_record(conn, chunk)
+        refs = _references(conn, chunk)
+        for row in rows:
+            yield StoredRecord(row["id"], row["type"], row["slug"], _content(row, tags, refs),
+                               row["content_sha256"], row["source_sha256"])
 
 
 def _content(row: Any, tags: dict[int, list[str]], refs: dict[int, dict[str, list[str]]]) -> dict[str, Any]:

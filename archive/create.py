@@ -8,6 +8,7 @@ from archive.config import CONFIG_NAME, Archive, write_config
 from archive.db import make_engine
 from archive.migrate import upgrade
 from archive.record_rules import RecordRules
+from archive.signing import ensure_key
 
 
 class ArchiveExists(Exception):
@@ -29,5 +30,6 @@ def init_archive(root: Path, *, title: str = "Living Archive", description: str 
     finally:
         engine.dispose()
     archive.index_dir.mkdir(exist_ok=True)
+    ensure_key(root)  # signs what the archive publishes; kept out of the site and of backups
     write_config(archive)
     return archive

@@ -9,6 +9,11 @@ The three categories are Archivematica's:
 
 SQLite's ``integrity_check`` looks at pages and indexes, not at the meaning of a text value, so a
 changed byte inside a body passes it; this check catches it.
+
+The chain shows an edited or removed entry in the middle, but not a log cut short at its end or deleted
+whole. So its length and head are also kept elsewhere, as anchors: a small file beside the store
+(``ARCHIVE/fixity-anchor.json``, rewritten after each run), the manifest of every published site, and
+a file beside every backup. ``verify`` compares the log with each anchor it is given.
 """
 
 from __future__ import annotations
@@ -17,14 +22,18 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
-from archive.canonical import iter_stored_records
+from archive.canonical import iter_stored_records, stored_records_by_id
 from archive.models import FixityRun, Revision, Source
 
 GENESIS = "0" * 64
+ANCHOR_NAME = "fixity-anchor.json"
 fixity_t = FixityRun.__table__
 
 
@@ -43,12 +52,28 @@ class FixityReport:
         return not (self.changed or self.missing or self.untracked or self.log_problems)
 
 
-def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime | None = None) -> FixityReport:
-    """Check every record and source; append the run to the fixity log unless ``record_run`` is False."""
+@dataclass(frozen=True)
+class LogAnchor:
+    """The fixity log's length and the hash of its last entry, kept apart from the log."""
+
+    entries: int
+    head: str
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"entries": self.entries, "head": self.head}
+
+
+def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime | None = None,
+                  anchors: Sequence[tuple[str, LogAnchor]] = (), anchor_file: Path | None = None) -> FixityReport:
+    """Check every record and source; append the run to the fixity log unless ``record_run`` is False.
+
+    ``anchors`` are (where it was kept, anchor) pairs the log must still reach; after a recorded run the
+    new length and head are written to ``anchor_file``."""
     report = FixityReport()
     manifest: dict[str, str] = {}
     with engine.connect() as conn:
         report.log_problems, report.log_entries, previous_manifest, last_entry = check_log(conn)
+        report.log_problems += check_anchors(entry_hashes(conn), anchors)
         latest_revision = _latest_revision_hashes(conn)
         for stored in iter_stored_records(conn):
             key = f"{stored.type}/{stored.slug}"
@@ -68,7 +93,109 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
         report.missing = [f"{key}: checked before, now gone" for key in sorted(set(previous_manifest) - set(manifest))]
     if record_run:
         _append_run(engine, report, manifest, last_entry, now or dt.datetime.now(dt.UTC))
+        # A log found cut short or rewritten keeps its old anchor, so the finding stays until an archivist
+        # deals with it, instead of being blessed by the next run.
+        if anchor_file is not None and not report.log_problems:
+            with engine.connect() as conn:
+                write_anchor(anchor_file, current_anchor(conn))
     return report
+
+
+def check_published(engine: Engine, record_ids: Iterable[int]) -> list[str]:
+    """The records among ``record_ids`` whose content no longer matches the hash kept at ingest (or their
+    latest revision), one line each: what ``archive build`` refuses to publish."""
+    problems: list[str] = []
+    with engine.connect() as conn:
+        latest_revision = _latest_revision_hashes(conn)
+        for stored in stored_records_by_id(conn, record_ids):
+            key = f"{stored.type}/{stored.slug}"
+            if not stored.content_sha256 or stored.id not in latest_revision:
+                problems.append(f"{key}: never ingested (no content hash or no revision)")
+            elif stored.recomputed_sha256() != stored.content_sha256:
+                problems.append(f"{key}: content does not match its SHA-256 {stored.content_sha256[:12]}")
+            elif latest_revision[stored.id] != stored.content_sha256:
+                problems.append(f"{key}: differs from its latest revision (changed without a revision)")
+    return problems
+
+
+def entry_hashes(conn) -> list[str]:  # noqa: ANN001
+    """Every entry's hash, oldest first."""
+    return list(conn.execute(select(fixity_t.c.entry_sha256).order_by(fixity_t.c.id)).scalars())
+
+
+def current_anchor(conn) -> LogAnchor:  # noqa: ANN001
+    count = conn.execute(select(func.count()).select_from(fixity_t)).scalar() or 0
+    head = conn.execute(select(fixity_t.c.entry_sha256).order_by(fixity_t.c.id.desc()).limit(1)).scalar()
+    return LogAnchor(count, head or GENESIS)
+
+
+def check_anchors(hashes: list[str], anchors: Sequence[tuple[str, LogAnchor]]) -> list[str]:
+    """What each anchor shows: a log shorter than it was, emptied, or rewritten up to the anchored entry."""
+    problems = []
+    for where, anchor in anchors:
+        if anchor.entries == 0:
+            continue
+        recorded = f"{where} recorded {anchor.entries} entries (head {anchor.head[:12]})"
+        if not hashes:
+            problems.append(f"the fixity log is empty, but {recorded}: the log was deleted")
+        elif len(hashes) < anchor.entries:
+            problems.append(f"the fixity log has {len(hashes)} entries, but {recorded}: "
+                            "entries were removed from its end (or the store was restored from an older copy)")
+        elif hashes[anchor.entries - 1] != anchor.head:
+            problems.append(f"fixity log entry {anchor.entries} is not the one {where} recorded "
+                            f"(head {anchor.head[:12]}): the log was rewritten")
+    return problems
+
+
+def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple[str, LogAnchor]]:
+    """The anchors kept in ``places`` (skipped when absent) and in ``given`` (which must hold one)."""
+    found: list[tuple[str, LogAnchor]] = []
+    for path in places:
+        if path.is_file() or (path / "manifest.json").is_file():
+            anchor = read_anchor(path)
+            if anchor is not None:
+                found.append((str(path), anchor))
+    for path in given:
+        anchor = read_anchor(path)
+        if anchor is None:
+            raise ValueError(f"{path} holds no fixity log anchor")
+        found.append((str(path), anchor))
+    return found
+
+
+def read_anchor(path: Path) -> LogAnchor | None:
+    """The anchor kept in ``path``: an anchor file, a site's ``manifest.json``, or a site folder.
+
+    ``None`` when the file holds none (a site built before anchors); ``ValueError`` when it cannot be read."""
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read a fixity anchor: {exc}") from None
+    section = data.get("fixity_log") if isinstance(data, dict) else None
+    if section is None:
+        return None
+    try:
+        entries, head = int(section["entries"]), str(section["head"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}") from None
+    if entries < 0 or len(head) != 64:
+        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}")
+    return LogAnchor(entries, head)
+
+
+def write_anchor(path: Path, anchor: LogAnchor) -> None:
+    """Keep ``anchor`` in ``path`` unless the file already holds a longer log's (a concurrent run's)."""
+    try:
+        kept = read_anchor(path) if path.is_file() else None
+    except ValueError:
+        kept = None
+    if kept is not None and kept.entries > anchor.entries:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps({"fixity_log": anchor.as_dict()}, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _latest_revision_hashes(conn) -> dict[int, str]:  # noqa: ANN001

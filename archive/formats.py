@@ -148,6 +148,68 @@ _RecordLoader.add_implicit_resolver(
 )
 
 
+# A record is small. Aliases may repeat a value, but a few hundred bytes must not expand into billions of
+# values ("billion laughs"): each record's values, counted with every alias expanded, stay under this.
+MAX_YAML_VALUES = 100_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(node: yaml.Node, sizes: dict[int, tuple[int, int]], first_line: int) -> None:
+    """Refuse a record whose aliases expand past ``MAX_YAML_VALUES`` values, that contains itself, or
+    that nests deeper than ``MAX_NESTING`` (building it would exhaust the stack).
+
+    Measures each distinct node once (``sizes`` is shared by a document's records), without recursion,
+    so the check is linear in the file's size whatever the aliases do."""
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, finished = stack.pop()
+        key = id(current)
+        if finished:
+            on_path.discard(key)
+            measured = [sizes[id(child)] for child in _children(current)]
+            size = 1 + sum(size for size, _ in measured)
+            depth = 1 + max((depth for _, depth in measured), default=-1)
+            where = current.start_mark.line + first_line
+            if size > MAX_YAML_VALUES:
+                raise FormatError(f"YAML aliases expand this record past {MAX_YAML_VALUES:,} values "
+                                  "(an alias bomb?); write the values out instead", line=where)
+            if depth > MAX_NESTING:
+                raise FormatError(f"values nested more than {MAX_NESTING} levels deep; a record needs a few",
+                                  line=where)
+            sizes[key] = (size, depth)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise FormatError("a YAML alias refers to a value that contains it (a recursive alias)",
+                              line=current.start_mark.line + first_line)
+        on_path.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in _children(current) if id(child) not in sizes)
+
+
+def load_yaml_bounded(text: str) -> Any:
+    """``yaml.safe_load`` for a settings file (a mapping, ``redactions.yaml``), refusing with a
+    ``FormatError`` what would hang it: an alias bomb, a recursive alias, nesting past ``MAX_NESTING``."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, {}, 1)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, dict[str, int]]]:
     """Yield (value, line, field lines) for each YAML document, keeping the line of every key."""
     loader = _RecordLoader(text)
@@ -157,7 +219,9 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
             if node is None:
                 continue
             items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+            sizes: dict[int, tuple[int, int]] = {}
             for item in items:
+                _check_expansion(item, sizes, first_line)
                 line = item.start_mark.line + first_line
                 if not isinstance(item, yaml.MappingNode):
                     yield loader.construct_object(item, deep=True), line, {}
@@ -169,6 +233,8 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
                     fields[key] = loader.construct_object(value_node, deep=True)
                     lines[key] = key_node.start_mark.line + first_line
                 yield fields, line, lines
+    except FormatError:
+        raise
     except (ValueError, TypeError) as exc:  # a constructor refusing a value, e.g. an unhashable key
         raise FormatError(f"invalid YAML value: {exc}") from None
     except yaml.YAMLError as exc:
@@ -178,6 +244,27 @@ def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, 
         raise FormatError(f"invalid YAML: {problem}", line=line) from None
     finally:
         loader.dispose()
+
+
+# Fields hold text, lists and small mappings; the stages after reading walk values recursively. (YAML's
+# depth is checked on its nodes, before its values are built: see _check_expansion.)
+MAX_NESTING = 50
+
+
+def _check_nesting(value: Any, line: int | None) -> None:
+    """Refuse a value nested deeper than ``MAX_NESTING`` lists or mappings (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children = list(current.values())
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise FormatError(f"values nested more than {MAX_NESTING} levels deep; a record needs a few", line=line)
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _require_mapping(value: Any, line: int | None) -> dict[str, Any]:
@@ -225,6 +312,10 @@ def read_text(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     yield RawRecord(fields, None, {}, data)
 
 
+# A record's fields are one row's cells: far more columns than any sheet of records needs is a broken file.
+MAX_CSV_COLUMNS = 10_000
+
+
 def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     physical = text.split("\n")
     # Each line keeps its line break, or the csv module would drop the ones inside quoted cells.
@@ -236,9 +327,15 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     except csv.Error as exc:
         raise FormatError(f"invalid CSV header: {exc}", line=1) from None
     names = [h.strip() for h in header]
-    duplicates = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicates:
-        raise FormatError(f"column {duplicates[0]!r} appears more than once in the header", line=1)
+    if len(names) > MAX_CSV_COLUMNS:
+        raise FormatError(f"the header has {len(names):,} columns, more than the {MAX_CSV_COLUMNS:,} a record "
+                          "can hold; split the file or drop columns", line=1)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FormatError(f"column {name!r} appears more than once in the header", line=1)
+        if name:
+            seen.add(name)
     header_source = "\n".join(physical[:reader.line_num]).encode("utf-8")
     start = reader.line_num + 1
     while True:
@@ -276,8 +373,16 @@ def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
         except json.JSONDecodeError as exc:  # one line is one record: the lines after still count
             yield RawRecord({}, number, {}, source, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            yield RawRecord({}, number, {}, source, error=_TOO_DEEP)
+            continue
         if not isinstance(value, dict):
             yield RawRecord({}, number, {}, source, error=_not_a_record(value))
+            continue
+        try:
+            _check_nesting(value, number)
+        except FormatError as exc:
+            yield RawRecord({}, number, {}, source, error=exc.message)
             continue
         yield RawRecord(value, number, {}, source)
 
@@ -317,9 +422,17 @@ def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
 
 def _decode_at(decoder: json.JSONDecoder, text: str, position: int) -> tuple[Any, int]:
     try:
-        return decoder.raw_decode(text, position)
+        value, end = decoder.raw_decode(text, position)
     except json.JSONDecodeError as exc:
         raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+    except RecursionError:
+        raise FormatError(_TOO_DEEP, line=_line_at(text, position)) from None
+    _check_nesting(value, _line_at(text, position))
+    return value, end
+
+
+# Python's JSON parser recurses once per nested array or object and stops at its recursion limit.
+_TOO_DEEP = "invalid JSON: arrays or objects nested too deeply (a record needs a few levels)"
 
 
 def _line_at(text: str, position: int) -> int:

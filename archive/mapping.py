@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from archive.dates import DateError, parse_partial_date, sort_key
-from archive.formats import RawRecord
+from archive.formats import FormatError, RawRecord, load_yaml_bounded
 from archive.mapping_rules import ColumnRule, MappingError, did_you_mean, is_null, parse_rule
 from archive.placeholders import is_placeholder
 from archive.records import LIST_SEPARATOR, REFERENCE_FIELDS, TYPE_FIELDS, make_slug
@@ -239,9 +239,11 @@ def _tidy(text: str) -> str:
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; errors name the file and the key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml_bounded(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from None
+    except FormatError as exc:
+        raise MappingError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from slugify import slugify
 
+from archive.formats import FormatError, load_yaml_bounded
+
 REDACTIONS_FILE = "redactions.yaml"
 WITHHELD = "[name withheld]"
 
@@ -57,7 +59,9 @@ def load_redactions(archive_root: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml_bounded(path.read_text(encoding="utf-8-sig"))
+    except FormatError as exc:
+        raise RedactionError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RedactionError(f"{path}{f':{mark.line + 1}' if mark else ''}: invalid YAML") from None

@@ -10,14 +10,18 @@ from archive.cli.common import Context, pass_context
 @click.command("build")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="The folder to publish into. Default: ARCHIVE/public.")
+@click.option("--allow-unverified", is_flag=True,
+              help="Publish even records whose content no longer matches its hash (they are listed).")
 @pass_context
-def build_command(ctx: Context, out: Path | None) -> None:
+def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> None:
     """Publish the public records as a static site: pages, feed, sitemap and browser search.
 
-    Only public records whose embargo has passed and whose consent stands are published; the command
-    says how many records it left out, and why (restricted, private, embargoed, consent withdrawn, or a
-    stub that only non-public records name). A rebuild rewrites only the files that
-    changed and deletes those that no longer exist. The folder opens from file:// or any static host.
+    Only public records whose embargo has passed and whose consent stands are published, and only if each
+    still matches its content hash; the command says how many records it left out, and why (restricted,
+    private, embargoed, consent withdrawn, or a stub that only non-public records name). The new site is
+    built beside the old one and swapped in whole, so an error leaves the previous site as it was. The
+    manifest is signed with the archive's key (ARCHIVE/keys/, made on the first build); check a copy with
+    'archive verify --site'. The folder opens from file:// or any static host.
 
     \b
     Example:
@@ -29,14 +33,17 @@ def build_command(ctx: Context, out: Path | None) -> None:
     archive = ctx.archive()
     engine = ctx.engine()
     try:
-        report = build(archive, engine, out)
+        report = build(archive, engine, out, allow_unverified=allow_unverified)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+    for problem in report.unverified:
+        click.echo(f"published unverified: {problem}", err=True)
     write = report.write
     click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
                f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")
+    click.echo(f"Signed manifest.json with the archive's key {report.signer}.")
     if report.left_out:
         reasons = ", ".join(f"{count} {reason}" for reason, count in report.left_out.items())
         click.echo(f"Left out {sum(report.left_out.values())} record(s) that are not public: {reasons}.")

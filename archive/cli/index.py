@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.fixity import verify_fixity
+from archive.fixity import ANCHOR_NAME, anchors_of, verify_fixity
 from archive.index import LOCK_TIMEOUT, SearchIndexError, rebuild_index
 from archive.index_verify import verify_index
 
@@ -48,15 +48,23 @@ def reindex_command(ctx: Context, timeout: float | None, procs: int) -> None:
 
 @click.command("verify")
 @click.option("--site", "site", type=click.Path(path_type=Path),
-              help="Instead, check a copy of the published site (a mirror) against its manifest.")
+              help="Instead, check a copy of the published site (a mirror): its signature and every file.")
+@click.option("--key", "key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="With --site: the archive's public key (signing-key.pub), known from elsewhere; default: "
+                   "the key the site carries.")
+@click.option("--anchor", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Also check the fixity log against this anchor: a backup's .anchor.json or a published "
+                   "site. Repeatable.")
 @pass_context
-def verify_command(ctx: Context, site: Path | None) -> None:
+def verify_command(ctx: Context, site: Path | None, key: Path | None, anchors: tuple[Path, ...]) -> None:
     """Check that the search index agrees with the store and every content hash still matches; exit 1 if not.
 
     Reports records missing from the index, documents whose record is gone, documents indexed from an
     older version, and files left by an interrupted write ('archive reindex' repairs them all), and what
     the store's fixity check finds (it is logged).
-    With --site, checks a published site's files against its manifest.json instead.
+    The fixity log must still reach every anchor kept of it (ARCHIVE/fixity-anchor.json, the published
+    site's manifest, and any --anchor), so a log cut short or deleted is reported.
+    With --site, checks a published site instead: the signature of its manifest.json, then every file.
 
     \b
     Example:
@@ -64,13 +72,18 @@ def verify_command(ctx: Context, site: Path | None) -> None:
       archive verify --site /media/usb/archive-site
     """
     if site is not None:
-        _verify_site(site)
+        _verify_site(site, key)
         return
     archive = ctx.archive()
+    try:
+        kept = anchors_of([archive.root / ANCHOR_NAME, archive.public_dir], anchors)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     engine = ctx.engine()
     try:
         report = verify_index(archive.index_dir, engine)
-        fixity = verify_fixity(engine)  # DESIGN: verify also checks that every content hash still matches
+        # DESIGN: verify also checks that every content hash still matches
+        fixity = verify_fixity(engine, anchors=kept, anchor_file=archive.root / ANCHOR_NAME)
     finally:
         engine.dispose()
     fixity_findings = [f"fixity {kind}: {line}" for kind, lines in (
@@ -99,13 +112,18 @@ def verify_command(ctx: Context, site: Path | None) -> None:
     sys.exit(1)
 
 
-def _verify_site(site: Path) -> None:
+def _verify_site(site: Path, key: Path | None) -> None:
     from archive.publish import SiteError, verify_site
 
     try:
-        report = verify_site(site)
-    except SiteError as exc:
+        report = verify_site(site, key.read_text(encoding="utf-8") if key else None)
+    except (SiteError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
+    if report.signature_problem:
+        click.echo(f"signature {report.signature_problem}")
+    else:
+        click.echo(f"The manifest's signature verifies: signed by {report.signer}"
+                   + ("" if key else " (the key the site carries; compare it with the archive's own)") + ".")
     for label, paths in (("changed", report.changed), ("missing", report.missing), ("extra", report.extra)):
         for path in paths[:DRIFTS_SHOWN]:
             click.echo(f"{label:8} {path}")
@@ -114,6 +132,10 @@ def _verify_site(site: Path) -> None:
     if report.ok:
         click.echo(f"The site matches its manifest: {report.checked} file(s).")
         return
-    click.echo(f"The site differs from its manifest: {len(report.changed)} changed, {len(report.missing)} missing, "
-               f"{len(report.extra)} extra.", err=True)
+    if report.changed or report.missing or report.extra:
+        click.echo(f"The site differs from its manifest: {len(report.changed)} changed, "
+                   f"{len(report.missing)} missing, {len(report.extra)} extra.", err=True)
+    if report.signature_problem:
+        click.echo("The manifest's signature does not hold: this copy cannot be shown to be the archive's.",
+                   err=True)
     sys.exit(1)

@@ -4,16 +4,19 @@ from pathlib import Path
 
 import click
 
-from archive.backup import BackupError, backup
+from archive.backup import BackupError, anchor_beside, backup, key_beside
 from archive.bag import BagRejected, export_bag, import_bag
 from archive.cli.common import Context, pass_context
 from archive.index import update_after_ingest
+from archive.signing import key_path
 
 
 @click.command("backup")
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--with-key", is_flag=True,
+              help="Also copy the archive's private signing key, to DEST.signing_key (keep it safe).")
 @pass_context
-def backup_command(ctx: Context, dest: Path) -> None:
+def backup_command(ctx: Context, dest: Path, with_key: bool) -> None:
     """Make a consistent copy of the store while writes may be running.
 
     On SQLite this uses SQLite's online backup API and writes a database file. On PostgreSQL it runs
@@ -25,10 +28,17 @@ def backup_command(ctx: Context, dest: Path) -> None:
     """
     archive = ctx.archive()
     try:
-        made = backup(archive.db_url(ctx.db_url), dest)
+        made = backup(archive.db_url(ctx.db_url), dest, key_path(archive.root) if with_key else None)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Backed up the store to {made} ({made.stat().st_size} bytes).")
+    click.echo(f"Kept the fixity log's anchor in {anchor_beside(made)}; check against it later with "
+               f"'archive verify --anchor {anchor_beside(made)}'.")
+    if with_key:
+        click.echo(f"Copied the private signing key to {key_beside(made)}: whoever holds it can sign as the archive.")
+    else:
+        click.echo("The signing key (ARCHIVE/keys/) is not in the backup: keep a copy of it somewhere safe, "
+                   "or use --with-key.")
 
 
 @click.command("export")

@@ -8,8 +8,10 @@ no page is written while a link is unresolved. Output depends only on the store 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,13 +21,15 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
 
+from archive import signing
 from archive.config import Archive
 from archive.dates import sort_key
+from archive.fixity import check_published, current_anchor
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather_published
-from archive.publish.output import SiteError, WriteReport, check_output_folder, write_site
+from archive.publish.output import ALLOWED_SIGNERS, PUBLIC_KEY, SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
 from archive.publish.searchindex import search_files
@@ -38,6 +42,21 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "connect-src 'self'; form-action 'self'; base-uri 'none'")
 
 
+class UnverifiedRecords(SiteError):
+    """Records to be published whose content no longer matches its hash; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "\n  ".join(problems[:PROBLEMS_SHOWN])
+        more = f"\n  ... and {len(problems) - PROBLEMS_SHOWN} more" if len(problems) > PROBLEMS_SHOWN else ""
+        super().__init__(f"{len(problems)} record(s) to be published failed their fixity check, so nothing was "
+                         f"published:\n  {shown}{more}\nFind out what changed them ('archive verify', 'archive "
+                         "show'), ingest the right version again, or publish anyway with --allow-unverified.")
+        self.problems = problems
+
+
+PROBLEMS_SHOWN = 20
+
+
 @dataclass
 class BuildReport:
     out: Path
@@ -48,6 +67,8 @@ class BuildReport:
     # Records the public projection left out, by reason (archive.public.REASONS), so an empty site is
     # never a surprise.
     left_out: dict[str, int] = field(default_factory=dict)
+    signer: str = ""  # the fingerprint of the key that signed the manifest
+    unverified: list[str] = field(default_factory=list)  # published anyway (--allow-unverified)
 
 
 def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
@@ -140,15 +161,33 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
 
 
 def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.date | None = None,
-          continuity: bool = True) -> BuildReport:
-    """Publish the archive's public records as a static site in ``out`` (default ``ARCHIVE/public``)."""
+          continuity: bool = True, allow_unverified: bool = False) -> BuildReport:
+    """Publish the archive's public records as a static site in ``out`` (default ``ARCHIVE/public``).
+
+    Every record to be published must still match its content hash, or nothing is written (unless
+    ``allow_unverified``). The manifest is signed with the archive's key, made on the first build."""
     started = time.perf_counter()
-    out = out or archive.public_dir
+    # A relative path is taken from the current folder; a link to a folder publishes into its target.
+    out = (out or archive.public_dir).resolve()
     check_output_folder(out)
     try:
         data = gather_published(engine, archive.root, today)
     except RedactionError as exc:
         raise SiteError(str(exc)) from None
+    unverified = check_published(engine, [i.id for items in data.items.values() for i in items.values()
+                                          if not i.is_stub])
+    if unverified and not allow_unverified:
+        raise UnverifiedRecords(unverified)
+    try:
+        key = signing.ensure_key(archive.root)
+    except signing.SigningError as exc:
+        raise SiteError(str(exc)) from None
+    with engine.connect() as conn:
+        anchor = current_anchor(conn)
+    public = key.public_key()
+    signing_files = [(ALLOWED_SIGNERS, signing.allowed_signers(public).encode("ascii")),
+                     (PUBLIC_KEY, (signing.public_key_line(public) + "\n").encode("ascii"))]
+    manifest_fields = {"fixity_log": anchor.as_dict(), "signed_by": signing.fingerprint(public)}
     # The gathered records live until the build ends: keep the collector from walking them over and over.
     gc.collect()
     gc.freeze()
@@ -157,8 +196,10 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
         cache = BuildCache(archive.root / CACHE_NAME)
         env = make_environment(archive, cache)
         env.globals["continuity_views"] = continuity
-        report = write_site(out, render_files(env, archive, data, pages, cache))
+        files = itertools.chain(render_files(env, archive, data, pages, cache), signing_files)
+        report = write_site(out, files, manifest_fields=manifest_fields, sign=functools.partial(signing.sign, key))
         cache.save()
     finally:
         gc.unfreeze()
-    return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out)
+    return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
+                       signing.fingerprint(public), unverified)
