@@ -10,6 +10,7 @@ Compared: the whole built site, and the output of every ``--public`` command.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.create import init_archive
+from archive.signing import KEY_DIR
 from tests.test_leaks import HIDDEN, NAMES, all_canaries, hidden_records, leaks, public_commands, public_records
 
 # Other real names, some longer, behind the same pseudonyms as in NAMES.
@@ -25,8 +27,11 @@ OTHER_NAMES = {"real": "Qxotherperson Longername Tzk", "own": "Qxanotherzk", "st
                "wide": "Qxwideotherzk Bzk"}
 
 
-def make_world(root: Path, names: dict[str, str], secrets: list[dict]) -> Path:
+def make_world(root: Path, names: dict[str, str], secrets: list[dict], key_from: Path | None = None) -> Path:
     archive = init_archive(root, title="Differential Archive")
+    if key_from is not None:  # one publisher: the same signing key, so the signature files may be compared
+        shutil.rmtree(root / KEY_DIR)
+        shutil.copytree(key_from / KEY_DIR, root / KEY_DIR)
     (root / "redactions.yaml").write_text(f"{names['wide']}: Person X\n", encoding="utf-8")
     batches = {"public.yaml": public_records(names), "secrets.yaml": secrets}
     for name, records in batches.items():
@@ -50,7 +55,8 @@ def worlds(tmp_path_factory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("differential")
     secrets_a = [r for kind in HIDDEN for r in hidden_records(kind, "a")]
     secrets_b = [r for kind in ("private", "withdrawn") for r in hidden_records(kind, "b")] + extra_private("b")
-    return make_world(base / "a", NAMES, secrets_a), make_world(base / "b", OTHER_NAMES, secrets_b)
+    first = make_world(base / "a", NAMES, secrets_a)
+    return first, make_world(base / "b", OTHER_NAMES, secrets_b, key_from=first)
 
 
 def files(root: Path) -> dict[str, bytes]:
