@@ -14,6 +14,12 @@ The chain shows an edited or removed entry in the middle, but not a log cut shor
 whole. So its length and head are also kept elsewhere, as anchors: a small file beside the store
 (``ARCHIVE/fixity-anchor.json``, rewritten after each run), the manifest of every published site, and
 a file beside every backup. ``verify`` compares the log with each anchor it is given.
+
+The published anchor is sealed: the manifest carries an HMAC of the length and head under a key derived
+from the archive's signing key, not the length and head themselves. Entries count runs over every record,
+private ones included, and a run's hash could be found by trying counts and times; a seal shows readers
+nothing, and the same public records with other secrets give the same public files only while the logs
+agree. ``verify`` finds the entry a seal names by trying each length of the log.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import hmac
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -62,18 +69,34 @@ class LogAnchor:
     def as_dict(self) -> dict[str, int | str]:
         return {"entries": self.entries, "head": self.head}
 
+    def sealed(self, seal_key: bytes) -> dict[str, str]:
+        """The form a published manifest carries: what the anchor says, readable only with the key."""
+        return {"sealed": seal_of(seal_key, self.entries, self.head)}
+
+
+@dataclass(frozen=True)
+class SealedAnchor:
+    """A published anchor: ``seal_of(key, entries, head)`` for some length of the log."""
+
+    seal: str
+
+
+def seal_of(seal_key: bytes, entries: int, head: str) -> str:
+    return hmac.new(seal_key, f"{entries}:{head}".encode("ascii"), hashlib.sha256).hexdigest()
+
 
 def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime | None = None,
-                  anchors: Sequence[tuple[str, LogAnchor]] = (), anchor_file: Path | None = None) -> FixityReport:
+                  anchors: Sequence[tuple[str, Anchor]] = (), anchor_file: Path | None = None,
+                  seal_key: bytes | None = None) -> FixityReport:
     """Check every record and source; append the run to the fixity log unless ``record_run`` is False.
 
-    ``anchors`` are (where it was kept, anchor) pairs the log must still reach; after a recorded run the
-    new length and head are written to ``anchor_file``."""
+    ``anchors`` are (where it was kept, anchor) pairs the log must still reach (a sealed one is opened
+    with ``seal_key``); after a recorded run the new length and head are written to ``anchor_file``."""
     report = FixityReport()
     manifest: dict[str, str] = {}
     with engine.connect() as conn:
         report.log_problems, report.log_entries, previous_manifest, last_entry = check_log(conn)
-        report.log_problems += check_anchors(entry_hashes(conn), anchors)
+        report.log_problems += check_anchors(entry_hashes(conn), anchors, seal_key)
         latest_revision = _latest_revision_hashes(conn)
         for stored in iter_stored_records(conn):
             key = f"{stored.type}/{stored.slug}"
@@ -129,10 +152,17 @@ def current_anchor(conn) -> LogAnchor:  # noqa: ANN001
     return LogAnchor(count, head or GENESIS)
 
 
-def check_anchors(hashes: list[str], anchors: Sequence[tuple[str, LogAnchor]]) -> list[str]:
+Anchor = LogAnchor | SealedAnchor
+
+
+def check_anchors(hashes: list[str], anchors: Sequence[tuple[str, Anchor]],
+                  seal_key: bytes | None = None) -> list[str]:
     """What each anchor shows: a log shorter than it was, emptied, or rewritten up to the anchored entry."""
     problems = []
     for where, anchor in anchors:
+        if isinstance(anchor, SealedAnchor):
+            problems += _check_sealed(hashes, where, anchor, seal_key)
+            continue
         if anchor.entries == 0:
             continue
         recorded = f"{where} recorded {anchor.entries} entries (head {anchor.head[:12]})"
@@ -147,9 +177,19 @@ def check_anchors(hashes: list[str], anchors: Sequence[tuple[str, LogAnchor]]) -
     return problems
 
 
-def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple[str, LogAnchor]]:
+def _check_sealed(hashes: list[str], where: str, anchor: SealedAnchor, seal_key: bytes | None) -> list[str]:
+    if seal_key is None:
+        return [f"{where} holds a sealed anchor, and the archive's signing key that opens it is missing"]
+    heads = [GENESIS, *hashes]
+    if any(hmac.compare_digest(seal_of(seal_key, n, heads[n]), anchor.seal) for n in range(len(heads))):
+        return []
+    return [f"the fixity log no longer reaches the sealed anchor in {where}: entries were removed from its end, "
+            "the log was deleted or rewritten (or the store was restored from an older copy)"]
+
+
+def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple[str, Anchor]]:
     """The anchors kept in ``places`` (skipped when absent) and in ``given`` (which must hold one)."""
-    found: list[tuple[str, LogAnchor]] = []
+    found: list[tuple[str, Anchor]] = []
     for path in places:
         if path.is_file() or (path / "manifest.json").is_file():
             anchor = read_anchor(path)
@@ -163,7 +203,7 @@ def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple
     return found
 
 
-def read_anchor(path: Path) -> LogAnchor | None:
+def read_anchor(path: Path) -> Anchor | None:
     """The anchor kept in ``path``: an anchor file, a site's ``manifest.json``, or a site folder.
 
     ``None`` when the file holds none (a site built before anchors); ``ValueError`` when it cannot be read."""
@@ -176,6 +216,11 @@ def read_anchor(path: Path) -> LogAnchor | None:
     section = data.get("fixity_log") if isinstance(data, dict) else None
     if section is None:
         return None
+    if isinstance(section, dict) and set(section) == {"sealed"}:
+        seal = section["sealed"]
+        if not isinstance(seal, str) or len(seal) != 64:
+            raise ValueError(f"{path}: its sealed fixity_log is not a 64-digit HMAC")
+        return SealedAnchor(seal)
     try:
         entries, head = int(section["entries"]), str(section["head"])
     except (KeyError, TypeError, ValueError):
@@ -191,7 +236,7 @@ def write_anchor(path: Path, anchor: LogAnchor) -> None:
         kept = read_anchor(path) if path.is_file() else None
     except ValueError:
         kept = None
-    if kept is not None and kept.entries > anchor.entries:
+    if isinstance(kept, LogAnchor) and kept.entries > anchor.entries:
         return
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps({"fixity_log": anchor.as_dict()}, indent=1) + "\n", encoding="utf-8")

@@ -47,6 +47,13 @@ def key_path(root: Path) -> Path:
     return root / KEY_DIR / KEY_NAME
 
 
+def seal_key(key: Ed25519PrivateKey) -> bytes:
+    """A second secret drawn from the signing key: it seals the fixity anchor a published manifest carries."""
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    return hashlib.sha256(b"living-archive fixity anchor seal\0" + raw).digest()
+
+
 def ensure_key(root: Path) -> Ed25519PrivateKey:
     """The archive's signing key, made on first use (``archive init``, or the first build of an older archive)."""
     path = key_path(root)

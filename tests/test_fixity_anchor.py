@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from archive.cli import cli
-from archive.fixity import ANCHOR_NAME, LogAnchor, check_anchors, read_anchor, verify_fixity
+from archive.fixity import ANCHOR_NAME, LogAnchor, check_anchors, read_anchor, seal_of, verify_fixity
+from archive.signing import key_path, load_key, seal_key
 
 RECORDS = "- {type: struggle, slug: rent-strike, title: Rent strike, start: 1932, visibility: public}\n"
 
@@ -70,13 +71,32 @@ def test_the_published_manifest_anchors_the_log_when_the_file_beside_the_store_i
     result = CliRunner().invoke(cli, ["--archive", str(logged.root), "build"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((logged.public_dir / "manifest.json").read_text())
-    assert manifest["fixity_log"] == {"entries": 3, "head": entries(engine)[-1]}
+    # Sealed: readers learn neither the length nor the head (entries count runs over private records too).
+    seal = seal_of(seal_key(load_key(key_path(logged.root))), 3, entries(engine)[-1])
+    assert manifest["fixity_log"] == {"sealed": seal}
+    assert str(3) not in json.dumps(manifest["fixity_log"]).replace(seal, "")
+    assert entries(engine)[-1] not in (logged.public_dir / "manifest.json").read_text()
     (logged.root / ANCHOR_NAME).unlink()
+    assert verify(logged).exit_code == 0  # a longer log still reaches the sealed entry
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM fixity_log WHERE id > 3"))
+        conn.execute(text("DELETE FROM fixity_log WHERE id = (SELECT max(id) FROM fixity_log)"))
+    result = verify(logged)
+    assert result.exit_code == 1
+    assert f"the fixity log no longer reaches the sealed anchor in {logged.public_dir}" in result.output
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM fixity_log"))
     result = verify(logged)
     assert result.exit_code == 1
-    assert f"the fixity log is empty, but {logged.public_dir} recorded 3 entries" in result.output
+    assert f"the fixity log no longer reaches the sealed anchor in {logged.public_dir}" in result.output
+
+
+def test_a_sealed_anchor_without_the_key_is_reported(logged):
+    assert CliRunner().invoke(cli, ["--archive", str(logged.root), "build"]).exit_code == 0
+    key_path(logged.root).unlink()
+    result = verify(logged)
+    assert result.exit_code == 1
+    assert "holds a sealed anchor, and the archive's signing key that opens it is missing" in result.output
 
 
 def test_a_backup_keeps_an_anchor_that_verify_takes(logged, engine, tmp_path):

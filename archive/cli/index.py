@@ -83,7 +83,8 @@ def verify_command(ctx: Context, site: Path | None, key: Path | None, anchors: t
     try:
         report = verify_index(archive.index_dir, engine)
         # DESIGN: verify also checks that every content hash still matches
-        fixity = verify_fixity(engine, anchors=kept, anchor_file=archive.root / ANCHOR_NAME)
+        fixity = verify_fixity(engine, anchors=kept, anchor_file=archive.root / ANCHOR_NAME,
+                               seal_key=_seal_key(archive.root))
     finally:
         engine.dispose()
     fixity_findings = [f"fixity {kind}: {line}" for kind, lines in (
@@ -139,3 +140,16 @@ def _verify_site(site: Path, key: Path | None) -> None:
         click.echo("The manifest's signature does not hold: this copy cannot be shown to be the archive's.",
                    err=True)
     sys.exit(1)
+
+
+def _seal_key(root: Path) -> bytes | None:
+    """What opens the sealed anchor of the archive's own published sites (None without a key)."""
+    from archive import signing
+
+    path = signing.key_path(root)
+    if not path.is_file():
+        return None
+    try:
+        return signing.seal_key(signing.load_key(path))
+    except signing.SigningError as exc:
+        raise click.ClickException(str(exc)) from None

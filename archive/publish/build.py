@@ -187,7 +187,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     public = key.public_key()
     signing_files = [(ALLOWED_SIGNERS, signing.allowed_signers(public).encode("ascii")),
                      (PUBLIC_KEY, (signing.public_key_line(public) + "\n").encode("ascii"))]
-    manifest_fields = {"fixity_log": anchor.as_dict(), "signed_by": signing.fingerprint(public)}
+    manifest_fields = {"fixity_log": anchor.sealed(signing.seal_key(key)), "signed_by": signing.fingerprint(public)}
     # The gathered records live until the build ends: keep the collector from walking them over and over.
     gc.collect()
     gc.freeze()
