@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -190,32 +189,42 @@ class TermPostings:
     frequencies: list[int]  # document frequency per field
     averages: list[int]  # the term's own mean field length per field (at least 1), for order and bounds
     flat: list[int]  # per posting: id, then per field: count, length (0, 0 where the term is absent)
-    bounds: list[list[int]]  # bounds[i]: per field, the largest saturation at posting i or later, scaled
+    bounds: dict[int, list[int]]  # at HEAD and each chunk's end: per field, the largest saturation from there
 
 
-def term_postings(rows: dict[int, list[int]], width: int) -> TermPostings:
-    """``rows``: document id -> per field ``[tf, length]`` (``tf`` 0 where absent)."""
-    frequencies = [sum(1 for row in rows.values() if row[2 * f]) for f in range(width)]
-    averages = []
-    for f in range(width):
-        total = sum(row[2 * f + 1] for row in rows.values() if row[2 * f])
-        averages.append(max(1, total // frequencies[f]) if frequencies[f] else 1)
+def term_postings(counts: list[dict[int, int]], lengths: list[list[int]], ids: list[int]) -> TermPostings:
+    """A term's postings from ``counts[f]`` (document number -> count in field ``f``), ``lengths[f]`` (each
+    document's stored length of field ``f``) and ``ids`` (each document's record id, increasing)."""
+    width = len(counts)
+    frequencies = [len(c) for c in counts]
+    averages = [max(1, sum(lengths[f][n] for n in c) // len(c)) if c else 1 for f, c in enumerate(counts)]
+    saturations = [{n: _saturation(tf, lengths[f][n], averages[f]) for n, tf in c.items()}
+                   for f, c in enumerate(counts)]
     weights = [boost * max(analysis.idf(ORDER_COUNT, df), 0.01)
                for boost, df in zip(analysis.FIELD_BOOSTS.values(), frequencies, strict=True)]
-    ranked = []
-    for doc_id, row in rows.items():
-        saturations = [_saturation(row[2 * f], row[2 * f + 1], averages[f]) if row[2 * f] else 0.0
-                       for f in range(width)]
-        ranked.append((-sum(w * s for w, s in zip(weights, saturations, strict=True)), doc_id, row, saturations))
-    ranked.sort(key=lambda r: (r[0], r[1]))
+    order: dict[int, float] = {}
+    for weight, field_saturations in zip(weights, saturations, strict=True):
+        for n, value in field_saturations.items():
+            order[n] = order.get(n, 0.0) - weight * value
+    # Best first; equal keys in id order (numbers follow ids).
+    ranked = sorted(order, key=lambda n: (order[n], n))
     flat: list[int] = []
-    bounds: list[list[int]] = [[0] * width for _ in range(len(ranked) + 1)]
-    for index in range(len(ranked) - 1, -1, -1):
-        saturations = ranked[index][3]
-        bounds[index] = [max(bounds[index + 1][f], math.ceil(saturations[f] * BOUND_SCALE)) for f in range(width)]
-    for _, doc_id, row, _ in ranked:
-        flat.append(doc_id)
-        flat.extend(row)
+    for n in ranked:
+        flat.append(ids[n])
+        for f in range(width):
+            tf = counts[f].get(n, 0)
+            flat += (tf, lengths[f][n]) if tf else (0, 0)
+    wanted = {HEAD} | {end for _, end in _chunks(len(ranked))}
+    bounds: dict[int, list[int]] = {}
+    running = [0] * width
+    for index in range(len(ranked), HEAD - 1, -1):
+        if index < len(ranked):
+            n = ranked[index]
+            # Scaled and rounded up, plus one: a bound must stay above the browser's own float arithmetic.
+            running = [max(running[f], int(saturations[f].get(n, 0.0) * BOUND_SCALE) + 1) if n in saturations[f]
+                       else running[f] for f in range(width)]
+        if index in wanted:
+            bounds[index] = list(running)
     return TermPostings(frequencies, averages, flat, bounds)
 
 
@@ -285,23 +294,14 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     collection = collect(docs)
     forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
     width = len(FIELDS)
-    rows: dict[str, dict[int, list[int]]] = defaultdict(dict)
-    for f, field_name in enumerate(FIELDS):
-        field_lengths = collection.lengths[field_name]
-        for term, postings in collection.tfs[field_name].items():
-            term_rows = rows[term]
-            for number, tf in postings.items():
-                row = term_rows.get(ids[number])
-                if row is None:
-                    row = term_rows[ids[number]] = [0] * (2 * width)
-                row[2 * f], row[2 * f + 1] = tf, field_lengths[number]
     totals = [sum(collection.lengths[f]) for f in FIELDS]
-    del collection
+    lengths = [collection.lengths[f] for f in FIELDS]
+    terms = sorted(set().union(*(collection.tfs[f] for f in FIELDS)))
     entries: dict[str, list] = {}
     tails: dict[str, tuple[str, TermPostings]] = {}
     names: dict[str, str] = {}
-    for term in sorted(rows):
-        postings = term_postings(rows.pop(term), width)
+    for term in terms:
+        postings = term_postings([collection.tfs[f].get(term, {}) for f in FIELDS], lengths, ids)
         count = len(postings.flat) // (1 + 2 * width)
         tail: object = 0
         if count > HEAD:
@@ -313,6 +313,7 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
             tail = [name, len(_chunks(count)), postings.bounds[HEAD]]
         entries[term] = [term, postings.frequencies, postings.averages,
                          postings.flat[: HEAD * (1 + 2 * width)], tail]
+    del collection
     # Words and terms share the shard of their common prefix, so a query word usually needs one file.
     sizes: dict[str, int] = {}
     for word, value in forms.items():
