@@ -12,6 +12,12 @@ Usage::
     python benchmarks/site.py --large          # 100,000 accounts
     python benchmarks/site.py -n 2000 --no-pagefind
     python benchmarks/site.py --views --struggles 10000 --large --repeat 2   # the views across waves
+    python benchmarks/site.py --sizes 1000,10000,30000 --no-browser        # rebuilds, with growth exponents
+
+Each size gets a cold full build (the baseline), a no-op rebuild and, after each of ``--adds`` accounts
+ingested one at a time, a rebuild: wall and CPU seconds, the files it rewrote (bytes changed) by folder,
+the output's apparent size against its size on disk (allocated blocks, as ``du``), the most crowded
+folder, and Pagefind's indexing of the same pages.
 
 ``--views`` generates, besides the accounts, the records the views across waves use (six waves, demands
 with outcomes, organizations with forms and lineage, forces, places town → region → country,
