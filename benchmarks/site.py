@@ -534,14 +534,10 @@ def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
             if kind == "site":
                 page.goto(base + "search.html")
                 page.wait_for_function("() => window.LA && window.LA.search")
-                # meta.js is loaded by LA.search; its values arrive through LA.meta, wrapped here to keep them.
-                page.evaluate("() => { const f = LA.meta; LA.meta = m => { window.__meta = m; f(m); }; }")
-                ms = page.evaluate("""async (q) => { const LA_meta = () => window.__meta; const t = performance.now();
+                ms = page.evaluate("""async (q) => { const t = performance.now();
                     const r = await LA.search(q, '', '', 10);
                     await Promise.all(r.results.slice(0, 10).map(x => new Promise(ok => {
-                        const c = Math.floor(x[0] / LA_meta().dchunk);
-                        const s = document.createElement('script');
-                        s.src = 'search/d/' + Math.floor(c / LA_meta().dfolder) + '/' + c + '.js';
+                        const s = document.createElement('script'); s.src = LA.docPath(x[0]);
                         s.onload = ok; s.onerror = ok; document.head.appendChild(s); })));
                     return performance.now() - t; }""", query)
                 wanted = ("/search/", "/assets/search.js")

@@ -289,6 +289,13 @@
     });
   }
 
+  /* The file that holds a document's summary: documents are packed dchunk to a file, dfolder files to a folder. */
+  function docPath(n) {
+    var chunk = Math.floor(n / store.meta.dchunk);
+    return "search/d/" + Math.floor(chunk / store.meta.dfolder) + "/" + chunk + ".js";
+  }
+  LA.docPath = docPath;
+
   /* For scripts and tests: search once the index metadata is in. */
   LA.search = function (query, type, wave, want) {
     return load("search/meta.js").then(function () { return search(query, type || "", wave || "", want || PAGE); });
@@ -309,11 +316,7 @@
 
   function render(outcome, want) {
     var top = outcome.results.slice(0, want);
-    var m = store.meta;
-    return Promise.all(top.map(function (r) {
-      var chunk = Math.floor(r[0] / m.dchunk);
-      return load("search/d/" + Math.floor(chunk / m.dfolder) + "/" + chunk + ".js");
-    })).then(function () {
+    return Promise.all(top.map(function (r) { return load(docPath(r[0])); })).then(function () {
       list.textContent = "";
       top.forEach(function (r) {
         var d = store.docs.get(r[0]);
