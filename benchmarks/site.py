@@ -670,7 +670,7 @@ def instrument(timers: Timers) -> Any:
 
     make_environment = build_module.make_environment
     patch(build_module, "make_environment", environment)
-    patch(build_module, "gather", timers.wrap("gather", build_module.gather))
+    patch(build_module, "gather_published", timers.wrap("gather", build_module.gather_published))
     patch(build_module, "plan", timers.wrap("plan", build_module.plan))
     patch(build_module, "search_files", timers.wrap_iter("search files", build_module.search_files))
     patch(build_module, "fingerprint", timers.wrap("", build_module.fingerprint,
