@@ -6,8 +6,10 @@ each posting holds a term's count and the field's length in one document, and ``
 the number of documents and the total field lengths, from which the browser takes ``idf`` and the
 average field lengths. So a new document changes ``meta.js``, the shards of its own terms (their
 document frequencies and postings) and one chunk of document summaries, and nothing else: no
-precomputed score of any other document moves. Documents are numbered by record id (the order a rebuilt
-Whoosh index gives them), so removing one renumbers nothing either. ``term_scores`` is the browser's
+precomputed score of any other document moves. Documents are numbered 0, 1, 2, ... in record id order
+(the order a rebuilt Whoosh index gives them), so a new record, which has the highest id, takes the next
+number and renumbers nothing. The numbers are dense on purpose: record ids would show, by their gaps,
+how many records are not public and where. ``term_scores`` is the browser's
 formula in Python, for tests.
 
 Files (all JavaScript that calls ``LA.<name>(...)``, so that they load as ``<script>`` from ``file://``,
@@ -188,13 +190,13 @@ class TermPostings:
 
     frequencies: list[int]  # document frequency per field
     averages: list[int]  # the term's own mean field length per field (at least 1), for order and bounds
-    flat: list[int]  # per posting: id, then per field: count, length (0, 0 where the term is absent)
+    flat: list[int]  # per posting: document number, then per field: count, length (0, 0 where absent)
     bounds: dict[int, list[int]]  # at HEAD and each chunk's end: per field, the largest saturation from there
 
 
-def term_postings(counts: list[dict[int, int]], lengths: list[list[int]], ids: list[int]) -> TermPostings:
-    """A term's postings from ``counts[f]`` (document number -> count in field ``f``), ``lengths[f]`` (each
-    document's stored length of field ``f``) and ``ids`` (each document's record id, increasing)."""
+def term_postings(counts: list[dict[int, int]], lengths: list[list[int]]) -> TermPostings:
+    """A term's postings from ``counts[f]`` (document number -> count in field ``f``) and ``lengths[f]``
+    (each document's stored length of field ``f``)."""
     width = len(counts)
     frequencies = [len(c) for c in counts]
     averages = [max(1, sum(lengths[f][n] for n in c) // len(c)) if c else 1 for f, c in enumerate(counts)]
@@ -206,11 +208,11 @@ def term_postings(counts: list[dict[int, int]], lengths: list[list[int]], ids: l
     for weight, field_saturations in zip(weights, saturations, strict=True):
         for n, value in field_saturations.items():
             order[n] = order.get(n, 0.0) - weight * value
-    # Best first; equal keys in id order (numbers follow ids).
+    # Best first; equal keys in document (record id) order.
     ranked = sorted(order, key=lambda n: (order[n], n))
     flat: list[int] = []
     for n in ranked:
-        flat.append(ids[n])
+        flat.append(n)
         for f in range(width):
             tf = counts[f].get(n, 0)
             flat += (tf, lengths[f][n]) if tf else (0, 0)
@@ -289,7 +291,6 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     """Every file of the browser's search index."""
     cache = cache or BuildCache()
     docs = documents(data, cache)
-    ids = [doc.item.id for doc in docs]
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
     collection = collect(docs)
     forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
@@ -301,7 +302,7 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     tails: dict[str, tuple[str, TermPostings]] = {}
     names: dict[str, str] = {}
     for term in terms:
-        postings = term_postings([collection.tfs[f].get(term, {}) for f in FIELDS], lengths, ids)
+        postings = term_postings([collection.tfs[f].get(term, {}) for f in FIELDS], lengths)
         count = len(postings.flat) // (1 + 2 * width)
         tail: object = 0
         if count > HEAD:
@@ -333,18 +334,18 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
             yield tail_path(name, number), _js("tail", name, number, postings.flat[start * stride: end * stride],
                                                postings.bounds[end])
     chunks: dict[int, list[list]] = defaultdict(list)
-    for doc in docs:
+    for number, doc in enumerate(docs):
         item = doc.item
-        chunks[item.id // DOC_CHUNK].append([item.id, {
+        chunks[number // DOC_CHUNK].append([number, {
             "u": item_path(item), "k": item.key, "t": item.title, "y": item.type, "d": item.date or "",
             "s": cache.snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""}])
     for chunk, summaries in sorted(chunks.items()):
         yield docs_path(chunk), _js("docs", chunk, summaries)
     facets: dict[str, list[int]] = defaultdict(list)
-    for doc in docs:
-        facets[f"type-{doc.item.type}"].append(doc.item.id)
+    for number, doc in enumerate(docs):
+        facets[f"type-{doc.item.type}"].append(number)
         for wave in _waves_of(doc.item):
-            facets[f"wave-{wave}"].append(doc.item.id)
+            facets[f"wave-{wave}"].append(number)
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
