@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_site_data import write_sample
+from test_site_data import sample_records
 
 from archive import analysis
 from archive.config import Archive
@@ -28,6 +28,16 @@ NEW_ACCOUNT = {"type": "account", "slug": "night-shift-zymurgists", "title": "Th
                "date": "2019-06", "struggles": ["cat-382"], "visibility": "public", "language": "en"}
 
 
+def write_public_sample(folder: Path, shared_data: Path) -> Path:
+    """The sample, its records that say nothing about visibility made public (as ``archive ingest --set
+    visibility=public`` would): records are restricted by default."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sample.jsonl"
+    records = [{"visibility": "public", **record} for record in sample_records(shared_data)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
 def _all_files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
@@ -36,7 +46,7 @@ def _all_files(site: Path) -> dict[str, bytes]:
 def grown(archive: Archive, engine, shared_data: Path, tmp_path: Path) -> tuple[dict[str, bytes], dict[str, bytes],
                                                                                list[str]]:
     """The site before and after adding NEW_ACCOUNT, and the second build's list of written files."""
-    report = ingest(engine, [write_sample(tmp_path / "sample", shared_data)], default_language="en")
+    report = ingest(engine, [write_public_sample(tmp_path / "sample", shared_data)], default_language="en")
     assert not report.errors, report.errors
     build(archive, engine, today=TODAY)
     before = _all_files(archive.public_dir)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_site_data import write_sample
+from test_site_data import sample_records, write_sample
 
 from archive.config import Archive
 from archive.create import init_archive
@@ -72,8 +72,12 @@ def grown_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> B
     root = tmp_path_factory.mktemp("grown")
     archive = init_archive(root / "archive", title="Browser Test Archive")
     engine = make_engine(archive.db_url(), writer=True)
+    # Records that say nothing about visibility made public, as `archive ingest --set visibility=public` would.
+    sample = root / "sample.jsonl"
+    sample.write_text("".join(json.dumps({"visibility": "public", **r}, ensure_ascii=False) + "\n"
+                              for r in sample_records(shared_data)), encoding="utf-8")
     try:
-        report = ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en")
+        report = ingest(engine, [sample], default_language="en")
         assert not report.errors
         rebuild_index(archive.index_dir, engine)
         build(archive, engine, today=TODAY)
