@@ -37,6 +37,7 @@ from whoosh.writing import SegmentWriter
 from archive import whoosh_tuning
 from archive.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.dates import DateError, period_end, sort_key
+from archive.db import LARGE_CHANGE, has_statistics, refresh_statistics
 from archive.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
 
 whoosh_tuning.apply()
@@ -219,6 +220,7 @@ def update_index(index_dir: Path, engine: Engine, ids: Iterable[int], *,
     inherits its struggle's waves) are updated too. Without an index yet, this builds one.
     """
     ids = set(ids)
+    _statistics_after_write(engine, len(ids))
     try:
         with writer_lock(index_dir, timeout):
             if current_dir(index_dir) is None:
@@ -251,6 +253,13 @@ def update_after_ingest(index_dir: Path, engine: Engine, changed_ids: Iterable[i
     return "Search index up to date."
 
 
+def _statistics_after_write(engine: Engine, changed: int) -> None:
+    """After a large write (or on a store never analyzed), refresh the planner's statistics."""
+    with engine.begin() as conn:
+        if changed >= LARGE_CHANGE or not has_statistics(conn):
+            refresh_statistics(conn)
+
+
 def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResult:
     result = UpdateResult()
     with engine.connect() as conn:
@@ -277,6 +286,7 @@ def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResu
 
 def rebuild_index(index_dir: Path, engine: Engine, *, timeout: float | None = None, procs: int = 1) -> int:
     """Rebuild the whole index from the store into a fresh folder and swap it in; return the count."""
+    _statistics_after_write(engine, LARGE_CHANGE)
     with writer_lock(index_dir, timeout):
         _, claimed = _take_pending(index_dir)  # the rebuild reads every record, so queued ids are covered
         count = _rebuild_locked(index_dir, engine, procs=procs)

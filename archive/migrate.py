@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from archive.db import refresh_statistics
 from archive.models import Base
 from archive.resources import resource_dir
 
@@ -23,8 +24,11 @@ def alembic_config(engine: Engine, output: io.StringIO | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision``."""
+    """Bring the schema up to ``revision``, then refresh the planner's statistics (a migration may have
+    rebuilt a table, and SQLite drops a rebuilt table's statistics)."""
     command.upgrade(alembic_config(engine), revision)
+    with engine.begin() as conn:
+        refresh_statistics(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
