@@ -231,7 +231,7 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
 
 
 def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -239,6 +239,18 @@ def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
         except json.JSONDecodeError as exc:
             raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number) from None
         yield RawRecord(dict(_require_mapping(value, number)), number, {}, line.encode("utf-8"))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (as ``text.split("\\n")``), so a large file is not held twice."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r,]*")

@@ -48,6 +48,7 @@ PENDING_NAME = "PENDING"
 META_NAME = "index.json"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish; $ARCHIVE_INDEX_LOCK_TIMEOUT overrides
 BULK_LIMIT_MB = 256
+BULK_UPDATE = 5_000  # an update of at least this many records, and of more than the index holds, rebuilds
 COMMIT_EVERY = 20_000  # documents per segment in a rebuild; bounds the writer's memory
 
 
@@ -66,6 +67,9 @@ class IndexMissing(SearchIndexError):
 def make_schema() -> Schema:
     """The index's fields. Text fields analyze each record in its own language (see archive.analysis)."""
     text = MultilingualAnalyzer()
+    title, body = TEXT(analyzer=text, stored=True), TEXT(analyzer=text)
+    for field in (title, body):  # the same postings, each distinct word analyzed once (whoosh_tuning)
+        field.format = whoosh_tuning.CachedPositions(field_boost=field.format.field_boost)
     lists = {name: KEYWORD(commas=True, lowercase=True, stored=True) for name in (*LINK_FIELDS, "tags")}
     return Schema(
         rid=ID(unique=True, stored=True),
@@ -75,8 +79,8 @@ def make_schema() -> Schema:
         slug=ID(stored=True),
         # No spelling=True: Whoosh would analyze every text twice and double the terms to write;
         # "did you mean" finds near terms in these fields instead (archive.search_query).
-        title=TEXT(analyzer=text, stored=True),
-        body=TEXT(analyzer=text),
+        title=title,
+        body=body,
         language=ID(stored=True),
         kind=ID(stored=True),
         date=DATETIME(sortable=True),
@@ -262,23 +266,30 @@ def _statistics_after_write(engine: Engine, changed: int) -> None:
 
 def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResult:
     result = UpdateResult()
-    with engine.connect() as conn:
-        # Stubs an ingest creates are link targets of what it changed; inheritors link to what changed.
-        changed = sorted(ids)
-        ids |= link_targets(conn, changed) | related_ids(conn, changed)
-        docs = list(iter_documents(conn, ids))
     ix = open_index(index_dir)
-    writer = ix.writer()
     try:
-        for doc in docs:
-            writer.update_document(**to_fields(doc))
-        result.updated = len(docs)
-        for missing in ids - {doc.record_id for doc in docs}:
-            result.deleted += writer.delete_by_term("rid", str(missing))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+        with engine.connect() as conn:
+            # Stubs an ingest creates are link targets of what it changed; inheritors link to what changed.
+            changed = sorted(ids)
+            ids |= link_targets(conn, changed) | related_ids(conn, changed)
+            if len(ids) >= max(BULK_UPDATE, ix.doc_count_all()):
+                # A batch as large as the index itself: one bulk pass over the store is faster than
+                # replacing documents one by one, and leaves one generation of large segments.
+                ix.close()
+                return UpdateResult(updated=_rebuild_locked(index_dir, engine), rebuilt=True)
+            writer = ix.writer()
+            try:
+                found: set[int] = set()
+                for doc in iter_documents(conn, ids):  # streamed: memory does not grow with the batch
+                    writer.update_document(**to_fields(doc))
+                    found.add(doc.record_id)
+                result.updated = len(found)
+                for missing in ids - found:
+                    result.deleted += writer.delete_by_term("rid", str(missing))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
     finally:
         ix.close()
     return result

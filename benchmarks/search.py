@@ -44,7 +44,7 @@ from archive.index_docs import iter_documents
 from archive.ingest import ingest
 from archive.search import ArchiveSearcher, SearchRequest
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 KINDS = ("testimony", "report", "minutes", "leaflet", "interview", "article", "statement")
 QUERIES = {
     "term (common)": ["workers", "government", "strike", "people"],
