@@ -39,6 +39,7 @@ from archive.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_langua
 from archive.dates import DateError, period_end, sort_key
 from archive.db import LARGE_CHANGE, has_statistics, refresh_statistics
 from archive.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
+from archive.search_facets import is_cache_file
 
 whoosh_tuning.apply()
 
@@ -386,7 +387,8 @@ def stray_files(index_dir: Path) -> list[Path]:
         ix.close()
     for path in live.iterdir():
         name = path.name
-        if name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK"):
+        if (name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
+                or is_cache_file(name)):
             continue
         strays.append(path)
     return sorted(strays)

@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from whoosh import highlight, sorting
+from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
+from archive import search_facets
 from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
-from archive.index import SearchIndexError, index_meta, open_index
+from archive.index import SearchIndexError, current_dir, index_meta, open_index
 from archive.models import Record
 from archive.public import is_public, public_clause
 from archive.records import make_slug
 from archive.redaction import Redactor
+from archive.search_facets import FacetMap
 from archive.search_query import (
     QueryError,
     did_you_mean,
@@ -117,6 +119,7 @@ class ArchiveSearcher:
         self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
         self._reaches: dict[dt.date | None, PublicReach] = {}
+        self._facets: FacetMap | None = None
 
     def _open(self) -> Searcher:
         # A rebuild may swap the live folder between reading CURRENT and opening it: try again.
@@ -162,12 +165,10 @@ class ArchiveSearcher:
         searcher.weighting = weighting  # Whoosh hands the searcher's model to every matcher
         for subsearcher, _offset in searcher.subsearchers or ():
             subsearcher.weighting = weighting
-        groups = {name: sorting.FieldFacet(name, allow_overlap=name in ("waves", "places"))
-                  for name in FACETS} if request.facets else None
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        collector = _exact_collector(searcher, limit=None if by_date else wanted, filter=allowed,
-                                     groupedby=groups, maptype=sorting.Count if groups else None)
+        matched = _MatchedCollector(_exact_collector(searcher, limit=None if by_date else wanted))
+        collector = collectors.FilterCollector(matched, allow=allowed) if allowed is not None else matched
         searcher.search_with_collector(query, collector)
         results = collector.results()
         ranked = [(docnum, score) for score, docnum in results.top_n]
@@ -176,13 +177,24 @@ class ArchiveSearcher:
         start = (request.page - 1) * request.limit
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
-        facets = {name: _counts(results.groups(name)) for name in FACETS} if groups else {}
-        if groups and request.public:
-            matched = set(results.docs())
-            facets.update({name: self._public_facet(name, matched, request) for name in ("waves", "places")})
-        total = len(results) if request.count or groups else results.estimated_length()
+        facets = {}
+        if request.facets:
+            facet_map = self._facet_map()
+            facets = {name: _counts(facet_map.counts(name, matched.matched)) for name in FACETS}
+            if request.public:
+                docs = set(matched.matched)
+                facets.update({name: self._public_facet(name, docs, request) for name in ("waves", "places")})
+        # The collector visits every match (see _exact_collector), so the count is exact at no extra cost.
+        total = len(matched.matched)
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
+
+    def _facet_map(self) -> FacetMap:
+        if self._facets is None:
+            folder = current_dir(self.index_dir)
+            self._facets = (search_facets.cached(self.searcher, folder, FACETS) if folder is not None
+                            else search_facets.build(self.searcher, FACETS))
+        return self._facets
 
     def _by_date(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Oldest first, ties by relevance. Undated records come last: their raw column value is the maximum."""
@@ -280,6 +292,19 @@ class ArchiveSearcher:
             if request.snippets:
                 body = compose_body(row)
                 hit.snippet = snippet(redactor.text(body) or "" if redactor else body, terms, row["language"])
+
+
+class _MatchedCollector(collectors.WrappingCollector):
+    """Keeps the number of every matched document, for the count and the facets, in the one pass. It sits
+    inside the filter (a ``FilterCollector`` drops what the filter refuses before it gets here)."""
+
+    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.matched: list[int] = []
+
+    def collect(self, sub_docnum: int) -> Any:
+        self.matched.append(self.offset + sub_docnum)
+        return self.child.collect(sub_docnum)
 
 
 def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
