@@ -67,7 +67,7 @@ class SearchRequest:
     facets: bool = True
     snippets: bool = True
     suggest: bool = True
-    count: bool = True  # exact total; without it ``total`` is Whoosh's estimate (saves a second pass)
+    count: bool = True  # exact total; without it (and without facets) ``total`` is Whoosh's estimate
     today: dt.date | None = None
     # Real names -> pseudonyms (the archive's redactions.yaml); with ``public`` they are applied to what is
     # shown, together with each record's own list, as on the published site.
@@ -167,8 +167,8 @@ class ArchiveSearcher:
             subsearcher.weighting = weighting
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        matched = _MatchedCollector(_exact_collector(searcher, limit=None if by_date else wanted))
-        collector = collectors.FilterCollector(matched, allow=allowed) if allowed is not None else matched
+        top = _top_collector(searcher, limit=None if by_date else wanted)
+        collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
         searcher.search_with_collector(query, collector)
         results = collector.results()
         ranked = [(docnum, score) for score, docnum in results.top_n]
@@ -178,16 +178,21 @@ class ArchiveSearcher:
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {}
-        if request.facets:
+        matched = self._matched(query, allowed) if request.facets or request.count else None
+        if matched is not None and request.facets:
             facet_map = self._facet_map()
-            facets = {name: _counts(facet_map.counts(name, matched.matched)) for name in FACETS}
+            facets = {name: _counts(facet_map.counts(name, matched)) for name in FACETS}
             if request.public:
-                docs = set(matched.matched)
+                docs = set(matched)
                 facets.update({name: self._public_facet(name, docs, request) for name in ("waves", "places")})
-        # The collector visits every match (see _exact_collector), so the count is exact at no extra cost.
-        total = len(matched.matched)
+        total = len(matched) if matched is not None else results.estimated_length()
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
+
+    def _matched(self, query: wq.Query, allowed: set[int] | None) -> list[int]:
+        """Every matching document (for the count and the facets): one pass over the postings, unscored."""
+        docs = self.searcher.docs_for_query(query)
+        return [d for d in docs if d in allowed] if allowed is not None else list(docs)
 
     def _facet_map(self) -> FacetMap:
         if self._facets is None:
@@ -294,30 +299,32 @@ class ArchiveSearcher:
                 hit.snippet = snippet(redactor.text(body) or "" if redactor else body, terms, row["language"])
 
 
-class _MatchedCollector(collectors.WrappingCollector):
-    """Keeps the number of every matched document, for the count and the facets, in the one pass. It sits
-    inside the filter (a ``FilterCollector`` drops what the filter refuses before it gets here)."""
+class _SkippingTopCollector(collectors.TopCollector):
+    """Whoosh's top-N collector, skipping blocks of postings whose best possible score cannot reach the
+    top N (made safe by ``whoosh_tuning``), without matcher replacement: with our BM25F over the public
+    projection its shortcuts are not safe ("union workers" lost its 5th best hit at --limit 10), and the
+    site must agree exactly. (Whoosh only reads the rising minimum score when it replaces matchers, so
+    with replacement off it would never skip: this loop reads it itself.)"""
 
-    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
-        super().prepare(top_searcher, q, context)
-        self.matched: list[int] = []
+    def matches(self) -> Any:
+        matcher = self.matcher
+        usequality = self._use_block_quality()
+        checkquality, minscore = True, None
+        while matcher.is_active():
+            if usequality and self.minscore is not None and (checkquality or self.minscore != minscore):
+                minscore = self.minscore
+                self.skipped_times += matcher.skip_to_quality(minscore)
+                if not matcher.is_active():
+                    break
+            yield matcher.id()
+            checkquality = matcher.next()
 
-    def collect(self, sub_docnum: int) -> Any:
-        self.matched.append(self.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
 
-
-def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
-    """Whoosh's collector without its shortcuts. Block-quality skipping and matcher replacement drop
-    documents whose score bound looks too low; with our BM25F over the public projection those bounds are
-    not safe ("union workers" lost its 5th best hit at --limit 10), and the site must agree exactly."""
-    collector = searcher.collector(optimize=False, **kwargs)
-    inner = collector
-    while inner is not None:
-        if hasattr(inner, "replace"):
-            inner.replace = 0
-        inner = getattr(inner, "child", None)
-    return collector
+def _top_collector(searcher: Searcher, limit: int | None) -> Any:
+    """The top ``limit`` by score; without a limit (ordering by date) every match is scored."""
+    if limit is None:
+        return collectors.UnlimitedCollector()
+    return _SkippingTopCollector(limit=limit)
 
 
 def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:

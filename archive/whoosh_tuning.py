@@ -20,6 +20,8 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Positions
+from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
+from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -92,10 +94,58 @@ def _flush_segment(self: SegmentWriter) -> None:
         lengths.close()
 
 
+# Skipping blocks that cannot reach the top N, safely
+
+
+def _block_end(matcher: Any) -> int | None:
+    """The last document number up to which ``matcher.block_quality()`` bounds every score, or None when
+    that is not known (then nothing is skipped)."""
+    if isinstance(matcher, whoosh3.W3LeafMatcher):
+        return matcher.block_max_id() if matcher.is_active() else None
+    if isinstance(matcher, WrappingMatcher) and type(matcher) is WrappingMatcher:  # a boost
+        return _block_end(matcher.child)
+    if isinstance(matcher, UnionMatcher | IntersectionMatcher):
+        ends = [_block_end(child) for child in (matcher.a, matcher.b) if child.is_active()]
+        if not ends or None in ends:
+            return None
+        return min(ends)
+    return None
+
+
+def _safe_skip_to_quality(self: UnionMatcher | IntersectionMatcher, minquality: float) -> int:
+    """Skip, together, every child past the end of the window in which the sum of the children's block
+    qualities bounds each score, while that bound is below ``minquality``.
+
+    Whoosh's own version skips one child's block on its own, past documents that the other child's next,
+    better block may also hold: it lost real hits from the top 10 (tests/test_search_topn.py).
+    """
+    skipped = 0
+    while self.is_active() and self.block_quality() < minquality:
+        end = _block_end(self)
+        if end is None:
+            break
+        for child in (self.a, self.b):
+            if child.is_active():
+                child.skip_to(end + 1)
+        skipped += 1
+        if isinstance(self, IntersectionMatcher):
+            if not (self.a.is_active() and self.b.is_active()):
+                break
+            self._find_next()
+        else:
+            self._id = None  # the union's cached current id
+    return skipped
+
+
+_ORIGINAL_SKIPS = {UnionMatcher: UnionMatcher.skip_to_quality, IntersectionMatcher: IntersectionMatcher.skip_to_quality}
+
+
 def apply() -> None:
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     PostingPool.add = _add
     SegmentWriter._flush_segment = _flush_segment
+    for matcher_class in _ORIGINAL_SKIPS:
+        matcher_class.skip_to_quality = _safe_skip_to_quality
 
 
 @contextlib.contextmanager
@@ -104,6 +154,8 @@ def reverted() -> Iterator[None]:
     whoosh3.W3PerDocReader._cached_reader = _ORIGINAL
     PostingPool.add = _ORIGINAL_ADD
     SegmentWriter._flush_segment = _ORIGINAL_FLUSH
+    for matcher_class, original in _ORIGINAL_SKIPS.items():
+        matcher_class.skip_to_quality = original
     try:
         yield
     finally:
