@@ -67,6 +67,9 @@ FTS_QUERIES = {  # the same searches in FTS5's syntax
 }
 
 
+LATENCY_KEYS = ("p50", "p95", "fts5_p50", "fts5_p95", "cpu_p50", "cpu_p95")
+
+
 def real_texts() -> tuple[list[dict], list[str]]:
     """Collective Action in Tech rows, and the Gutenberg books as word lists."""
     with open(DATA / "collective_action_in_tech" / "actions.csv", encoding="utf-8", newline="") as handle:
@@ -161,13 +164,14 @@ def query_latency(searcher: ArchiveSearcher, conn: sqlite3.Connection, rounds: i
     options = {"facets": full, "snippets": False, "suggest": False, "count": full}
     results = {}
     for kind, queries in QUERIES.items():
-        ours, theirs = [], []
+        ours, theirs, cpu = [], [], []
         searcher.search(SearchRequest(queries[0], **options))  # warm up
         for _ in range(rounds):
             for query, fts_query in zip(queries, FTS_QUERIES[kind], strict=True):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 searcher.search(SearchRequest(query, limit=10, **options))
                 ours.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
                 started = time.perf_counter()
                 if isinstance(fts_query, tuple):
                     match, low, high = fts_query
@@ -177,7 +181,7 @@ def query_latency(searcher: ArchiveSearcher, conn: sqlite3.Connection, rounds: i
                     conn.execute("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10",
                                  (fts_query,)).fetchall()
                 theirs.append(time.perf_counter() - started)
-        results[kind] = (*percentiles(ours), *percentiles(theirs))
+        results[kind] = (*percentiles(ours), *percentiles(theirs), *percentiles(cpu))
     return results
 
 
@@ -295,10 +299,12 @@ def main(argv: list[str] | None = None) -> None:
             for full in (False, True):
                 mode = "default mode (exact count, facets)" if full else "--json mode (top 10, estimated count)"
                 print(f"Queries, {mode}, {args.rounds} rounds of 4 queries per kind, ms", flush=True)
-                print(f"  {'kind':22} {'p50':>7} {'p95':>7}   {'FTS5 p50':>8} {'FTS5 p95':>8}   p95 ratio", flush=True)
+                print(f"  {'kind':22} {'p50':>7} {'p95':>7}   {'FTS5 p50':>8} {'FTS5 p95':>8}   p95 ratio"
+                      "   CPU p50  CPU p95", flush=True)
                 figures = query_latency(searcher, conn, args.rounds, full=full)
-                for kind, (p50, p95, f50, f95) in figures.items():
-                    print(f"  {kind:22} {p50:7.1f} {p95:7.1f}   {f50:8.2f} {f95:8.2f}   {p95 / f95:9.0f}x", flush=True)
+                for kind, (p50, p95, f50, f95, c50, c95) in figures.items():
+                    print(f"  {kind:22} {p50:7.1f} {p95:7.1f}   {f50:8.2f} {f95:8.2f}   {p95 / f95:9.0f}x"
+                          f"   {c50:7.1f}  {c95:7.1f}", flush=True)
                 latency["full" if full else "json"] = figures
         commands = command_latency(root / "archive", args.rounds)
         print("Whole commands, ms", flush=True)
@@ -313,10 +319,8 @@ def main(argv: list[str] | None = None) -> None:
             "archive_index_s": archive_s, "bare_whoosh_s": bare_s, "fts5_s": fts_s,
             "archive_index_cpu_s": archive_cpu, "bare_whoosh_cpu_s": bare_cpu, "fts5_cpu_s": fts_cpu,
             "archive_peak_rss_mb": archive_rss,
-            "latency_ms": {k: dict(zip(("p50", "p95", "fts5_p50", "fts5_p95"), v, strict=True))
-                           for k, v in latency["json"].items()},
-            "latency_full_ms": {k: dict(zip(("p50", "p95", "fts5_p50", "fts5_p95"), v, strict=True))
-                                for k, v in latency["full"].items()},
+            "latency_ms": {k: dict(zip(LATENCY_KEYS, v, strict=True)) for k, v in latency["json"].items()},
+            "latency_full_ms": {k: dict(zip(LATENCY_KEYS, v, strict=True)) for k, v in latency["full"].items()},
             "commands_ms": commands,
         }, indent=2))
 
