@@ -214,8 +214,11 @@ class ArchiveSearcher:
         return self._stats[key]
 
     def _public_languages(self, today: dt.date | None) -> list[str]:
-        stored = self.searcher.stored_fields
-        found = {stored(docnum).get("language") or "en" for docnum in self._collection(True, today).docset}
+        # Each language present (a handful) and the first public document holding it: no stored fields read.
+        docset = self._collection(True, today).docset
+        reader = self.searcher.reader()
+        found = {text.decode("utf-8") for text in reader.lexicon("language")
+                 if any(docnum in docset for docnum in reader.postings("language", text).all_ids())}
         return sorted(found) or ["en"]
 
     def _public_docs(self, today: dt.date | None) -> set[int]:
