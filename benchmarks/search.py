@@ -215,6 +215,44 @@ def command_latency(archive_dir: Path, rounds: int) -> dict[str, dict[str, float
     return out
 
 
+def queries_only(args: argparse.Namespace) -> None:
+    """Query latency on an archive built earlier (for a size whose full run does not fit the time)."""
+    from sqlalchemy import select
+
+    from archive.models import Record
+
+    load = os.getloadavg()
+    engine = make_engine(f"sqlite:///{args.existing / 'archive.sqlite'}")
+    records = Record.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(records.c.title, records.c.body, records.c.kind, records.c.date)).all()
+    accounts = [{"title": t or "", "body": b or "", "kind": k or "", "tags": [], "date": d or ""}
+                for t, b, k, d in rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        fts_s, fts_cpu, conn = timed("SQLite FTS5", lambda: fts5(Path(tmp) / "fts.sqlite", accounts))
+        latency = {}
+        with ArchiveSearcher(args.existing / "index", engine) as searcher:
+            print(f"{searcher.searcher.doc_count()} documents; load average {load[0]:.1f}", flush=True)
+            for full in (False, True):
+                figures = query_latency(searcher, conn, args.rounds, full=full)
+                latency["full" if full else "json"] = figures
+                print("default mode" if full else "--json mode", flush=True)
+                for kind, (p50, p95, f50, f95, c50, c95) in figures.items():
+                    print(f"  {kind:22} wall p50 {p50:7.1f} p95 {p95:7.1f}  CPU p50 {c50:7.1f} p95 {c95:7.1f}  "
+                          f"FTS5 p50 {f50:6.2f} p95 {f95:6.2f}", flush=True)
+        commands = command_latency(args.existing, args.command_rounds)
+        for label, figures in commands.items():
+            print(f"  {label:32} " + ", ".join(f"{k} {v:.0f}" for k, v in figures.items()), flush=True)
+        conn.close()
+    if args.json:
+        args.json.write_text(json.dumps({"n": len(accounts), "load_average": load, "fts5_cpu_s": fts_cpu,
+                                         "latency_ms": {k: dict(zip(LATENCY_KEYS, v, strict=True))
+                                                        for k, v in latency["json"].items()},
+                                         "latency_full_ms": {k: dict(zip(LATENCY_KEYS, v, strict=True))
+                                                             for k, v in latency["full"].items()},
+                                         "commands_ms": commands}, indent=2))
+
+
 def fit_exponent(points: list[tuple[float, float]]) -> float:
     """The b of y = a * n^b, least squares on the logarithms."""
     import math
@@ -255,12 +293,17 @@ def main(argv: list[str] | None = None) -> None:
                                         "then the growth exponents")
     parser.add_argument("--procs", type=int, default=1, help="indexing processes for the archive's path")
     parser.add_argument("--rounds", type=int, default=10, help="times each query is run")
+    parser.add_argument("--existing", type=Path,
+                        help="only the query figures, on this archive (already indexed), against FTS5 on its records")
     parser.add_argument("--command-rounds", type=int, default=2,
                         help="times each whole command is run (each is a fresh process)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.sizes:
         series([int(size) for size in args.sizes.split(",")], args)
+        return
+    if args.existing:
+        queries_only(args)
         return
     import resource
 
