@@ -50,7 +50,10 @@ META_NAME = "index.json"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish; $ARCHIVE_INDEX_LOCK_TIMEOUT overrides
 BULK_LIMIT_MB = 256
 BULK_UPDATE = 5_000  # an update of at least this many records, and of more than the index holds, rebuilds
-COMMIT_EVERY = 20_000  # documents per segment in a rebuild; bounds the writer's memory
+# Documents per segment in a rebuild. It bounds the writer's memory, and keeps a segment's postings within the
+# pool (BULK_LIMIT_MB): past that Whoosh spills pickled runs to disk and merges them, which made 25,000
+# documents cost 1.8x the CPU of 2 x 12,500 (benchmarks/RESULTS-scale.md).
+COMMIT_EVERY = 10_000
 
 
 class SearchIndexError(Exception):
