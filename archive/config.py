@@ -10,8 +10,7 @@ from pathlib import Path
 import tomli_w
 from rapidfuzz.distance import OSA
 
-from archive.models import RECORD_TYPES, VISIBILITIES
-from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
+from archive.record_rules import DEFAULT_VISIBILITY, RECORD_TYPES, VISIBILITIES, RecordRules
 
 CONFIG_NAME = "archive.toml"
 DEFAULT_DB_NAME = "archive.sqlite"

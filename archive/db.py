@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -34,6 +34,39 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAP
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+# Rows ANALYZE samples per index on SQLite: the planner needs the shape of the data, not exact counts,
+# and a bounded sample keeps the statistics cheap to refresh at any size.
+ANALYSIS_LIMIT = 1000
+# Refresh the statistics after a write that changed at least this many records (see refresh_statistics).
+LARGE_CHANGE = 1000
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """Give the query planner up-to-date statistics (``ANALYZE``); call after a large write or a migration.
+
+    Without them SQLite guesses that any indexed equality (``visibility = 'public'``) selects about ten
+    rows, and may drive a join from the wrong table. The hot queries are written so that their plan does
+    not depend on statistics (``tests/test_query_plans.py``), but every other query benefits.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("PRAGMA optimize")
+    else:
+        conn.exec_driver_sql("ANALYZE")
+
+
+def has_statistics(conn: Connection) -> bool:
+    """Whether the planner has statistics for the store's tables (SQLite; PostgreSQL keeps its own)."""
+    if conn.dialect.name != "sqlite":
+        return True
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").first()
+    if found is None:
+        return False
+    return conn.exec_driver_sql("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'records'").first() is not None
 
 
 @contextmanager

@@ -364,7 +364,7 @@ def _fields(number: int) -> str:
 
 
 def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         source = line.encode("utf-8")
@@ -385,6 +385,18 @@ def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             yield RawRecord({}, number, {}, source, error=exc.message)
             continue
         yield RawRecord(value, number, {}, source)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (as ``text.split("\\n")``), so a large file is not held twice."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r,]*")

@@ -37,7 +37,9 @@ from whoosh.writing import SegmentWriter
 from archive import whoosh_tuning
 from archive.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.dates import DateError, period_end, sort_key
+from archive.db import LARGE_CHANGE, has_statistics, refresh_statistics
 from archive.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
+from archive.search_facets import is_cache_file
 
 whoosh_tuning.apply()
 
@@ -47,7 +49,11 @@ PENDING_NAME = "PENDING"
 META_NAME = "index.json"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish; $ARCHIVE_INDEX_LOCK_TIMEOUT overrides
 BULK_LIMIT_MB = 256
-COMMIT_EVERY = 20_000  # documents per segment in a rebuild; bounds the writer's memory
+BULK_UPDATE = 5_000  # an update of at least this many records, and of more than the index holds, rebuilds
+# Documents per segment in a rebuild. It bounds the writer's memory, and keeps a segment's postings within the
+# pool (BULK_LIMIT_MB): past that Whoosh spills pickled runs to disk and merges them, which made 25,000
+# documents cost 1.8x the CPU of 2 x 12,500 (benchmarks/RESULTS-scale.md).
+COMMIT_EVERY = 10_000
 
 
 class SearchIndexError(Exception):
@@ -65,6 +71,9 @@ class IndexMissing(SearchIndexError):
 def make_schema() -> Schema:
     """The index's fields. Text fields analyze each record in its own language (see archive.analysis)."""
     text = MultilingualAnalyzer()
+    title, body = TEXT(analyzer=text, stored=True), TEXT(analyzer=text)
+    for field in (title, body):  # the same postings, each distinct word analyzed once (whoosh_tuning)
+        field.format = whoosh_tuning.CachedPositions(field_boost=field.format.field_boost)
     lists = {name: KEYWORD(commas=True, lowercase=True, stored=True) for name in (*LINK_FIELDS, "tags")}
     return Schema(
         rid=ID(unique=True, stored=True),
@@ -74,8 +83,8 @@ def make_schema() -> Schema:
         slug=ID(stored=True),
         # No spelling=True: Whoosh would analyze every text twice and double the terms to write;
         # "did you mean" finds near terms in these fields instead (archive.search_query).
-        title=TEXT(analyzer=text, stored=True),
-        body=TEXT(analyzer=text),
+        title=title,
+        body=body,
         language=ID(stored=True),
         kind=ID(stored=True),
         date=DATETIME(sortable=True),
@@ -219,6 +228,7 @@ def update_index(index_dir: Path, engine: Engine, ids: Iterable[int], *,
     inherits its struggle's waves) are updated too. Without an index yet, this builds one.
     """
     ids = set(ids)
+    _statistics_after_write(engine, len(ids))
     try:
         with writer_lock(index_dir, timeout):
             if current_dir(index_dir) is None:
@@ -251,25 +261,39 @@ def update_after_ingest(index_dir: Path, engine: Engine, changed_ids: Iterable[i
     return "Search index up to date."
 
 
+def _statistics_after_write(engine: Engine, changed: int) -> None:
+    """After a large write (or on a store never analyzed), refresh the planner's statistics."""
+    with engine.begin() as conn:
+        if changed >= LARGE_CHANGE or not has_statistics(conn):
+            refresh_statistics(conn)
+
+
 def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResult:
     result = UpdateResult()
-    with engine.connect() as conn:
-        # Stubs an ingest creates are link targets of what it changed; inheritors link to what changed.
-        changed = sorted(ids)
-        ids |= link_targets(conn, changed) | related_ids(conn, changed)
-        docs = list(iter_documents(conn, ids))
     ix = open_index(index_dir)
-    writer = ix.writer()
     try:
-        for doc in docs:
-            writer.update_document(**to_fields(doc))
-        result.updated = len(docs)
-        for missing in ids - {doc.record_id for doc in docs}:
-            result.deleted += writer.delete_by_term("rid", str(missing))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+        with engine.connect() as conn:
+            # Stubs an ingest creates are link targets of what it changed; inheritors link to what changed.
+            changed = sorted(ids)
+            ids |= link_targets(conn, changed) | related_ids(conn, changed)
+            if len(ids) >= max(BULK_UPDATE, ix.doc_count_all()):
+                # A batch as large as the index itself: one bulk pass over the store is faster than
+                # replacing documents one by one, and leaves one generation of large segments.
+                ix.close()
+                return UpdateResult(updated=_rebuild_locked(index_dir, engine), rebuilt=True)
+            writer = ix.writer()
+            try:
+                found: set[int] = set()
+                for doc in iter_documents(conn, ids):  # streamed: memory does not grow with the batch
+                    writer.update_document(**to_fields(doc))
+                    found.add(doc.record_id)
+                result.updated = len(found)
+                for missing in ids - found:
+                    result.deleted += writer.delete_by_term("rid", str(missing))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
     finally:
         ix.close()
     return result
@@ -277,6 +301,7 @@ def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResu
 
 def rebuild_index(index_dir: Path, engine: Engine, *, timeout: float | None = None, procs: int = 1) -> int:
     """Rebuild the whole index from the store into a fresh folder and swap it in; return the count."""
+    _statistics_after_write(engine, LARGE_CHANGE)
     with writer_lock(index_dir, timeout):
         _, claimed = _take_pending(index_dir)  # the rebuild reads every record, so queued ids are covered
         count = _rebuild_locked(index_dir, engine, procs=procs)
@@ -365,7 +390,8 @@ def stray_files(index_dir: Path) -> list[Path]:
         ix.close()
     for path in live.iterdir():
         name = path.name
-        if name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK"):
+        if (name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
+                or is_cache_file(name)):
             continue
         strays.append(path)
     return sorted(strays)

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from archive.record_rules import RECORD_TYPES, VISIBILITIES
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -38,18 +40,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RECORD_TYPES = (
-    "account",
-    "struggle",
-    "wave",
-    "balance_sheet",
-    "organization",
-    "form",
-    "force",
-    "place",
-    "articulation",
-)
-VISIBILITIES = ("public", "restricted", "private")
 
 Sha256 = Annotated[str, 64]
 PartialDate = Annotated[str, 16]  # "1933", "1933-04" or "1933-04-01"; text keeps the precision.

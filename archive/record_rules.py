@@ -7,6 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# The record types and visibilities: the record format's words, also the store's (archive.models).
+RECORD_TYPES = (
+    "account",
+    "struggle",
+    "wave",
+    "balance_sheet",
+    "organization",
+    "form",
+    "force",
+    "place",
+    "articulation",
+)
+VISIBILITIES = ("public", "restricted", "private")
+
 # Privacy by default: a record that says nothing about its visibility stays out of public output.
 DEFAULT_VISIBILITY = "restricted"
 

@@ -17,18 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from whoosh import highlight, sorting
+from whoosh import collectors, highlight
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
+from archive import search_facets
 from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
-from archive.index import SearchIndexError, index_meta, open_index
+from archive.index import SearchIndexError, current_dir, index_meta, open_index
 from archive.models import Record
 from archive.public import Graph, projection_clause
 from archive.records import make_slug
 from archive.redaction import load_redactions
+from archive.search_facets import FacetMap
 from archive.search_query import (
     QueryError,
     did_you_mean,
@@ -122,6 +124,7 @@ class ArchiveSearcher:
         self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
         self._public: dict[Any, ArchiveSearcher] = {}
+        self._facets: FacetMap | None = None
 
     def _open(self) -> Searcher:
         # A rebuild may swap the live folder between reading CURRENT and opening it: try again.
@@ -169,12 +172,10 @@ class ArchiveSearcher:
         searcher.weighting = weighting  # Whoosh hands the searcher's model to every matcher
         for subsearcher, _offset in searcher.subsearchers or ():
             subsearcher.weighting = weighting
-        groups = {name: sorting.FieldFacet(name, allow_overlap=name in ("waves", "places"))
-                  for name in FACETS} if request.facets else None
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        collector = _exact_collector(searcher, limit=None if by_date else wanted, filter=allowed,
-                                     groupedby=groups, maptype=sorting.Count if groups else None)
+        top = _top_collector(searcher, limit=None if by_date else wanted)
+        collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
         searcher.search_with_collector(query, collector)
         results = collector.results()
         ranked = [(docnum, score) for score, docnum in results.top_n]
@@ -183,10 +184,27 @@ class ArchiveSearcher:
         start = (request.page - 1) * request.limit
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
-        facets = {name: _counts(results.groups(name)) for name in FACETS} if groups else {}
-        total = len(results) if request.count or groups else results.estimated_length()
+        facets = {}
+        matched = self._matched(query, allowed) if request.facets or request.count else None
+        if matched is not None and request.facets:
+            facet_map = self._facet_map()
+            facets = {name: _counts(facet_map.counts(name, matched)) for name in FACETS}
+        total = len(matched) if matched is not None else results.estimated_length()
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
+
+    def _matched(self, query: wq.Query, allowed: set[int] | None) -> list[int]:
+        """Every matching document (for the count and the facets): one pass over the postings, unscored."""
+        docs = self.searcher.docs_for_query(query)
+        return [d for d in docs if d in allowed] if allowed is not None else list(docs)
+
+    def _facet_map(self) -> FacetMap:
+        if self._facets is None:
+            # The archive's index keeps its map beside it, per generation; a projection's is made in memory.
+            folder = current_dir(self.index_dir) if self.graph is None else None
+            self._facets = (search_facets.cached(self.searcher, folder, FACETS) if folder is not None
+                            else search_facets.build(self.searcher, FACETS))
+        return self._facets
 
     def _by_date(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Oldest first, ties by relevance. Undated records come last: their raw column value is the maximum."""
@@ -265,17 +283,32 @@ class ArchiveSearcher:
                                                                  projection_clause(today))).scalars())
 
 
-def _exact_collector(searcher: Searcher, **kwargs: Any) -> Any:
-    """Whoosh's collector without its shortcuts. Block-quality skipping and matcher replacement drop
-    documents whose score bound looks too low; with our BM25F over the public projection those bounds are
-    not safe ("union workers" lost its 5th best hit at --limit 10), and the site must agree exactly."""
-    collector = searcher.collector(optimize=False, **kwargs)
-    inner = collector
-    while inner is not None:
-        if hasattr(inner, "replace"):
-            inner.replace = 0
-        inner = getattr(inner, "child", None)
-    return collector
+class _SkippingTopCollector(collectors.TopCollector):
+    """Whoosh's top-N collector, skipping blocks of postings whose best possible score cannot reach the
+    top N (made safe by ``whoosh_tuning``), without matcher replacement: with our BM25F over the public
+    projection its shortcuts are not safe ("union workers" lost its 5th best hit at --limit 10), and the
+    site must agree exactly. (Whoosh only reads the rising minimum score when it replaces matchers, so
+    with replacement off it would never skip: this loop reads it itself.)"""
+
+    def matches(self) -> Any:
+        matcher = self.matcher
+        usequality = self._use_block_quality()
+        checkquality, minscore = True, None
+        while matcher.is_active():
+            if usequality and self.minscore is not None and (checkquality or self.minscore != minscore):
+                minscore = self.minscore
+                self.skipped_times += matcher.skip_to_quality(minscore)
+                if not matcher.is_active():
+                    break
+            yield matcher.id()
+            checkquality = matcher.next()
+
+
+def _top_collector(searcher: Searcher, limit: int | None) -> Any:
+    """The top ``limit`` by score; without a limit (ordering by date) every match is scored."""
+    if limit is None:
+        return collectors.UnlimitedCollector()
+    return _SkippingTopCollector(limit=limit)
 
 
 def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:

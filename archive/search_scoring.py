@@ -9,10 +9,14 @@ documents, as ``archive.analysis`` documents, so the ranking is a function of th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from archive.analysis import BM25_B, BM25_K1, idf
 
@@ -58,10 +62,45 @@ class CollectionStats:
 
     def avg_field_length(self, fieldname: str) -> float:
         if fieldname not in self._avgfl:
-            reader = self.searcher.reader()
-            lengths = sum(reader.doc_field_length(docnum, fieldname) or 0 for docnum in self.docset)
+            lengths = _total_length(self.searcher, fieldname, self.docset, self.excluded)
             self._avgfl[fieldname] = (lengths / len(self.docset)) if self.docset else 1.0
         return self._avgfl[fieldname] or 1.0
+
+
+_LENGTH_OF_BYTE = [byte_to_length(byte) if byte else 0 for byte in range(256)]
+
+
+def _total_length(searcher: Searcher, fieldname: str, docset: frozenset[int], excluded: list[int]) -> int:
+    """The sum of the stored (one-byte) field lengths over ``docset``.
+
+    Read as each segment's whole lengths column, counted by byte value, less the excluded documents: a
+    few milliseconds at 100,000 documents, where asking for each document's length took seconds."""
+    try:
+        columns = [(_length_bytes(segment, fieldname), base) for segment, base in searcher.reader().leaf_readers()]
+    except AttributeError:  # not a segment of Whoosh's own codec: ask document by document
+        reader = searcher.reader()
+        return sum(reader.doc_field_length(docnum, fieldname) or 0 for docnum in docset)
+    if len(excluded) > len(docset):
+        return sum(_length_at(columns, docnum) for docnum in docset)
+    total = sum(_LENGTH_OF_BYTE[byte] * count for raw, _ in columns for byte, count in Counter(raw).items())
+    return total - sum(_length_at(columns, docnum) for docnum in excluded)
+
+
+def _length_bytes(segment: Any, fieldname: str) -> bytes:
+    """One segment's length byte for each of its documents (0 where a document has none)."""
+    column = segment._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    count = segment.doc_count_all()
+    if column is None:
+        return bytes(count)
+    raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+    return raw + bytes(count - len(raw))
+
+
+def _length_at(columns: list[tuple[bytes, int]], docnum: int) -> int:
+    for raw, base in reversed(columns):
+        if docnum >= base:
+            return _LENGTH_OF_BYTE[raw[docnum - base]]
+    return 0
 
 
 class ArchiveBM25F(BM25F):

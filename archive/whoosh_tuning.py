@@ -1,4 +1,6 @@
-"""One fix to Whoosh's writer, applied when ``archive.index`` is imported.
+"""Changes to Whoosh's writer, applied when ``archive.index`` is imported, and a faster positions format
+for the text fields (``CachedPositions``). None changes what is written; ``reverted()`` gives Whoosh as
+shipped, for a fair baseline in the benchmark.
 
 When Whoosh writes a segment it asks the new segment for each posting's field length. For a field that
 keeps no lengths (an ID or KEYWORD field, such as ``type`` or ``places``) its reader does not remember
@@ -9,12 +11,33 @@ the time of a rebuild. Remembering the absence is safe because a written segment
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
+from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
+from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import PostingPool, SegmentWriter
+
+from archive.analysis import _LANGUAGE_MARK as LANGUAGE_MARK
+from archive.analysis import (
+    DEFAULT_LANGUAGE,
+    TOKEN_PATTERN,
+    MultilingualAnalyzer,
+    analyzer_for,
+    normalize_text,
+)
 
 _ORIGINAL = whoosh3.W3PerDocReader._cached_reader
+_ORIGINAL_ADD = PostingPool.add
+_ORIGINAL_FLUSH = SegmentWriter._flush_segment
+POSTING_BYTES = 160  # what Whoosh estimates one posting in its pool costs, on average, for our texts
 
 
 def _cached_reader(self: whoosh3.W3PerDocReader, fieldname: str, column: Any) -> Any:
@@ -26,15 +49,184 @@ def _cached_reader(self: whoosh3.W3PerDocReader, fieldname: str, column: Any) ->
         return reader
 
 
+def _add(self: PostingPool, item: tuple) -> None:
+    """``PostingPool.add`` without its per-posting size sum (a tenth of indexing): count the postings and
+    spill a run at the same memory bound, estimated from an average posting's size."""
+    self.current.append(item)
+    self.currentsize += POSTING_BYTES
+    if self.currentsize > self.limit:
+        self.save()
+
+
+class _Lengths:
+    """A finished segment's field lengths, each field's column read once into a list: flushing a segment
+    asks for the length of every posting's document, through four calls each in Whoosh."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._columns: dict[str, list[int] | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        try:
+            column = self._columns[fieldname]
+        except KeyError:
+            column = self._columns[fieldname] = self._read(fieldname)
+        if column is None:
+            return default
+        return column[docnum] or default
+
+    def _read(self, fieldname: str) -> list[int] | None:
+        reader = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if reader is None:
+            return None
+        return [byte_to_length(value) if value else 0 for value in reader]
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _flush_segment(self: SegmentWriter) -> None:
+    self.perdocwriter.close()
+    lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+    self.fieldwriter.close()
+    if lengths:
+        lengths.close()
+
+
+# Skipping blocks that cannot reach the top N, safely
+
+
+def _block_end(matcher: Any) -> int | None:
+    """The last document number up to which ``matcher.block_quality()`` bounds every score, or None when
+    that is not known (then nothing is skipped)."""
+    if isinstance(matcher, whoosh3.W3LeafMatcher):
+        return matcher.block_max_id() if matcher.is_active() else None
+    if isinstance(matcher, WrappingMatcher) and type(matcher) is WrappingMatcher:  # a boost
+        return _block_end(matcher.child)
+    if isinstance(matcher, UnionMatcher | IntersectionMatcher):
+        ends = [_block_end(child) for child in (matcher.a, matcher.b) if child.is_active()]
+        if not ends or None in ends:
+            return None
+        return min(ends)
+    return None
+
+
+def _safe_skip_to_quality(self: UnionMatcher | IntersectionMatcher, minquality: float) -> int:
+    """Skip, together, every child past the end of the window in which the sum of the children's block
+    qualities bounds each score, while that bound is below ``minquality``.
+
+    Whoosh's own version skips one child's block on its own, past documents that the other child's next,
+    better block may also hold: it lost real hits from the top 10 (tests/test_search_topn.py).
+    """
+    skipped = 0
+    while self.is_active() and self.block_quality() < minquality:
+        end = _block_end(self)
+        if end is None:
+            break
+        for child in (self.a, self.b):
+            if child.is_active():
+                child.skip_to(end + 1)
+        skipped += 1
+        if isinstance(self, IntersectionMatcher):
+            if not (self.a.is_active() and self.b.is_active()):
+                break
+            self._find_next()
+        else:
+            self._id = None  # the union's cached current id
+    return skipped
+
+
+_ORIGINAL_SKIPS = {UnionMatcher: UnionMatcher.skip_to_quality, IntersectionMatcher: IntersectionMatcher.skip_to_quality}
+
+
 def apply() -> None:
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
+    PostingPool.add = _add
+    SegmentWriter._flush_segment = _flush_segment
+    for matcher_class in _ORIGINAL_SKIPS:
+        matcher_class.skip_to_quality = _safe_skip_to_quality
 
 
 @contextlib.contextmanager
 def reverted() -> Iterator[None]:
     """Whoosh as shipped, for a fair baseline in the benchmark."""
     whoosh3.W3PerDocReader._cached_reader = _ORIGINAL
+    PostingPool.add = _ORIGINAL_ADD
+    SegmentWriter._flush_segment = _ORIGINAL_FLUSH
+    for matcher_class, original in _ORIGINAL_SKIPS.items():
+        matcher_class.skip_to_quality = original
     try:
         yield
     finally:
         apply()
+
+
+# Analysis done once per distinct word
+
+
+class CachedPositions(Positions):
+    """Whoosh's ``Positions`` format, with each distinct word analyzed once for the whole run.
+
+    Whoosh runs every token of every document through the analyzer's chain of generators (tokenize,
+    lowercase, stop, stem), a third of a rebuild's time. A word's term does not depend on its context, so
+    here the text is split with the same token pattern, each word is looked up in a cache of its term
+    (filled by the archive's own analyzer, so the terms cannot differ), and positions are renumbered over
+    the dropped words as Whoosh's stop filter does. The postings written are byte for byte the same
+    (tests/test_index_speed.py compares them); the stored format is Whoosh's.
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        if not isinstance(value, str) or not isinstance(analyzer, MultilingualAnalyzer):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        positions: dict[str, list[int]] = defaultdict(list)
+        for term, position in term_positions(value):
+            positions[term].append(position)
+        encode = self.encode
+        for term, found in positions.items():
+            yield term, len(found), len(found) * boost, encode(found)
+
+    def encode(self, poslist: list[int]) -> bytes:
+        if len(poslist) == 1:  # most postings: one position, and the same few thousand positions
+            return _one_position(poslist[0])
+        return super().encode(poslist)
+
+
+@functools.lru_cache(maxsize=65536)
+def _one_position(position: int) -> bytes:
+    return Positions.encode(_PLAIN_POSITIONS, [position])
+
+
+_PLAIN_POSITIONS = Positions()
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+@functools.cache
+def _terms_of(language: str) -> dict[str, str]:
+    """word as written -> its term in ``language`` ("" when the analyzer drops it). Unbounded, like the
+    analyzer's stem cache: an archive has a few hundred thousand distinct word forms."""
+    return {}
+
+
+def term_positions(value: str) -> list[tuple[str, int]]:
+    """(term, position) for a value written by ``mark_language``, as ``MultilingualAnalyzer`` gives them."""
+    language: str | None = DEFAULT_LANGUAGE
+    if value.startswith(LANGUAGE_MARK):
+        language, _, value = value[1:].partition(LANGUAGE_MARK)
+    terms = _terms_of(language or "")
+    words = _TOKEN.findall(normalize_text(value))
+    mapped = [terms.get(word) for word in words]
+    if None in mapped:
+        analyzer = analyzer_for(language)
+        for index, word in enumerate(words):
+            if mapped[index] is None:
+                found = [token.text for token in analyzer(word)]
+                mapped[index] = terms[word] = found[0] if len(found) == 1 else ""
+    # Whoosh's stop filter renumbers: the first kept word keeps its place, the others follow it.
+    first = next((index for index, term in enumerate(mapped) if term), 0)
+    kept = [term for term in mapped if term]
+    return list(zip(kept, range(first, first + len(kept)), strict=True))

@@ -123,6 +123,29 @@ def write_markdown(corpus: Corpus, n: int, folder: Path) -> int:
     return size
 
 
+CSV_COLUMNS = {"Case": "slug", "Headline": "title", "Happened": "date", "Taped": "recorded", "Kind": "kind",
+               "Who": "narrator", "From": "source", "Lang": "language", "Fights": "struggles",
+               "Where": "places", "Themes": "tags", "Text": "body"}
+
+
+def write_csv(corpus: Corpus, n: int, folder: Path) -> int:
+    """A spreadsheet whose columns are not named like our fields, and its mapping (outside the folder)."""
+    import csv
+
+    path = folder / "accounts.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(CSV_COLUMNS))
+        for record in accounts(corpus, n):
+            writer.writerow(["|".join(v) if isinstance(v, list) else v
+                             for v in (record[field] for field in CSV_COLUMNS.values())])
+    mapping = {"columns": {column: field for column, field in CSV_COLUMNS.items()},
+               "split": {"struggles": "|", "places": "|", "tags": "|"}, "null": [""],
+               "constants": {"type": "account"}, "keep_unmapped": False}
+    (folder.parent / f"{folder.name}.map.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    return path.stat().st_size
+
+
 def write_jsonl(corpus: Corpus, n: int, folder: Path) -> int:
     path = folder / "accounts.jsonl"
     with path.open("w", encoding="utf-8") as handle:
@@ -134,14 +157,20 @@ def write_jsonl(corpus: Corpus, n: int, folder: Path) -> int:
 # --- the two measurements, each in its own process -----------------------------------------------------
 
 def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, Any]:
+    """Ingest, then build the search index as ``archive ingest`` does after its commit (the first ingest of
+    a batch builds it in one bulk pass), each timed on its own."""
     import resource
 
     from archive.create import init_archive
     from archive.db import make_engine
+    from archive.index import update_after_ingest
     from archive.ingest import ingest
+    from archive.mapping import load_mapping
 
     archive = init_archive(archive_dir, title="Benchmark")
     engine = make_engine(archive.db_url(), writer=True)
+    mapping_path = input_dir.parent / f"{input_dir.name}.map.yaml"
+    mapping = load_mapping(mapping_path) if mapping_path.exists() else None
     profiler = None
     if profile:
         import cProfile
@@ -149,10 +178,14 @@ def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, A
     start, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    report = ingest(engine, [input_dir])
+    report = ingest(engine, [input_dir], mapping=mapping)
     if profiler:
         profiler.disable()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    ingest_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start, index_cpu = time.perf_counter(), time.process_time()
+    update_after_ingest(archive.index_dir, engine, report.changed_ids)
+    index_seconds, index_cpu = time.perf_counter() - start, time.process_time() - index_cpu
     engine.dispose()
     if profiler:
         import pstats
@@ -162,7 +195,9 @@ def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, A
     return {"seconds": seconds, "cpu_seconds": cpu, "records": report.records, "added": report.added,
             "stubs": report.stubs,
             "errors": [str(e) for e in report.errors[:5]],
-            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+            "maxrss_kb": ingest_rss, "index_seconds": index_seconds, "index_cpu_seconds": index_cpu,
+            "index_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "load_average": os.getloadavg()[0]}
 
 
 def run_baseline(input_dir: Path, db_path: Path, schema_from: Path) -> dict[str, Any]:
@@ -177,6 +212,11 @@ def run_baseline(input_dir: Path, db_path: Path, schema_from: Path) -> dict[str,
             raw = path.read_bytes()
             _, front, body = raw.decode("utf-8").split("---\n", 2)
             records = [(yaml.load(front, Loader=yaml.CSafeLoader) | {"body": body}, raw, str(path))]
+        elif path.suffix == ".csv":
+            import csv
+            with path.open(encoding="utf-8", newline="") as handle:
+                records = [({CSV_COLUMNS[k]: v for k, v in row.items()}, ",".join(row.values()).encode(),
+                            f"{path}:{i}") for i, row in enumerate(csv.DictReader(handle), start=2)]
         elif path.suffix == ".jsonl":
             records = [(json.loads(line), line.encode(), f"{path}:{i}")
                        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)]
@@ -222,7 +262,7 @@ def measure(corpus: Corpus, n: int, fmt: str, work: Path, profile: bool) -> dict
     data = work / f"{fmt}-{n}"
     data.mkdir()
     started = time.perf_counter()
-    size = (write_markdown if fmt == "md" else write_jsonl)(corpus, n, data)
+    size = {"md": write_markdown, "jsonl": write_jsonl, "csv": write_csv}[fmt](corpus, n, data)
     generated = time.perf_counter() - started
     archive_dir = work / f"archive-{fmt}-{n}"
     ingested = child("_ingest", str(data), str(archive_dir), *(["--profile"] if profile else []))
@@ -245,14 +285,28 @@ def describe(result: dict[str, Any]) -> str:
             f"(CPU {base['cpu_seconds']:6.2f} s = {n / base['cpu_seconds']:8,.0f}/s)\n"
             f"  ratio       {ingest['seconds'] / base['seconds']:5.1f}x wall clock, "
             f"{ingest['cpu_seconds'] / base['cpu_seconds']:5.1f}x CPU time\n"
+            f"  index build {ingest['index_seconds']:7.2f} s (CPU {ingest['index_cpu_seconds']:6.2f} s), "
+            f"peak RSS {ingest['index_maxrss_kb'] / 1024:6.1f} MB\n"
             f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def fit_exponent(points: list[tuple[float, float]]) -> float:
+    """The b of y = a * n^b, least squares on the logarithms."""
+    import math
+
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(max(y, 1e-9)) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark ingest against a bare sqlite3 insert.")
     parser.add_argument("-n", type=int, default=10_000, help="how many accounts (default 10,000)")
     parser.add_argument("--large", action="store_true", help="100,000 accounts")
-    parser.add_argument("--format", choices=["md", "jsonl"], default="md", help="Markdown files or one JSONL")
+    parser.add_argument("--format", choices=["md", "jsonl", "csv"], default="md",
+                        help="Markdown files, one JSONL file, or one CSV with a mapping")
+    parser.add_argument("--sizes", help="a series such as 1000,10000,30000: fits the growth exponents")
     parser.add_argument("--memory", action="store_true", help="also run at 2N to compare peak memory")
     parser.add_argument("--profile", action="store_true", help="cProfile the ingest (slower) and print top costs")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -260,14 +314,21 @@ def main() -> None:
     n = 100_000 if args.large else args.n
     corpus = Corpus(SHARED)
     results = []
+    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [n, 2 * n] if args.memory else [n]
     with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
-        for size in ([n, 2 * n] if args.memory else [n]):
+        for size in sizes:
             result = measure(corpus, size, args.format, Path(tmp), args.profile)
             results.append(result)
             print(describe(result), flush=True)
     if args.memory:
         first, second = (r["ingest"]["maxrss_kb"] for r in results)
         print(f"peak RSS at {2 * n:,} / at {n:,}: {second / first:.2f}x")
+    if len(results) > 2:
+        print("Growth exponents (y = a * n^b, fitted over the series):")
+        for label, key in (("ingest CPU", "cpu_seconds"), ("index build CPU", "index_cpu_seconds"),
+                           ("ingest peak RSS", "maxrss_kb")):
+            print(f"  {label}: {fit_exponent([(r['n'], r['ingest'][key]) for r in results]):.2f}")
+        print(f"  bare insert CPU: {fit_exponent([(r['n'], r['baseline']['cpu_seconds']) for r in results]):.2f}")
     if args.json:
         print(json.dumps(results, indent=2))
 

@@ -1,31 +1,94 @@
-"""The ``archive`` command. Each command parses its options, calls one library function and reports."""
+"""The ``archive`` command. Each command parses its options, calls one library function and reports.
+
+Subcommands are loaded when they run, not when ``archive`` starts: ``archive --help`` imports neither
+SQLAlchemy, Whoosh nor Alembic, and ``archive stats`` imports only what ``stats`` uses.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
 from archive import __version__
-from archive.cli.build import build_command
-from archive.cli.clean import clean_group
 from archive.cli.common import Context
-from archive.cli.continuity import continuity_command
-from archive.cli.crosswave import demands_command, lessons_command, lineage_command
-from archive.cli.db import db_group
-from archive.cli.delete import delete_command
-from archive.cli.demo import demo_command
-from archive.cli.index import reindex_command, verify_command
-from archive.cli.ingest import ingest_command
-from archive.cli.init import init_command
-from archive.cli.search import search_command
-from archive.cli.serve import serve_command
-from archive.cli.show import show_command, stats_command
-from archive.cli.trust import backup_command, export_command, import_command
-from archive.cli.waves import waves_group
+
+# name -> (module, attribute, the first paragraph of its help, shown by ``archive --help`` without importing
+# the module; tests/test_cli_startup.py checks that it matches the command's own help).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "backup": ("archive.cli.trust", "backup_command",
+               "Make a consistent copy of the store while writes may be running."),
+    "build": ("archive.cli.build", "build_command",
+              "Publish the public records as a static site: pages, feed, sitemap and browser search."),
+    "clean": ("archive.cli.clean", "clean_group", "Clean up what earlier ingests left behind."),
+    "continuity": ("archive.cli.continuity", "continuity_command",
+                   "Earlier struggles like this one, from earlier waves, with why and the lessons drawn from them."),
+    "db": ("archive.cli.db", "db_group", "Manage the database schema (Alembic migrations)."),
+    "delete": ("archive.cli.delete", "delete_command",
+               "Delete records for good, with their revisions, links and source bytes."),
+    "demands": ("archive.cli.crosswave", "demands_command",
+                "Each demand across struggles and waves, with its record of outcomes (won, partly won, lost, "
+                "pending)."),
+    "demo": ("archive.cli.demo", "demo_command",
+             "Build an example archive in PATH from real public records shipped with the package, index it and "
+             "publish its site."),
+    "export": ("archive.cli.trust", "export_command",
+               "Export every record, revision and source as a BagIt bag another group can import."),
+    "import": ("archive.cli.trust", "import_command",
+               "Import a bag made by 'archive export --bagit' into this archive."),
+    "ingest": ("archive.cli.ingest", "ingest_command", "Ingest records from files and folders (recursively)."),
+    "init": ("archive.cli.init", "init_command", "Create an archive in PATH (default: the current folder)."),
+    "lessons": ("archive.cli.crosswave", "lessons_command",
+                "Limits and lessons from every balance sheet, across all waves, by category."),
+    "lineage": ("archive.cli.crosswave", "lineage_command",
+                "What an organization (or organizational form) came from and what it led to, across waves."),
+    "reindex": ("archive.cli.index", "reindex_command", "Rebuild the search index from the store."),
+    "search": ("archive.cli.search", "search_command", "Search the archive with Whoosh's query language."),
+    "serve": ("archive.cli.serve", "serve_command",
+              "Preview the built site at http://127.0.0.1:PORT/ (this machine only). Stop with Ctrl-C."),
+    "show": ("archive.cli.show", "show_command",
+             "Show one record with its fields, tags and links. SLUG may be written TYPE/SLUG."),
+    "stats": ("archive.cli.show", "stats_command",
+              "Counts per type and visibility, stubs to describe by type, and embargoes ending within 30 days."),
+    "verify": ("archive.cli.index", "verify_command",
+               "Check that the search index agrees with the store and every content hash still matches; exit 1 "
+               "if not."),
+    "waves": ("archive.cli.waves", "waves_group", "Work with waves: peaks of activity bounded in time."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported by name when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Click's listing, from the summaries above instead of the imported commands."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+            else:
+                rows.append((name, click.utils.make_default_short_help(COMMANDS[name][2], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--archive", "archive_path", type=click.Path(file_okay=False, path_type=Path),
               help="The archive folder. Default: $ARCHIVE_DIR, else the nearest folder above with archive.toml.")
 @click.option("--db", "db_url", metavar="URL",
@@ -42,13 +105,6 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
       archive stats
     """
     ctx.obj = Context(archive_path, db_url)
-
-
-for command in (init_command, ingest_command, stats_command, show_command, demo_command, db_group,
-                build_command, serve_command, backup_command, export_command, import_command, waves_group,
-                delete_command, continuity_command, demands_command, lessons_command, lineage_command,
-                search_command, reindex_command, verify_command, clean_group):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from archive.config import Archive, ArchiveNotFound, ConfigError, find_archive
-from archive.db import make_engine
-from archive.migrate import SchemaOutOfDate, ensure_current
+
+if TYPE_CHECKING:  # imported by the commands that open the store, not by ``archive --help``
+    from sqlalchemy import Engine
 
 
 @dataclass
@@ -29,6 +29,11 @@ class Context:
         return self._archive
 
     def engine(self, *, writer: bool = False, check_schema: bool = True) -> Engine:
+        from sqlalchemy.exc import OperationalError
+
+        from archive.db import make_engine
+        from archive.migrate import SchemaOutOfDate, ensure_current
+
         archive = self.archive()
         url = archive.db_url(self.db_url)
         try:

@@ -18,12 +18,13 @@ from archive.public.graph import PUBLISHED_COLUMNS, Graph, Item, left_out, load,
 from archive.public.rule import (
     REASONS,
     always_public_clause,
+    is_always_public,
     projection_clause,
     public_clause,
     reason_left_out,
 )
 
 __all__ = [
-    "PUBLISHED_COLUMNS", "REASONS", "Graph", "Item", "always_public_clause", "left_out", "load",
+    "PUBLISHED_COLUMNS", "REASONS", "Graph", "Item", "always_public_clause", "is_always_public", "left_out", "load",
     "names_in_search_text", "projection_clause", "public_clause", "reason_left_out", "time_key",
 ]

@@ -49,6 +49,12 @@ def always_public_clause(table: FromClause | None = None) -> ColumnElement[bool]
     return and_(public_clause(dt.date.min, table), table.c.embargo_until.is_(None))
 
 
+def is_always_public(visibility: str | None, embargo_until: dt.date | None, consent: str | None) -> bool:
+    """``always_public_clause`` for a row already read: for a join that must be driven from its links,
+    not from the visibility index (see tests/test_query_plans.py)."""
+    return visibility == "public" and embargo_until is None and consent != "withdrawn"
+
+
 def named_publicly(today: dt.date | None = None) -> ColumnElement[bool]:
     """Records that a public described record links to."""
     source = records_t.alias("namer")
