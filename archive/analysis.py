@@ -13,7 +13,9 @@ stable; the site builds on it):
 - ``analyzer_for(code)``: the Whoosh analyzer behind the two functions above.
 - ``query_alternatives(text, languages)``: a query word or phrase analyzed in every language present
   in the searched records; a document matches if it matches any alternative (see "Queries").
-- ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``stored_field_length``, ``idf``, ``bm25``: the ranking.
+- ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``STUB_WEIGHT``, ``stored_field_length``, ``idf``, ``bm25``: the
+  ranking.
+- ``query_languages(requested, present)``: the languages a query is analyzed in.
 - ``compose_body(values)``: the text indexed as ``body``: the record's body followed by its other text
   columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body; then, under ``lineage``,
   the names its lineage links point to (``LINEAGE_RELATIONS``), which the caller looks up.
@@ -45,28 +47,47 @@ phrase. OR-ed alternatives that both match add up.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
-from whoosh.lang import has_stemmer, has_stopwords, languages, two_letter_code
+import regex
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
+from whoosh.lang import has_stemmer, has_stopwords, languages, stopwords_for_language, two_letter_code
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from archive.lemmas import LEMMA_LANGUAGES, lemma
 
 # Bump when anything below changes the terms or the scores: an index built with another version is
 # reported by ``archive verify`` and rebuilt by ``archive reindex``.
-ANALYSIS_VERSION = 3  # 3: an organization's or form's body holds its lineage names
+ANALYSIS_VERSION = 4  # 4: sentence joins split, compounds keep their stop words, lemmas instead of stems
 
 DEFAULT_LANGUAGE = "en"
 # The languages Whoosh can stem: da de en es fi fr hu it nl no pt ro ru sv tr (Snowball) and ar (ISRI).
 LANGUAGES: tuple[str, ...] = tuple(sorted(code for code in languages if has_stemmer(code)))
 PLAIN = ""  # analysis for a language Whoosh cannot stem: tokenize and lowercase only
 
-TOKEN_PATTERN = r"\w+(?:\.\w+)*"
-TOKEN_PATTERN_JS = r"[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*"
+# One token per match, the same in Python (the ``regex`` module) and JavaScript (flags ``gu``): a URL or an
+# e-mail address whole; otherwise a word, whose dots join it to the next run of letters or digits
+# (``u.s.a``, ``3.5``, ``1937.01.11``, ``union.org``) except where a sentence was joined without a space:
+# a run of two or more characters, a dot, then a capitalized word (``staking.De``, ``1937.In``).
+_WORD_CHAR = r"[\p{L}\p{M}\p{N}_]"
+_URL = r"""(?:https?://|www\.)[^\s<>"'()\[\]{}]*[^\s<>"'()\[\]{}.,;:!?]"""
+_EMAIL = (rf"{_WORD_CHAR}(?:[\p{{L}}\p{{M}}\p{{N}}_.+\-]*{_WORD_CHAR})?@"
+          rf"{_WORD_CHAR}+(?:[.\-]{_WORD_CHAR}+)*\.\p{{L}}{{2,}}")
+_WORD = (rf"{_WORD_CHAR}+(?:\.(?:(?<=(?:^|[^\p{{L}}\p{{M}}\p{{N}}_]){_WORD_CHAR}\.)|(?![\p{{Lu}}\p{{Lt}}]\p{{Ll}}))"
+         rf"{_WORD_CHAR}+)*")
+TOKEN_PATTERN = rf"{_URL}|{_EMAIL}|{_WORD}"
+TOKEN_PATTERN_JS = TOKEN_PATTERN  # the pattern is written in the syntax both engines share
+# Hyphens that make a compound (``sit-in``, ``mother-in-law``): its parts are kept even when they are stop
+# words or one letter long, so the compound can be found as a phrase. Not the en dash of ``1937–1938``.
+HYPHENS = "-\u2010\u2011"
+# A query word as the query parser keeps it: a compound stays one word, analyzed into a phrase.
+QUERY_WORD_PATTERN = rf"{_URL}|{_EMAIL}|{_WORD}(?:[{HYPHENS}]{_WORD})*"
 MIN_TOKEN_LENGTH = 2
+_TOKEN = regex.compile(TOKEN_PATTERN)
+_IS_WORD_CHAR = regex.compile(_WORD_CHAR)
 
 # Unfielded query words search these fields; a match in the title counts twice as much as in the body.
 FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
@@ -78,6 +99,10 @@ BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "deter
 # the CIO that split from it. Only targets public without condition (no embargo) count: a name must not
 # reach a public document through a record that is not public, today or later.
 LINEAGE_RELATIONS = ("succeeded_by", "split_from", "merged_into", "grew_out_of", "variant_of")
+
+# A bare stub (a record named by a link, with no description of its own) scores this fraction of what it
+# would: its one-line title otherwise outranks every described record for the words in its name.
+STUB_WEIGHT = 0.01
 
 # Whoosh's BM25F defaults, written down so the browser uses the same.
 BM25_B = 0.75
@@ -104,15 +129,97 @@ def analyzer_language(code: str | None) -> str:
 def analyzer_for(code: str | None) -> Analyzer:
     """The Whoosh analyzer for records in language ``code`` (one shared instance per language)."""
     language = analyzer_language(code)
-    chain = RegexTokenizer(re.compile(TOKEN_PATTERN)) | LowercaseFilter()
-    if language and has_stopwords(language):
-        chain = chain | StopFilter(lang=language, minsize=MIN_TOKEN_LENGTH)
-    else:
-        chain = chain | StopFilter(stoplist=(), minsize=MIN_TOKEN_LENGTH)
-    if language:
+    stops = frozenset(stopwords_for_language(language)) if language and has_stopwords(language) else frozenset()
+    chain = ArchiveTokenizer() | LowercaseFilter() | CompoundStopFilter(stops)
+    if language in LEMMA_LANGUAGES:
+        chain = chain | LemmaFilter(language)
+    elif language:
         # An unbounded cache: indexing stems the same few hundred thousand word forms over and over.
         chain = chain | StemFilter(lang=language, cachesize=-1)
     return chain
+
+
+def query_languages(requested: Iterable[str], present: Iterable[str]) -> list[str]:
+    """The languages a query is analyzed in: those the reader asked for (``--lang``), else those present."""
+    wanted = sorted({code.strip().lower() for code in requested if code.strip()})
+    return wanted or sorted(present)
+
+
+class ArchiveTokenizer(Tokenizer):
+    """``TOKEN_PATTERN``'s matches; a token joined to a word by a hyphen is marked ``compound``."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches = _TOKEN.finditer(value) if tokenize else [None]
+        for pos, match in enumerate(matches):
+            start, end = (match.start(), match.end()) if match else (0, len(value))
+            token.text = value[start:end]
+            token.boost = 1.0
+            token.stopped = False
+            token.compound = bool(match) and (_hyphen_joins(value, start - 1, -1) or _hyphen_joins(value, end, 1))
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def _hyphen_joins(text: str, at: int, step: int) -> bool:
+    """Whether ``text[at]`` is a hyphen with a word character beyond it (in direction ``step``)."""
+    beyond = at + step
+    return (0 <= at < len(text) and text[at] in HYPHENS and 0 <= beyond < len(text)
+            and _IS_WORD_CHAR.match(text[beyond]) is not None)
+
+
+class CompoundStopFilter(Filter):
+    """Drop stop words and one-letter tokens, except inside a compound; renumber positions over the gaps."""
+
+    def __init__(self, stops: frozenset[str]) -> None:
+        self.stops = stops
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompoundStopFilter) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash(self.stops)
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos: int | None = None
+        for token in tokens:
+            kept = getattr(token, "compound", False) or (
+                len(token.text) >= MIN_TOKEN_LENGTH and token.text not in self.stops)
+            if kept:
+                if token.positions:
+                    pos = token.pos if pos is None else pos + 1
+                    token.pos = pos
+                token.stopped = False
+                yield token
+            elif not token.removestops:
+                token.stopped = True
+                yield token
+
+
+class LemmaFilter(Filter):
+    """Replace each token by its lemma (``archive.lemmas``)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LemmaFilter) and other.language == self.language
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if not token.stopped:
+                token.text = lemma(token.text, self.language)
+            yield token
 
 
 def normalize_text(text: str) -> str:

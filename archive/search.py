@@ -22,7 +22,14 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
+from archive.analysis import (
+    ANALYSIS_VERSION,
+    analyze_words,
+    analyzer_for,
+    compose_body,
+    normalize_text,
+    query_languages,
+)
 from archive.index import SearchIndexError, index_meta, open_index
 from archive.models import Record
 from archive.public import is_public, public_clause
@@ -145,7 +152,8 @@ class ArchiveSearcher:
         plain = parse(request.query, self.parser)
         # A public search tries only the languages of public records: a private record's language must
         # neither change the results nor hint that the record exists (the site does the same).
-        languages = self._public_languages(request.today) if request.public else self.languages
+        present = self._public_languages(request.today) if request.public else self.languages
+        languages = query_languages(request.languages, present)  # --lang: only the languages asked for
         query = expand_languages(plain, languages).normalize()
         suggestion = (did_you_mean(request.query, plain, self.searcher, languages, self._word_for)
                       if request.suggest else None)
