@@ -53,8 +53,8 @@ from functools import cache
 from typing import Any
 
 import regex
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
-from whoosh.lang import has_stemmer, has_stopwords, languages, stopwords_for_language, two_letter_code
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.lang import has_stemmer, has_stopwords, languages, two_letter_code
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from archive.lemmas import LEMMA_LANGUAGES, lemma
@@ -129,7 +129,8 @@ def analyzer_language(code: str | None) -> str:
 def analyzer_for(code: str | None) -> Analyzer:
     """The Whoosh analyzer for records in language ``code`` (one shared instance per language)."""
     language = analyzer_language(code)
-    stops = frozenset(stopwords_for_language(language)) if language and has_stopwords(language) else frozenset()
+    # Whoosh's list for the language plus its English list, as Whoosh's own StopFilter has it.
+    stops = frozenset(StopFilter(lang=language).stops) if language and has_stopwords(language) else frozenset()
     chain = ArchiveTokenizer() | LowercaseFilter() | CompoundStopFilter(stops)
     if language in LEMMA_LANGUAGES:
         chain = chain | LemmaFilter(language)
