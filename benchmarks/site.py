@@ -12,6 +12,12 @@ Usage::
     python benchmarks/site.py --large          # 100,000 accounts
     python benchmarks/site.py -n 2000 --no-pagefind
     python benchmarks/site.py --views --struggles 10000 --large --repeat 2   # the views across waves
+    python benchmarks/site.py --sizes 1000,10000,30000 --no-browser        # rebuilds, with growth exponents
+
+Each size gets a cold full build (the baseline), a no-op rebuild and, after each of ``--adds`` accounts
+ingested one at a time, a rebuild: wall and CPU seconds, the files it rewrote (bytes changed) by folder,
+the output's apparent size against its size on disk (allocated blocks, as ``du``), the most crowded
+folder, and Pagefind's indexing of the same pages.
 
 ``--views`` generates, besides the accounts, the records the views across waves use (six waves, demands
 with outcomes, organizations with forms and lineage, forces, places town → region → country,
@@ -437,6 +443,49 @@ def folder_size(root: Path, under: str = "") -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+def disk_usage(root: Path) -> dict[str, Any]:
+    """Apparent size (bytes in files) against size on disk (allocated blocks, as ``du`` counts them), and
+    the folder with the most entries."""
+    apparent = on_disk = 0
+    entries: Counter[str] = Counter()
+    for path in root.rglob("*"):
+        entries[path.parent.relative_to(root).as_posix()] += 1
+        if path.is_file():
+            stat = path.stat()
+            apparent += stat.st_size
+            on_disk += stat.st_blocks * 512
+    folder, most = entries.most_common(1)[0] if entries else ("", 0)
+    search = {k: v for k, v in entries.items() if k == "search" or k.startswith("search/")}
+    search_folder, search_most = max(search.items(), key=lambda kv: kv[1]) if search else ("", 0)
+    return {"apparent_mb": round(apparent / 1e6, 1), "on_disk_mb": round(on_disk / 1e6, 1),
+            "disk_ratio": round(on_disk / apparent, 2) if apparent else None,
+            "largest_folder": folder, "largest_folder_entries": most,
+            "largest_search_folder": search_folder, "largest_search_folder_entries": search_most}
+
+
+def by_folder(paths: list[str]) -> dict[str, int]:
+    """Paths counted by folder, two levels deep under search/, one elsewhere."""
+    out: Counter[str] = Counter()
+    for path in paths:
+        parts = path.split("/")
+        out["/".join(parts[:2]) if parts[0] == "search" and len(parts) > 2 else (parts[0] if len(parts) > 1
+                                                                                  else "(top)")] += 1
+    return dict(out.most_common())
+
+
+def growth(series: list[dict[str, Any]], key: str) -> float | None:
+    """The exponent k of ``value ~ n^k``, fitted by least squares on logs over the series."""
+    import math
+
+    points = [(math.log(r["accounts"]), math.log(r[key])) for r in series if r.get(key)]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    return round(sum((x - mx) * (y - my) for x, y in points) / var, 2) if var else None
+
+
 def build_once(archive: Any, engine: Any) -> tuple[float, float, Any]:
     """Wall and CPU seconds of one build: on a shared machine the CPU time is the steadier figure."""
     from archive.publish import build
@@ -488,7 +537,7 @@ def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
                 ms = page.evaluate("""async (q) => { const t = performance.now();
                     const r = await LA.search(q, '', '', 10);
                     await Promise.all(r.results.slice(0, 10).map(x => new Promise(ok => {
-                        const s = document.createElement('script'); s.src = 'search/d/' + x[0] + '.js';
+                        const s = document.createElement('script'); s.src = LA.docPath(x[0]);
                         s.onload = ok; s.onerror = ok; document.head.appendChild(s); })));
                     return performance.now() - t; }""", query)
                 wanted = ("/search/", "/assets/search.js")
@@ -621,7 +670,7 @@ def instrument(timers: Timers) -> Any:
 
     make_environment = build_module.make_environment
     patch(build_module, "make_environment", environment)
-    patch(build_module, "gather", timers.wrap("gather", build_module.gather))
+    patch(build_module, "gather_published", timers.wrap("gather", build_module.gather_published))
     patch(build_module, "plan", timers.wrap("plan", build_module.plan))
     patch(build_module, "search_files", timers.wrap_iter("search files", build_module.search_files))
     patch(build_module, "fingerprint", timers.wrap("", build_module.fingerprint,
@@ -820,8 +869,15 @@ def main() -> None:
                         help="with --views: print a cProfile of plan(continuity=True) to stderr after the builds")
     parser.add_argument("--reuse", type=Path, metavar="WORKDIR",
                         help="with --views: reuse the archive a --keep run left in WORKDIR (no generation, no ingest)")
+    parser.add_argument("--sizes", help="comma-separated account counts: one archive each, then growth exponents")
+    parser.add_argument("--adds", type=int, default=2, choices=(0, 1, 2),
+                        help="accounts added one at a time after the full build, each followed by a rebuild")
+    parser.add_argument("--no-browser", action="store_true", help="skip the search transfer measurement")
     args = parser.parse_args()
     n = 100_000 if args.large else args.n
+    if args.sizes:
+        series([int(x.replace(",", "").replace("_", "")) for x in args.sizes.split(",")], args)
+        return
     if args.queries_only:
         print(json.dumps(measure_site(args.queries_only, not args.no_pagefind), indent=2))
         return
@@ -867,40 +923,97 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
         return
 
+    result.update(measure_rebuilds(archive, engine, workdir, args))
+    print(json.dumps(result, indent=2))
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+ADDED = [{"type": "account", "slug": "one-more", "title": "One more account of the general strike",
+          "body": "We walked out together, and the picket held through the winter.", "date": "2021-05",
+          "struggles": ["s-1"]},
+         {"type": "account", "slug": "two-more", "title": "Minutes of the tenants' assembly",
+          "body": "The assembly voted to withhold the rent until the landlord repaired the boilers.",
+          "date": "1968-03", "struggles": ["s-2"]}]
+
+
+def measure_rebuilds(archive: Any, engine: Any, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """A cold full build (the baseline), a no-op rebuild, then one rebuild after each added account; the
+    files each rewrote (bytes changed), the output's size on disk; Pagefind's indexing of the same pages."""
+    from archive.ingest import ingest
+
+    result: dict[str, Any] = {"load_average_start": [round(x, 2) for x in os.getloadavg()]}
     seconds, cpu, report = build_once(archive, engine)
     result.update(full_build_s=round(seconds, 1), full_build_cpu_s=round(cpu, 1), pages=report.pages,
                   files=report.write.files, pages_per_s=round(report.pages / seconds),
                   pages_per_cpu_s=round(report.pages / cpu))
+    print(json.dumps(result), file=sys.stderr, flush=True)
     seconds, cpu, report = build_once(archive, engine)
     result.update(noop_rebuild_s=round(seconds, 1), noop_rebuild_cpu_s=round(cpu, 1),
                   noop_written=len(report.write.written))
-    extra = workdir / "one.jsonl"
-    write(extra, [{"type": "account", "slug": "one-more", "title": "One more account of the general strike",
-                   "body": "We walked out together.", "date": "2021-05", "struggles": ["s-1"]}])
-    ingest(engine, [extra], default_language="en")
-    seconds, cpu, report = build_once(archive, engine)
-    result.update(incremental_rebuild_s=round(seconds, 1), incremental_rebuild_cpu_s=round(cpu, 1),
-                  incremental_written=len(report.write.written))
+    added = []
+    for number, record in enumerate(ADDED[:args.adds]):
+        extra = workdir / f"added-{number}.jsonl"
+        write(extra, [record])
+        ingest(engine, [extra], default_language="en")
+        seconds, cpu, report = build_once(archive, engine)
+        added.append({"slug": record["slug"], "s": round(seconds, 2), "cpu_s": round(cpu, 2),
+                      "written": len(report.write.written), "deleted": len(report.write.deleted),
+                      "written_by_folder": by_folder(report.write.written)})
+        print(json.dumps(added[-1]), file=sys.stderr, flush=True)
+    result["added"] = added
+    if added:
+        result.update(incremental_rebuild_s=min(a["s"] for a in added),
+                      incremental_rebuild_cpu_s=min(a["cpu_s"] for a in added),
+                      incremental_written=max(a["written"] for a in added))
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     files, size = folder_size(report.out)
     search_files, search_size = folder_size(report.out, "search")
     result.update(output_files=files, output_mb=round(size / 1e6, 1), search_files=search_files,
-                  search_mb=round(search_size / 1e6, 1))
+                  search_mb=round(search_size / 1e6, 1), **disk_usage(report.out))
     engine.dispose()
-
-    if Path(CHROMIUM).is_file():
-
-        if not args.no_pagefind:
-            pagefind_dir = report.out / "pagefind"
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pagefind", "--site", str(report.out), "--output-path",
-                            str(pagefind_dir)], check=True, capture_output=True)
+    if not args.no_pagefind:
+        pagefind_dir = report.out / "pagefind"
+        started, cpu = time.perf_counter(), time.process_time()
+        done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(report.out), "--output-path",
+                               str(pagefind_dir)], capture_output=True)
+        if done.returncode == 0:
             result["pagefind_index_s"] = round(time.perf_counter() - started, 1)
             result["pagefind_mb"] = round(folder_size(pagefind_dir)[1] / 1e6, 1)
+            result["pagefind_files"] = folder_size(pagefind_dir)[0]
             (report.out / "pagefind-bench.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
-        result.update(measure_site(report.out, not args.no_pagefind))
-    print(json.dumps(result, indent=2))
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            result["pagefind_error"] = done.stderr.decode(errors="replace")[-300:]
+    if Path(CHROMIUM).is_file() and not args.no_browser:
+        result.update(measure_site(report.out, "pagefind_index_s" in result))
+    return result
+
+
+def series(sizes: list[int], args: argparse.Namespace) -> None:
+    """One archive per size, each measured as ``measure_rebuilds`` does, then the growth exponents."""
+    from archive.create import init_archive
+    from archive.db import make_engine
+    from archive.ingest import ingest
+
+    runs = []
+    for n in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix=f"site-bench-{n}-"))
+        try:
+            archive = init_archive(workdir / "archive", title="Benchmark")
+            engine = make_engine(archive.db_url(), writer=True)
+            data = workdir / "records.jsonl"
+            write(data, records(n, args.struggles))
+            started = time.perf_counter()
+            ingest(engine, [data], default_language="en")
+            run = {"accounts": n, "ingest_s": round(time.perf_counter() - started, 1)}
+            run.update(measure_rebuilds(archive, engine, workdir, args))
+            runs.append(run)
+            print(json.dumps(run), file=sys.stderr, flush=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    keys = ("full_build_cpu_s", "noop_rebuild_cpu_s", "incremental_rebuild_cpu_s", "incremental_written",
+            "pagefind_index_s", "output_files", "on_disk_mb")
+    print(json.dumps({"runs": runs, "growth": {k: growth(runs, k) for k in keys}}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 /* Living Archive browser search. No framework, no network beyond this site's own files.
  *
- * Index files are scripts that call LA.meta/shard/tail/doc/facet: a <script> loads from file:// where
- * fetch() is refused. Scores were computed at build time with the archive's own analyzer and BM25F, so
- * ranking here is addition. Only the shards a query needs are loaded. A term's postings come best
- * first; the rest (the tail) comes in growing chunks, loaded only while those so far cannot decide the
- * top results (a threshold algorithm: an unseen posting scores at most the last one seen).
+ * Index files are scripts that call LA.meta/table/shard/tail/docs/facet: a <script> loads from file://
+ * where fetch() is refused. Words were analyzed at build time with the archive's own analyzer; the
+ * shards give each term's document frequencies and, per document, its count and the field's length, and
+ * meta.js the document count and total field lengths, so BM25F is computed here exactly as the archive
+ * computes it (archive/analysis.py), and a new document changes only its own terms' files. Only the
+ * shards a query needs are loaded. A term's postings come best first; the rest (the tail) comes in
+ * growing chunks, loaded only while those so far cannot decide the top results (a threshold algorithm:
+ * every head and chunk bounds what is still to come).
  */
 (function () {
   "use strict";
@@ -19,16 +22,16 @@
 
   var LA = window.LA = window.LA || {};
   LA.meta = function (m) { store.meta = m; };
-  LA.shard = function (prefix, words, terms, tails) {
-    var x = new Map();
-    tails.forEach(function (t) { x.set(t[0], [t[1], t[2]]); });
-    store.shards.set(prefix, { w: new Map(words), t: new Map(terms), x: x });
+  LA.shard = function (prefix, words, terms) {
+    var t = new Map();
+    terms.forEach(function (e) { t.set(e[0], e); });
+    store.shards.set(prefix, { w: new Map(words), t: t });
   };
   LA.table = function (first, shards, split) {
     store.tables.set(first, { shards: new Set(shards), split: new Set(split) });
   };
-  LA.tail = function (id, k, t) { store.tails.set(id + "-" + k, t); };
-  LA.doc = function (n, d) { store.docs.set(n, d); };
+  LA.tail = function (name, k, postings, bound) { store.tails.set(name + "-" + k, [postings, bound]); };
+  LA.docs = function (chunk, docs) { docs.forEach(function (d) { store.docs.set(d[0], d[1]); }); };
   LA.facet = function (name, runs) { store.facets.set(name, runs); };
 
   function load(path) {
@@ -61,7 +64,7 @@
   }
 
   var firsts = null;
-  var EMPTY = { w: new Map(), t: new Map(), x: new Map() };
+  var EMPTY = { w: new Map(), t: new Map() };
 
   function shardFor(text) {
     var c = chars(text);
@@ -72,7 +75,8 @@
       var p = c.slice(0, n).join("");
       // Ask only for shards that exist: a missing file would be a failed request in the console.
       if (!table.shards.has(p)) return EMPTY;
-      return load("search/s/" + hex(p) + ".js").then(function () { return store.shards.get(p) || EMPTY; });
+      var name = hex(p);
+      return load("search/s/" + name.slice(0, 4) + "/" + name + ".js").then(function () { return store.shards.get(p) || EMPTY; });
     });
   }
 
@@ -112,15 +116,58 @@
     });
   }
 
+  /* BM25F as archive/analysis.py writes it: the same operations in the same order. */
+  function idf(n, df) { return Math.log(n / (df + 1)) + 1; }
+
+  function saturation(tf, length, average) {
+    var m = store.meta;
+    return (tf * (m.k1 + 1)) / (tf + m.k1 * ((1 - m.b) + m.b * length / average));
+  }
+
+  /* What scores a term's postings: per field, boost x idf and the collection's average length; and per
+   * field, what turns a shipped bound (computed with the term's own mean length a0) into a bound with the
+   * collection's average: g(avg) <= g(a0) * max(1, avg / a0). */
+  function termModel(df, a0) {
+    var m = store.meta, fields = [];
+    m.fields.forEach(function (f, i) {
+      var average = m.n ? f[1] / m.n : 0;
+      if (!average) { fields.push(null); return; }
+      var weight = idf(m.n, df[i]);
+      fields.push({ boost: f[0], idf: weight, average: average,
+                    stretch: f[0] * weight * Math.max(1, average / a0[i]) / m.scale });
+    });
+    return {
+      score: function (row, at) {  // row: id, then per field: count, length
+        var total = 0;
+        fields.forEach(function (f, i) {
+          var tf = row[at + 1 + 2 * i];
+          if (f && tf) total += f.boost * (f.idf * saturation(tf, row[at + 2 + 2 * i], f.average));
+        });
+        return total;
+      },
+      bound: function (bounds) {
+        var total = 0;
+        fields.forEach(function (f, i) { if (f) total += f.stretch * bounds[i]; });
+        return total;
+      },
+      stride: 1 + 2 * m.fields.length
+    };
+  }
+
+  function addPostings(p, flat) {
+    for (var i = 0; i + p.model.stride <= flat.length; i += p.model.stride) p.known.set(flat[i], p.model.score(flat, i));
+  }
+
   function postings(term) {
     return shardFor(term).then(function (shard) {
-      var head = shard.t.get(term) || [];
-      var tail = shard.x.get(term);  // [tail id, chunk count] for a long posting list
-      var chunks = tail ? tail[1] : 0;
-      var known = new Map(), min = 0;
-      for (var i = 0; i + 1 < head.length; i += 2) { known.set(head[i], head[i + 1]); min = head[i + 1]; }
-      return { term: term, tail: tail ? tail[0] : null, known: known, chunks: chunks, loaded: 0,
-               complete: !chunks, threshold: chunks ? min : 0 };
+      var entry = shard.t.get(term);  // [term, df per field, mean length per field, head, tail or 0]
+      if (!entry) return { term: term, known: new Map(), complete: true, threshold: 0, chunks: 0, loaded: 0 };
+      var tail = entry[4];  // [name, chunk count, bound after the head]
+      var p = { term: term, model: termModel(entry[1], entry[2]), known: new Map(), tail: tail ? tail[0] : null,
+                chunks: tail ? tail[1] : 0, loaded: 0, complete: !tail, threshold: 0 };
+      addPostings(p, entry[3]);
+      if (tail) p.threshold = p.model.bound(tail[2]);
+      return p;
     });
   }
 
@@ -128,11 +175,14 @@
   function loadTail(p) {
     var k = p.loaded;
     var name = p.tail + "-" + k;
-    return load("search/t/" + name + ".js").then(function () {
-      var tail = store.tails.get(name) || [];
-      for (var i = 0; i + 1 < tail.length; i += 2) { p.known.set(tail[i], tail[i + 1]); p.threshold = tail[i + 1]; }
+    return load("search/t/" + p.tail.slice(0, 2) + "/" + name + ".js").then(function () {
+      var chunk = store.tails.get(name);
       p.loaded = k + 1;
-      if (p.loaded >= p.chunks) { p.complete = true; p.threshold = 0; }
+      if (!chunk || p.loaded >= p.chunks) { p.complete = true; p.threshold = 0; }
+      if (chunk) {
+        addPostings(p, chunk[0]);
+        if (!p.complete) p.threshold = p.model.bound(chunk[1]);
+      }
     });
   }
 
@@ -239,6 +289,13 @@
     });
   }
 
+  /* The file that holds a document's summary: documents are packed dchunk to a file, dfolder files to a folder. */
+  function docPath(n) {
+    var chunk = Math.floor(n / store.meta.dchunk);
+    return "search/d/" + Math.floor(chunk / store.meta.dfolder) + "/" + chunk + ".js";
+  }
+  LA.docPath = docPath;
+
   /* For scripts and tests: search once the index metadata is in. */
   LA.search = function (query, type, wave, want) {
     return load("search/meta.js").then(function () { return search(query, type || "", wave || "", want || PAGE); });
@@ -259,14 +316,14 @@
 
   function render(outcome, want) {
     var top = outcome.results.slice(0, want);
-    return Promise.all(top.map(function (r) { return load("search/d/" + r[0] + ".js"); })).then(function () {
+    return Promise.all(top.map(function (r) { return load(docPath(r[0])); })).then(function () {
       list.textContent = "";
       top.forEach(function (r) {
         var d = store.docs.get(r[0]);
         if (!d) return;
         var li = document.createElement("li");
         li.dataset.key = d.k;
-        li.dataset.score = String(r[1]);
+        li.dataset.score = String(Math.round(r[1] * 10000));
         var h = document.createElement("h2");
         var a = document.createElement("a");
         a.href = d.u;

@@ -1,7 +1,8 @@
 """Skip rendering pages whose inputs have not changed since the last build.
 
-A page's fingerprint is the SHA-256 of everything its template can see: the context (records reduced to
-the fields templates read), the site settings, and the text of every template. Templates only read what
+A page's fingerprint is the SHA-256 of everything its template can see: the context, with each record
+reduced to its id and a content hash of the fields templates read (computed once per record and build,
+however many pages show the record), the site settings, and the text of every template. Templates only read what
 the context hands them, never a record's links, so an unchanged fingerprint means unchanged bytes. The
 previous build's bytes are then trusted only if the output folder's manifest still lists the same digest
 for that path and the file has the same size; otherwise the page is rendered after all.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +35,24 @@ class Deferred:
     render: Callable[[], bytes]
 
 
+# Item -> its content hash. Weak keys: a build's records are freed with it, and a later build's new
+# objects (even at a reused address) get their own entry.
+_ITEM_DIGESTS: weakref.WeakKeyDictionary[Item, str] = weakref.WeakKeyDictionary()
+
+
+def item_digest(item: Item) -> str:
+    """A hash of what a template can read of a record: key, title, body, language, stub, fields, tags."""
+    digest = _ITEM_DIGESTS.get(item)
+    if digest is None:
+        text = json.dumps([item.key, item.title, item.body, item.language, item.is_stub, _plain(item.fields),
+                           item.tags], sort_keys=True, ensure_ascii=False, default=str)
+        digest = _ITEM_DIGESTS[item] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return digest
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Item):
-        return {"k": value.key, "i": value.id, "t": value.title, "b": hashlib.sha256(value.body.encode()).hexdigest(),
-                "l": value.language, "s": value.is_stub, "f": _plain(value.fields), "g": value.tags}
+        return f"{value.id}:{item_digest(value)}"
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if isinstance(value, dict):

@@ -49,7 +49,8 @@ def _paginate(base: str, items: list[Any], template: str, crumbs: list[tuple[str
     pages = max(1, -(-len(items) // PAGE_SIZE))
     for number in range(1, pages + 1):
         chunk = items[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
-        pager = {"number": number, "pages": pages, "total": len(items),
+        # The total only on the first page: one more record then rewrites the pages it moves, not every page.
+        pager = {"number": number, "pages": pages, "total": len(items) if number == 1 else None,
                  "prev": paged(base, number - 1) if number > 1 else None,
                  "next": paged(base, number + 1) if number < pages else None}
         title = context["title"] + (f" (page {number} of {pages})" if number > 1 else "")

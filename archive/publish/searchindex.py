@@ -1,30 +1,49 @@
-"""The browser's search index: the terms and scores of ``archive search --public``, cut into small shards.
+"""The browser's search index: what ``archive search --public`` ranks by, cut into small, stable files.
 
-Everything that needs the analyzer or the ranking formula happens here, at build time, through
-``archive.analysis``: the browser never stems a word the archive contains and never computes BM25F. It
-adds up precomputed per-term scores, so its ranking is the CLI's by construction.
+Everything that needs the analyzer happens here, at build time, through ``archive.analysis``: the browser
+never stems a word the archive contains. It does compute BM25F, from statistics shipped as they are:
+each posting holds a term's count and the field's length in one document, and ``search/meta.js`` holds
+the number of documents and the total field lengths, from which the browser takes ``idf`` and the
+average field lengths. So a new document changes ``meta.js``, the shards of its own terms (their
+document frequencies and postings) and one chunk of document summaries, and nothing else: no
+precomputed score of any other document moves. Documents are numbered by record id (the order a rebuilt
+Whoosh index gives them), so removing one renumbers nothing either. ``term_scores`` is the browser's
+formula in Python, for tests.
 
-Files (all JavaScript that calls ``LA.add(...)``, so that they load as ``<script>`` from ``file://``,
-where ``fetch()`` is refused):
+Files (all JavaScript that calls ``LA.<name>(...)``, so that they load as ``<script>`` from ``file://``,
+where ``fetch()`` is refused). Every folder is fanned out so that none holds more than a few hundred
+files, however large the archive:
 
-- ``search/meta.js``: document count, languages, the first characters that have shards.
+- ``search/meta.js``: document count, field boosts and total lengths, BM25 constants, languages, the
+  first characters that have shards.
 - ``search/p/<hex>.js``: the shard table for one first character: which prefixes have a shard and
   which were split one character deeper.
-- ``search/s/<hex>.js``: the shard for a prefix: every word form in the archive starting with it, mapped
-  to its query terms per language, and every term starting with it, with its best postings (the head).
-- ``search/t/<id>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow fourfold,
-  fetched one chunk at a time only while the postings so far cannot decide the top results. The shard
-  gives each long term's tail id and chunk count (a number, not the term: terms can be too long for a
-  file name).
-- ``search/d/<n>.js``: one document's title, type, date, link and snippet.
+- ``search/s/<hex[:4]>/<hex>.js``: the shard for a prefix: every word form in the archive starting with
+  it, mapped to its query terms per language, and every term starting with it, with its document
+  frequency per field and its first postings (the head).
+- ``search/t/<h[:2]>/<h>-<k>.js``: the rest of a long posting list (the tail) in chunks that grow
+  fourfold, fetched one at a time only while the postings so far cannot decide the top results; ``h`` is
+  a hash of the term (terms can be too long for a file name, and a hash does not move when other terms
+  come and go).
+- ``search/d/<c // 256>/<c>.js``: the title, type, date, link and snippet of the documents numbered
+  ``8c`` to ``8c + 7``: packed, so that a large archive is not a folder of tiny files.
 - ``search/f/<hex>.js``: the documents of a type or in a wave, as runs, for the filters.
+
+Postings are ordered best first by a score that depends on the term's own postings only (its document
+frequencies, and its postings' mean field lengths standing in for the collection's), so the order, and
+the files, do not change when other documents come. The exact score is not monotone in that order; what
+the browser needs is a bound on what it has not loaded yet, and every head and chunk carries, per field,
+the largest length-normalized term frequency ``g`` still to come. As ``g`` with the real average ``A``
+is at most ``g`` with the term's own ``A0`` times ``max(1, A / A0)``, that gives a safe bound on any
+unseen posting with the collection's statistics of the day (see ``search.js``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,10 +53,14 @@ from archive.publish.lineage import lineage_names
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 
+FIELDS = tuple(analysis.FIELD_BOOSTS)  # ("title", "body"): a posting's values come in this order
 HEAD = 64  # postings per term kept in the prefix shard, best first
 TAIL_FIRST = 256  # postings in a term's first tail chunk; each next chunk is four times larger
 SHARD_LIMIT = 12_000  # bytes; a bigger prefix shard is split one character deeper
-SCORE_SCALE = 10_000  # scores travel as integers: four decimals decide any real difference
+BOUND_SCALE = 10_000  # bounds travel as integers, rounded up
+DOC_CHUNK = 8  # document summaries per file
+FOLDER_FILES = 256  # document summary files per folder
+ORDER_COUNT = 1 << 20  # the document count the posting order assumes (the order only affects speed)
 _WORDS = re.compile(analysis.TOKEN_PATTERN)
 
 
@@ -46,6 +69,9 @@ class SearchDoc:
     item: Item
     title_terms: list[str]
     body_terms: list[str]
+
+    def terms(self, field_name: str) -> list[str]:
+        return self.title_terms if field_name == "title" else self.body_terms
 
 
 def _js(call: str, *args: object) -> bytes:
@@ -86,28 +112,46 @@ def ranges(numbers: list[int]) -> list[int]:
     return out
 
 
-def term_scores(docs: list[SearchDoc]) -> dict[str, dict[int, float]]:
-    """Each term's BM25F score in each document that holds it, summed over the boosted fields."""
-    count = len(docs)
-    per_field: dict[str, dict[str, dict[int, int]]] = {}
+@dataclass
+class Collection:
+    """Per field: each document's stored length (by position in ``docs``) and each term's counts."""
+
+    count: int
+    lengths: dict[str, list[int]]
+    tfs: dict[str, dict[str, dict[int, int]]]
+
+    def average(self, field_name: str) -> float:
+        return sum(self.lengths[field_name]) / self.count if self.count else 0.0
+
+
+def collect(docs: list[SearchDoc]) -> Collection:
     lengths: dict[str, list[int]] = {}
-    for field_name in analysis.FIELD_BOOSTS:
-        tfs: dict[str, dict[int, int]] = defaultdict(dict)
+    tfs: dict[str, dict[str, dict[int, int]]] = {}
+    for field_name in FIELDS:
+        counts: dict[str, dict[int, int]] = defaultdict(dict)
         lengths[field_name] = []
         for number, doc in enumerate(docs):
-            terms = doc.title_terms if field_name == "title" else doc.body_terms
+            terms = doc.terms(field_name)
             lengths[field_name].append(analysis.stored_field_length(len(terms)))
-            for term in terms:
-                tfs[term][number] = tfs[term].get(number, 0) + 1
-        per_field[field_name] = tfs
+            for term, tf in Counter(terms).items():
+                counts[term][number] = tf
+        tfs[field_name] = counts
+    return Collection(len(docs), lengths, tfs)
+
+
+def term_scores(docs: list[SearchDoc]) -> dict[str, dict[int, float]]:
+    """Each term's BM25F score in each document that holds it (by position in ``docs``), summed over the
+    boosted fields: what the browser computes from the shipped statistics, and what ``archive search``
+    computes from the index."""
+    collection = collect(docs)
     scores: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for field_name, boost in analysis.FIELD_BOOSTS.items():
-        field_lengths = lengths[field_name]
-        average = (sum(field_lengths) / count) if count else 0.0
+        average = collection.average(field_name)
         if not average:
             continue
-        for term, postings in per_field[field_name].items():
-            idf = analysis.idf(count, len(postings))
+        field_lengths = collection.lengths[field_name]
+        for term, postings in collection.tfs[field_name].items():
+            idf = analysis.idf(collection.count, len(postings))
             for number, tf in postings.items():
                 scores[term][number] += boost * analysis.bm25(idf, tf, field_lengths[number], average)
     return scores
@@ -132,22 +176,78 @@ def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -
     return forms
 
 
-def _chunks(flat: list[int]) -> list[list[int]]:
-    """Split flat (doc, score) pairs into chunks of TAIL_FIRST, 4x, 16x, ... pairs."""
-    chunks, size, start = [], TAIL_FIRST, 0
-    while start < len(flat):
-        chunks.append(flat[start:start + 2 * size])
-        start += 2 * size
+def _saturation(tf: int, length: int, average: float) -> float:
+    """BM25's length-normalized term frequency (``bm25`` without the idf)."""
+    k1, b = analysis.BM25_K1, analysis.BM25_B
+    return (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average))
+
+
+@dataclass
+class TermPostings:
+    """One term's postings in browser order, with what the browser needs to score and bound them."""
+
+    frequencies: list[int]  # document frequency per field
+    averages: list[int]  # the term's own mean field length per field (at least 1), for order and bounds
+    flat: list[int]  # per posting: id, then per field: count, length (0, 0 where the term is absent)
+    bounds: dict[int, list[int]]  # at HEAD and each chunk's end: per field, the largest saturation from there
+
+
+def term_postings(counts: list[dict[int, int]], lengths: list[list[int]], ids: list[int]) -> TermPostings:
+    """A term's postings from ``counts[f]`` (document number -> count in field ``f``), ``lengths[f]`` (each
+    document's stored length of field ``f``) and ``ids`` (each document's record id, increasing)."""
+    width = len(counts)
+    frequencies = [len(c) for c in counts]
+    averages = [max(1, sum(lengths[f][n] for n in c) // len(c)) if c else 1 for f, c in enumerate(counts)]
+    saturations = [{n: _saturation(tf, lengths[f][n], averages[f]) for n, tf in c.items()}
+                   for f, c in enumerate(counts)]
+    weights = [boost * max(analysis.idf(ORDER_COUNT, df), 0.01)
+               for boost, df in zip(analysis.FIELD_BOOSTS.values(), frequencies, strict=True)]
+    order: dict[int, float] = {}
+    for weight, field_saturations in zip(weights, saturations, strict=True):
+        for n, value in field_saturations.items():
+            order[n] = order.get(n, 0.0) - weight * value
+    # Best first; equal keys in id order (numbers follow ids).
+    ranked = sorted(order, key=lambda n: (order[n], n))
+    flat: list[int] = []
+    for n in ranked:
+        flat.append(ids[n])
+        for f in range(width):
+            tf = counts[f].get(n, 0)
+            flat += (tf, lengths[f][n]) if tf else (0, 0)
+    wanted = {HEAD} | {end for _, end in _chunks(len(ranked))}
+    bounds: dict[int, list[int]] = {}
+    running = [0] * width
+    for index in range(len(ranked), HEAD - 1, -1):
+        if index < len(ranked):
+            n = ranked[index]
+            # Scaled and rounded up, plus one: a bound must stay above the browser's own float arithmetic.
+            running = [max(running[f], int(saturations[f].get(n, 0.0) * BOUND_SCALE) + 1) if n in saturations[f]
+                       else running[f] for f in range(width)]
+        if index in wanted:
+            bounds[index] = list(running)
+    return TermPostings(frequencies, averages, flat, bounds)
+
+
+def _chunks(count: int) -> list[tuple[int, int]]:
+    """Tail chunks as (first posting, end) over postings ``HEAD..count``: TAIL_FIRST, then 4x, 16x, ..."""
+    chunks, size, start = [], TAIL_FIRST, HEAD
+    while start < count:
+        chunks.append((start, min(count, start + size)))
+        start += size
         size *= 4
     return chunks
+
+
+def tail_name(term: str) -> str:
+    return hashlib.sha256(term.encode("utf-8")).hexdigest()[:16]
 
 
 def _prefix(text: str, length: int) -> str:
     return "".join(list(text)[:length])
 
 
-def _shards(entries: dict[str, tuple[str, int]]) -> tuple[dict[str, dict[str, dict]], list[str]]:
-    """Group ``key -> (kind, size)`` by prefix, splitting any prefix over ``SHARD_LIMIT`` one level deeper."""
+def _shards(entries: dict[str, int]) -> tuple[dict[str, list[str]], list[str]]:
+    """Group ``key -> size`` by prefix, splitting any prefix over ``SHARD_LIMIT`` one level deeper."""
     groups: dict[str, list[str]] = defaultdict(list)
     for key in entries:
         groups[_prefix(key, 2)].append(key)
@@ -155,7 +255,7 @@ def _shards(entries: dict[str, tuple[str, int]]) -> tuple[dict[str, dict[str, di
     split: list[str] = []
     while groups:
         prefix, keys = groups.popitem()
-        size = sum(entries[k][1] for k in keys)
+        size = sum(entries[k] for k in keys)
         longer = [k for k in keys if len(k) > len(prefix)]
         if size > SHARD_LIMIT and longer:
             split.append(prefix)
@@ -164,54 +264,87 @@ def _shards(entries: dict[str, tuple[str, int]]) -> tuple[dict[str, dict[str, di
             keys = [k for k in keys if len(k) <= len(prefix)]
             if not keys:
                 continue
-        final[prefix] = keys
-    return {p: {"keys": sorted(k)} for p, k in final.items()}, sorted(split)
+        final[prefix] = sorted(keys)
+    return final, sorted(split)
+
+
+def shard_path(prefix: str) -> str:
+    name = shard_name(prefix)
+    return f"search/s/{name[:4]}/{name}.js"
+
+
+def tail_path(name: str, chunk: int) -> str:
+    return f"search/t/{name[:2]}/{name}-{chunk}.js"
+
+
+def docs_path(chunk: int) -> str:
+    return f"search/d/{chunk // FOLDER_FILES}/{chunk}.js"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of the browser's search index."""
     cache = cache or BuildCache()
     docs = documents(data, cache)
+    ids = [doc.item.id for doc in docs]
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
-    scores = term_scores(docs)
+    collection = collect(docs)
     forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
-    heads: dict[str, list[int]] = {}
-    tails: dict[str, list[list[int]]] = {}
-    for term, postings in scores.items():
-        ranked = sorted(((round(s * SCORE_SCALE), n) for n, s in postings.items()), key=lambda p: (-p[0], p[1]))
-        flat = [value for score, number in ranked for value in (number, score)]
-        heads[term] = flat[: 2 * HEAD]
-        if len(ranked) > HEAD:
-            tails[term] = _chunks(flat[2 * HEAD:])
-    tail_ids = {term: number for number, term in enumerate(sorted(tails))}
+    width = len(FIELDS)
+    totals = [sum(collection.lengths[f]) for f in FIELDS]
+    lengths = [collection.lengths[f] for f in FIELDS]
+    terms = sorted(set().union(*(collection.tfs[f] for f in FIELDS)))
+    entries: dict[str, list] = {}
+    tails: dict[str, tuple[str, TermPostings]] = {}
+    names: dict[str, str] = {}
+    for term in terms:
+        postings = term_postings([collection.tfs[f].get(term, {}) for f in FIELDS], lengths, ids)
+        count = len(postings.flat) // (1 + 2 * width)
+        tail: object = 0
+        if count > HEAD:
+            name = tail_name(term)
+            if name in names:
+                raise RuntimeError(f"search terms {names[name]!r} and {term!r} share the tail name {name}")
+            names[name] = term
+            tails[term] = (name, postings)
+            tail = [name, len(_chunks(count)), postings.bounds[HEAD]]
+        entries[term] = [term, postings.frequencies, postings.averages,
+                         postings.flat[: HEAD * (1 + 2 * width)], tail]
+    del collection
     # Words and terms share the shard of their common prefix, so a query word usually needs one file.
-    by_text: dict[str, tuple[str, int]] = {}
+    sizes: dict[str, int] = {}
     for word, value in forms.items():
-        by_text[word] = ("", len(word.encode()) + len(value.encode()) + 6)
-    for term, head in heads.items():
-        size = by_text.get(term, ("", 0))[1] + len(term.encode()) + len(json.dumps(head, separators=(",", ":"))) + 4
-        size += 2 * len(term.encode()) + 16 if term in tails else 0
-        by_text[term] = ("", size)
-    shards, split = _shards(by_text)
-    for prefix, shard in sorted(shards.items()):
-        # Pairs, not objects: a word such as "__proto__" or "constructor" must stay an ordinary key.
-        words = [[k, forms[k]] for k in shard["keys"] if k in forms]
-        terms = [[k, heads[k]] for k in shard["keys"] if k in heads]
-        long = [[k, tail_ids[k], len(tails[k])] for k in shard["keys"] if k in tails]
-        yield f"search/s/{shard_name(prefix)}.js", _js("shard", prefix, words, terms, long)
-    for term, chunks in sorted(tails.items()):
-        for number, chunk in enumerate(chunks):
-            yield f"search/t/{tail_ids[term]}-{number}.js", _js("tail", tail_ids[term], number, chunk)
-    for number, doc in enumerate(docs):
+        sizes[word] = len(word.encode()) + len(value.encode()) + 6
+    for term, entry in entries.items():
+        sizes[term] = sizes.get(term, 0) + len(_compact(entry).encode()) + 1
+    shards, split = _shards(sizes)
+    for prefix, keys in sorted(shards.items()):
+        # Pairs and lists, not objects: a word such as "__proto__" or "constructor" must stay an ordinary key.
+        words = [[k, forms[k]] for k in keys if k in forms]
+        terms = [entries[k] for k in keys if k in entries]
+        yield shard_path(prefix), _js("shard", prefix, words, terms)
+    stride = 1 + 2 * width
+    for _term, (name, postings) in sorted(tails.items()):
+        count = len(postings.flat) // stride
+        for number, (start, end) in enumerate(_chunks(count)):
+            yield tail_path(name, number), _js("tail", name, number, postings.flat[start * stride: end * stride],
+                                               postings.bounds[end])
+    chunks: dict[int, list[list]] = defaultdict(list)
+    for doc in docs:
         item = doc.item
-        yield f"search/d/{number}.js", _js("doc", number, {
+        chunks[item.id // DOC_CHUNK].append([item.id, {
             "u": item_path(item), "k": item.key, "t": item.title, "y": item.type, "d": item.date or "",
-            "s": cache.snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""})
+            "s": cache.snippet(item.body or analysis.compose_body(item.fields), 180), "l": item.language or ""}])
+    for chunk, summaries in sorted(chunks.items()):
+        yield docs_path(chunk), _js("docs", chunk, summaries)
     facets: dict[str, list[int]] = defaultdict(list)
-    for number, doc in enumerate(docs):
-        facets[f"type-{doc.item.type}"].append(number)
+    for doc in docs:
+        facets[f"type-{doc.item.type}"].append(doc.item.id)
         for wave in _waves_of(doc.item):
-            facets[f"wave-{wave}"].append(number)
+            facets[f"wave-{wave}"].append(doc.item.id)
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
@@ -220,11 +353,12 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         tables[_prefix(prefix, 1)][0].append(prefix)
     for prefix in split:
         tables[_prefix(prefix, 1)][1].append(prefix)
-    for first, (names, splits) in sorted(tables.items()):
-        yield f"search/p/{shard_name(first)}.js", _js("table", first, names, splits)
+    for first, (shard_names, splits) in sorted(tables.items()):
+        yield f"search/p/{shard_name(first)}.js", _js("table", first, shard_names, splits)
     yield "search/meta.js", _js("meta", {
-        "n": len(docs), "firsts": sorted(tables), "languages": languages, "scale": SCORE_SCALE,
-        "head": HEAD, "stem": "en" in languages,
+        "n": len(docs), "fields": [[analysis.FIELD_BOOSTS[f], total] for f, total in zip(FIELDS, totals, strict=True)],
+        "k1": analysis.BM25_K1, "b": analysis.BM25_B, "scale": BOUND_SCALE, "firsts": sorted(tables),
+        "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
     })
 
 

@@ -52,15 +52,59 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> B
     return BuiltSite(archive, archive.public_dir)
 
 
+# Added after the first build, as a user would: ``archive ingest`` (which updates the search index), then
+# ``archive build`` again, incrementally. Words the archive holds, and one it does not.
+NEW_ACCOUNT = {"type": "account", "slug": "night-shift-zymurgists", "title": "The night shift zymurgists walk out",
+               "body": "Warehouse workers struck for union recognition; the zymurgists joined them at dawn.",
+               "date": "2019-06", "struggles": ["cat-382"], "visibility": "public", "language": "en"}
+
+
 @pytest.fixture(scope="session")
-def http_base(built_site: BuiltSite) -> Iterator[str]:
-    server = make_server(built_site.out, 0)
+def grown_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> BuiltSite:
+    """A site built, then rebuilt incrementally after one more account."""
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+    from archive.index import rebuild_index
+
+    root = tmp_path_factory.mktemp("grown")
+    archive = init_archive(root / "archive", title="Browser Test Archive")
+    engine = make_engine(archive.db_url(), writer=True)
+    try:
+        report = ingest(engine, [write_sample(root / "sample", shared_data)], default_language="en")
+        assert not report.errors
+        rebuild_index(archive.index_dir, engine)
+        build(archive, engine, today=TODAY)
+    finally:
+        engine.dispose()
+    new = root / "new.jsonl"
+    new.write_text(json.dumps(NEW_ACCOUNT) + "\n", encoding="utf-8")
+    for args in (["ingest", str(new)], ["build"]):
+        result = CliRunner().invoke(cli, ["--archive", str(archive.root), *args])
+        assert result.exit_code == 0, result.output
+    return BuiltSite(archive, archive.public_dir)
+
+
+def _serve(folder: Path) -> Iterator[str]:
+    server = make_server(folder, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     yield f"http://{host}:{port}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def http_base(built_site: BuiltSite) -> Iterator[str]:
+    yield from _serve(built_site.out)
+
+
+@pytest.fixture(scope="session")
+def grown_http_base(grown_site: BuiltSite) -> Iterator[str]:
+    yield from _serve(grown_site.out)
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +159,17 @@ class Watched:
 
 @pytest.fixture
 def watched(browser: Any, base_url: str) -> Iterator[Watched]:
+    yield from _watch(browser, base_url)
+
+
+@pytest.fixture(params=["http", "file"])
+def grown_watched(request: pytest.FixtureRequest, browser: Any, grown_site: BuiltSite) -> Iterator[Watched]:
+    """A watched page on the incrementally rebuilt site."""
+    base = request.getfixturevalue("grown_http_base") if request.param == "http" else grown_site.out.as_uri() + "/"
+    yield from _watch(browser, base)
+
+
+def _watch(browser: Any, base_url: str) -> Iterator[Watched]:
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
