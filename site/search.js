@@ -12,7 +12,13 @@
 (function () {
   "use strict";
 
-  var TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
+  /* Query words as archive/analysis.py reads them (QUERY_WORD_PATTERN, shipped in meta.js): sentence
+   * joins split, decimals, abbreviations, URLs and e-mail addresses whole, a hyphenated compound one word. */
+  var token = null;
+  function queryWords(text) {
+    if (!token) token = new RegExp(store.meta.token, "gu");
+    return text.match(token) || [];
+  }
   var PAGE = 10;
   // Maps, not plain objects: keys come from the archive's text ("constructor", "__proto__").
   var store = { meta: null, tables: new Map(), shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map() };
@@ -203,7 +209,7 @@
 
   /* Score every candidate. A group is one query word: any of its alternatives may match, and an
    * alternative's terms must all be present. Returns exact results and whether they are settled. */
-  function evaluate(groups, filter, want) {
+  function evaluate(groups, filter, weight, want) {
     var candidates = new Set();
     groups.forEach(function (g) { g.forEach(function (alt) { alt.forEach(function (p) {
       p.known.forEach(function (_, n) { candidates.add(n); });
@@ -229,7 +235,8 @@
         if (!matched) certain = false;
       });
       if (!possible) return;
-      if (certain) exact.push([n, total]);
+      // A bare stub's score is scaled down (never up), so the open bounds stay bounds.
+      if (certain) exact.push([n, total * weight(n)]);
       else bestOpen = Math.max(bestOpen, upper);
     });
     // A document in no head at all could still score up to the sum of every open term's threshold.
@@ -251,13 +258,14 @@
 
   function search(query, type, wave, want) {
     var words = [], seen = new Set();
-    (query.normalize("NFC").match(TOKEN) || []).forEach(function (w) {
+    queryWords(query.normalize("NFC")).forEach(function (w) {
       w = w.toLowerCase();
       if (chars(w).length >= 2 && !seen.has(w)) { seen.add(w); words.push(w); }
     });
     if (!words.length) return Promise.resolve({ results: [], complete: true });
     var always = function () { return true; };
-    var facets = Promise.all([type ? facetTest("type-" + type) : always, wave ? facetTest("wave-" + wave) : always]);
+    var facets = Promise.all([type ? facetTest("type-" + type) : always, wave ? facetTest("wave-" + wave) : always,
+      facetTest("stub")]);
     return Promise.all(words.map(alternatives)).then(function (alts) {
       alts = alts.filter(function (a) { return a !== null; });
       if (!alts.length) return { results: [], complete: true };
@@ -271,10 +279,12 @@
       })).then(function (groups) {
         return facets.then(function (tests) {
           var filter = function (n) { return tests[0](n) && tests[1](n); };
+          var stubWeight = store.meta.stubWeight;
+          var weight = function (n) { return tests[2](n) ? stubWeight : 1; };
           var terms = Array.from(cache.values());
           return Promise.all(terms).then(function (ps) {
             function step() {
-              var outcome = evaluate(groups, filter, want);
+              var outcome = evaluate(groups, filter, weight, want);
               var open = ps.filter(function (p) { return !p.complete; });
               if (outcome.settled || !open.length) return outcome;
               // Read further only down the list whose threshold is highest: it loosens the bound most,

@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import regex
 
 from archive import analysis
 from archive.publish.cache import BuildCache
@@ -61,7 +62,8 @@ BOUND_SCALE = 10_000  # bounds travel as integers, rounded up
 DOC_CHUNK = 8  # document summaries per file
 FOLDER_FILES = 256  # document summary files per folder
 ORDER_COUNT = 1 << 20  # the document count the posting order assumes (the order only affects speed)
-_WORDS = re.compile(analysis.TOKEN_PATTERN)
+_WORDS = regex.compile(analysis.TOKEN_PATTERN)
+_QUERY_WORDS = regex.compile(analysis.QUERY_WORD_PATTERN)  # compounds whole (sit-in)
 
 
 @dataclass
@@ -163,7 +165,9 @@ def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -
     words: set[str] = set()
     for doc in docs:
         text = doc.item.title + " " + _body(doc.item)
-        words.update(w.lower() for w in _WORDS.findall(analysis.normalize_text(text)))
+        text = analysis.normalize_text(text)
+        words.update(w.lower() for w in _WORDS.findall(text))
+        words.update(w.lower() for w in _QUERY_WORDS.findall(text))
     forms = {}
     for word in sorted(words):
         alternatives = cache.alternatives(word, languages)
@@ -345,6 +349,8 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         facets[f"type-{doc.item.type}"].append(doc.item.id)
         for wave in _waves_of(doc.item):
             facets[f"wave-{wave}"].append(doc.item.id)
+    # Bare stubs, whose scores the browser scales by analysis.STUB_WEIGHT as archive search does.
+    facets["stub"] = [doc.item.id for doc in docs if doc.item.is_stub]
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
@@ -359,6 +365,7 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         "n": len(docs), "fields": [[analysis.FIELD_BOOSTS[f], total] for f, total in zip(FIELDS, totals, strict=True)],
         "k1": analysis.BM25_K1, "b": analysis.BM25_B, "scale": BOUND_SCALE, "firsts": sorted(tables),
         "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
+        "token": analysis.QUERY_WORD_PATTERN, "stubWeight": analysis.STUB_WEIGHT,
     })
 
 
