@@ -57,7 +57,7 @@ from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StemFilter, StopF
 from whoosh.lang import has_stemmer, has_stopwords, languages, two_letter_code
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from archive.lemmas import LEMMA_LANGUAGES, lemma
+from archive.lemmas import LEMMA_LANGUAGES, term
 
 # Bump when anything below changes the terms or the scores: an index built with another version is
 # reported by ``archive verify`` and rebuilt by ``archive reindex``.
@@ -205,7 +205,7 @@ class CompoundStopFilter(Filter):
 
 
 class LemmaFilter(Filter):
-    """Replace each token by its lemma (``archive.lemmas``)."""
+    """Replace each token by the stem of its lemma (``archive.lemmas.term``)."""
 
     def __init__(self, language: str) -> None:
         self.language = language
@@ -219,7 +219,7 @@ class LemmaFilter(Filter):
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
             if not token.stopped:
-                token.text = lemma(token.text, self.language)
+                token.text = term(token.text, self.language)
             yield token
 
 

@@ -1,29 +1,48 @@
-"""Word forms to lemmas (``buses`` -> ``bus``, ``huelgas`` -> ``huelga``) with simplemma's dictionaries.
+"""Index terms for words: simplemma's lemma, then Whoosh's Snowball stem of the lemma.
 
-A lemma groups the inflections of a word and nothing else, so ``boycotting``, ``boycotted`` and
-``boycotts`` meet at ``boycott`` (Snowball split them into ``boycot`` and ``boycott``) while ``Philips``
-stays apart from ``Philip`` and ``organizing`` from ``organ`` (Snowball joined those). Words simplemma
-does not know are kept as written. Each language's dictionary is loaded the first time it is needed
-(0.5 s for English, up to several seconds for Finnish or Russian), then every word's lemma is cached.
+The lemma joins the inflections Snowball splits: ``buses`` -> ``bus`` (Snowball: ``buse``), and
+``boycotting``, ``boycotted`` -> ``boycott`` (Snowball: ``boycot``, apart from ``boycott``). Stemming the
+lemma then keeps what Snowball joined before (``unionizing`` and ``union``, ``huelgas`` and
+``huelguista`` stay apart as before). A word simplemma neither knows nor can reduce is most often a name,
+and is kept as written: so a Dutch ``Philips`` is not ``Philip`` (Snowball cut the ``s``).
+
+Each language's dictionary is loaded the first time it is needed (0.5 s for English, 1 to 3 s for Dutch,
+Spanish or German, up to 12 s for Finnish), then every word's term is cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import simplemma
+from whoosh.lang import stemmer_for_language
 
-# Languages the archive analyzes that simplemma has a dictionary for; the others keep Snowball stems.
-# Norwegian records (``no``) use the Bokmål dictionary.
+# Languages the archive analyzes that simplemma has a dictionary for; Norwegian (``no``) uses Bokmål.
 _SIMPLEMMA_CODES = {"ar": "ar", "da": "da", "de": "de", "en": "en", "es": "es", "fi": "fi", "fr": "fr",
                     "hu": "hu", "it": "it", "nl": "nl", "no": "nb", "pt": "pt", "ro": "ro", "ru": "ru",
                     "sv": "sv", "tr": "tr"}
 LEMMA_LANGUAGES: frozenset[str] = frozenset(_SIMPLEMMA_CODES)
 
 
-@cache
 def lemma(word: str, language: str) -> str:
-    """The lowercased lemma of the lowercased ``word`` in ``language`` (a code in ``LEMMA_LANGUAGES``)."""
+    """simplemma's lemma of the lowercased ``word``, lowercased (``word`` itself for numbers and addresses)."""
+    if not word.isalpha():
+        return word
+    return simplemma.lemmatize(word, lang=_SIMPLEMMA_CODES[language]).lower()
+
+
+@cache
+def _stemmer(language: str) -> Callable[[str], str]:
+    return stemmer_for_language(language)
+
+
+@cache
+def term(word: str, language: str) -> str:
+    """The index term of the lowercased ``word`` in ``language`` (a code in ``LEMMA_LANGUAGES``)."""
     if not word.isalpha():
         return word  # numbers, abbreviations (u.s), addresses: kept as written
-    return simplemma.lemmatize(word, lang=_SIMPLEMMA_CODES[language]).lower()
+    found = lemma(word, language)
+    if found == word and not simplemma.is_known(word, lang=_SIMPLEMMA_CODES[language]):
+        return word  # unknown and irreducible: most often a name
+    return _stemmer(language)(found)
