@@ -45,4 +45,13 @@ def term(word: str, language: str) -> str:
     found = lemma(word, language)
     if found == word and not simplemma.is_known(word, lang=_SIMPLEMMA_CODES[language]):
         return word  # unknown and irreducible: most often a name
-    return _stemmer(language)(found)
+    stem = _stemmer(language)
+    if _derivation(word, found, stem):
+        return stem(word)
+    return stem(found)
+
+
+def _derivation(word: str, found: str, stem: Callable[[str], str]) -> bool:
+    """Whether a lemma longer than a base form and from its root is another word (Dutch ``arbeider`` has the
+    lemma ``arbeidster`` in simplemma's dictionary), not an inflection (``kwam`` -> ``komen`` is one)."""
+    return len(found) > len(word) and found[:4] == word[:4] and stem(word) == word
