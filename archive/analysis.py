@@ -19,18 +19,23 @@ stable; the site builds on it):
 - ``compose_body(values)``: the text indexed as ``body``: the record's body followed by its other text
   columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body; then, under ``lineage``,
   the names its lineage links point to (``LINEAGE_RELATIONS``), which the caller looks up.
-- ``TOKEN_PATTERN`` (Python) and ``TOKEN_PATTERN_JS`` (the same tokens in JavaScript, flags ``gu``).
+- ``TOKEN_PATTERN`` (the ``regex`` module) and ``TOKEN_PATTERN_JS`` (the same pattern, JavaScript flags
+  ``gu``); ``QUERY_WORD_PATTERN``: a query word, a hyphenated compound kept whole (the site ships it).
 
-Tokens: maximal runs of letters, digits and ``_``, joined by single dots (``u.s.a``, ``1.5``), then
-lowercased (``str.lower``). Stop words (Whoosh's list for the language) and tokens shorter than two
-characters are dropped, and positions are renumbered over the dropped ones, so a phrase with a stop word
-in it still matches. Each remaining token is stemmed with Whoosh's Snowball stemmer for the language
-(Porter2 for English; ISRI for Arabic).
+Tokens: a URL or an e-mail address whole; otherwise a run of letters, marks, digits and ``_``, joined by
+single dots (``u.s.a``, ``3.5``, ``1937.01.11``, ``union.org``) except where a sentence was joined
+without a space: two or more characters, a dot, a capitalized word (``staking.De`` is two tokens).
+Tokens are lowercased (``str.lower``). Stop words (Whoosh's list for the language and its English list)
+and one-letter tokens are dropped, except inside a hyphenated compound (``sit-in`` keeps ``in``), and
+positions are renumbered over the dropped ones, so a phrase with a stop word in it still matches. Each
+remaining token becomes its term (``archive.lemmas.term``): the Snowball stem of simplemma's lemma
+(``buses`` -> ``bus``, ``boycotting`` -> ``boycott``); a word the dictionary does not know gets Snowball's
+stem only when it cuts two letters or more, so names keep their final ``s`` (``Philips``).
 
-Queries: a query word is analyzed once per language present among the searched records (the index
-keeps the list in the ``language`` field). The distinct results are OR-ed: ``stakingen`` finds a Dutch
-account (``stak``) and would find an English one stemmed the same way. A phrase is analyzed whole per
-language, and the phrases are OR-ed.
+Queries: a query word is analyzed once per language of ``query_languages``: those the reader asked for
+(``--lang``), else those present among the searched records (the index keeps the list in the ``language``
+field). The distinct results are OR-ed. A phrase, or a compound (``sit-in`` -> ``sit in``), is analyzed
+whole per language, and the phrases are OR-ed.
 
 Scoring (Whoosh BM25F as used by ``archive search``): a document's score is the sum, over every query
 term it matches in every field of ``FIELD_BOOSTS``, of::
@@ -41,7 +46,7 @@ where ``N`` is the number of searched records (for ``--public``, the public ones
 of them with the term in that field, ``tf`` the term's count in the field, ``fl`` the number of terms in
 the field (after analysis) and ``avgfl`` the mean of ``stored_field_length(fl)`` over the searched
 records. A phrase scores as the sum of its terms' scores, counting only the documents that hold the
-phrase. OR-ed alternatives that both match add up.
+phrase. OR-ed alternatives that both match add up. A bare stub's total is multiplied by ``STUB_WEIGHT``.
 """
 
 from __future__ import annotations
