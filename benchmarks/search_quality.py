@@ -141,7 +141,7 @@ ENGLISH_FAMILIES = [
     ("boycott", ["boycott", "boycotts", "boycotting", "boycotted"]),
     ("strikes", ["strike", "strikes", "striking", "struck"]),
     ("workers", ["worker", "workers"]),
-    ("organized", ["organize", "organizes", "organized", "organizing", "organise", "organised", "organising"]),
+    ("organized", ["organize", "organizes", "organized", "organizing"]),
     ("marching", ["march", "marches", "marched", "marching"]),
     ("women", ["woman", "women"]),
     ("children", ["child", "children"]),
@@ -186,8 +186,11 @@ SPANISH_FAMILIES = [
 COMPOUNDS = [("sit-in", ["sit-in", "sit-ins"]), ("co-workers", ["co-worker", "co-workers"]),
              ("anti-union", ["anti-union"]), ("walk-out", ["walk-out", "walk-outs"])]
 NAMES_NL = [("Philips", ["philips"]), ("Philip", ["philip"])]
+# A spelling variant is not an inflection: neither analysis joins British -ise and American -ize.
+VARIANTS = [("organized", ["organise", "organised", "organising", "organises"])]
 # What must stay whole, found as written.
-WHOLE = [("1937.01.11", ["1937.01.11"]), ("3.5", ["3.5"]), ("U.S.", ["u.s"])]
+WHOLE = [("3.5", ["3.5"]), ("U.S.", ["u.s"])]
+WHOLE_NL = [("1937.01.11", ["1937.01.11"]), ("3.5", ["3.5"])]
 
 
 def oracle(docs: list[Doc], forms: list[str]) -> set[int]:
@@ -268,10 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[str] = []
     summary: list[str] = []
     for label_set, docs, groups in (
-        ("English", english, [("families", ENGLISH_FAMILIES), ("compounds", COMPOUNDS), ("whole", WHOLE)]),
+        ("English", english, [("families", ENGLISH_FAMILIES), ("compounds", COMPOUNDS), ("whole", WHOLE),
+                              ("spelling variants", VARIANTS)]),
         ("Dutch+Spanish", mixed, [("families (nl)", DUTCH_FAMILIES), ("families (es)", SPANISH_FAMILIES),
                                   ("compounds (nl)", [("sit-in", ["sit-in"])]), ("names (nl, --lang nl)", NAMES_NL),
-                                  ("whole (nl)", WHOLE)]),
+                                  ("whole (nl)", WHOLE_NL)]),
     ):
         timings = {}
         matchers = {}

@@ -434,7 +434,7 @@ def test_a_phrase_outranks_scattered_words(corpus: Corpus) -> None:
 def test_a_dutch_account_is_found_by_dutch_word_forms(corpus: Corpus) -> None:
     dutch = "account/herinneringen-aan-de-stakingen-van-1903"
     # Word forms of the same lemma (ontslagen, ontslaan); the noun "ontslag" is another word since
-    # analysis 4 (lemmas, not Snowball stems: see docs/search.md).
+    # analysis 4 (stems of lemmas: see docs/search.md).
     for word in ("staking", "stakingen", "stakers", "ontslagen", "ontslaan", "havenarbeider"):
         assert dutch in corpus.slugs(word), word
     assert dutch in corpus.slugs('"algemene staking"')
