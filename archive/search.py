@@ -206,7 +206,9 @@ class ArchiveSearcher:
 
     def _public_languages(self, today: dt.date | None) -> list[str]:
         stored = self.searcher.stored_fields
-        found = {stored(docnum).get("language") or "en" for docnum in self._collection(True, today).docset}
+        # A bare stub has no language of its own (it counts as English): it does not add one to the query.
+        found = {stored(docnum).get("language") or "en" for docnum in self._collection(True, today).docset
+                 if not stored(docnum).get("stub")}
         return sorted(found) or ["en"]
 
     def _public_docs(self, today: dt.date | None) -> set[int]:

@@ -133,8 +133,13 @@ def _alternatives(fieldname: str, words: list[str], languages: tuple[str, ...], 
 
 
 def languages_present(searcher: Searcher) -> list[str]:
-    """The record languages in the index (each record's ``language``, English when it has none)."""
-    return sorted(searcher.reader().field_terms("language")) or ["en"]
+    """The record languages in the index (each record's ``language``, English when it has none), not
+    counting bare stubs: they have no language of their own, and would add English to every query."""
+    reader = searcher.reader()
+    stubs = set(reader.postings("stub", b"t").all_ids()) if ("stub", b"t") in reader else set()
+    found = [code for code in reader.field_terms("language")
+             if any(docnum not in stubs for docnum in reader.postings("language", code).all_ids())]
+    return sorted(found) or ["en"]
 
 
 def unknown_words(plain: wq.Query, searcher: Searcher, languages: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ Philip, an English record naming Philip, and an account that links to an organiz
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,20 @@ def test_a_described_record_ranks_above_a_bare_stub(searcher: ArchiveSearcher) -
         assert [hit.slug for hit in result.hits] == ["tenants-league", "coalition-of-tenants"]
         described, stub = result.hits
         assert described.score is not None and stub.score is not None and described.score > stub.score
+
+
+def test_a_dutch_archive_with_stubs_analyzes_queries_in_dutch_only(tmp_path: Path) -> None:
+    # The stub (named by the struggle, no language of its own) must not add English to every query.
+    archive = init_archive(tmp_path / "archive", title="Dutch only")
+    (tmp_path / "nl.yaml").write_text(RECORDS["philips.yaml"].split("- {type: account, slug: philip-en")[0] + """
+- {type: struggle, slug: staking-bij-philips, title: Staking bij Philips, language: nl,
+   body: "De arbeiders van Philips staakten.", organizations: [comite-van-philip]}
+""", encoding="utf-8")
+    engine = make_engine(archive.db_url(), writer=True)
+    assert not ingest(engine, [tmp_path / "nl.yaml"]).errors
+    rebuild_index(archive.index_dir, engine)
+    with ArchiveSearcher(archive.index_dir, engine) as opened:
+        assert opened.languages == ["nl"]
+        assert sorted(slugs(opened, "Philips")) == ["philips-nl", "staking-bij-philips"]
+        assert sorted(slugs(opened, "Philips", public=True)) == ["philips-nl", "staking-bij-philips"]
+    engine.dispose()

@@ -296,7 +296,9 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     ids = [doc.item.id for doc in docs]
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
     collection = collect(docs)
-    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
+    # Bare stubs have no language of their own: they add none to the query (as in archive search).
+    described = [d for d in docs if not d.item.is_stub] or docs
+    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in described}), cache)
     width = len(FIELDS)
     totals = [sum(collection.lengths[f]) for f in FIELDS]
     lengths = [collection.lengths[f] for f in FIELDS]
