@@ -87,7 +87,8 @@
   }
 
   /* Fallback for a word form the archive does not contain: a few English suffix rules (a small part of
-   * Porter2), tried alongside the word itself. Every word in the archive was stemmed at build time. */
+   * Porter2), whose results are tried alongside the word itself. Every word in the archive was mapped to
+   * its terms at build time. */
   function fallbackStem(w) {
     if (w.length <= 3) return w;
     var rules = [[/ational$/, "ate"], [/ization$/, "ize"], [/fulness$/, "ful"], [/iveness$/, "ive"],
@@ -97,13 +98,14 @@
       if (rules[i][0].test(w)) {
         var s = w.replace(rules[i][0], rules[i][1]);
         if (/[aeiouy]/.test(s) && s.length >= 2) {
-          if (/(at|bl|iz)$/.test(s)) s += "e";
-          else if (/([bdfgmnprt])\1$/.test(s)) s = s.slice(0, -1);
-          return s;
+          if (/(at|bl|iz)$/.test(s)) return [s + "e"];
+          // Terms are stems of lemmas: "boycotted" is "boycott", "planned" is "plan"; try both.
+          if (/([bdfgmnprt])\1$/.test(s)) return [s.slice(0, -1), s];
+          return [s];
         }
       }
     }
-    return w;
+    return [];
   }
 
   /* A query word -> its alternatives (lists of terms); null for a stop word. */
@@ -115,8 +117,7 @@
       if (v !== undefined) return v.split("|").map(function (a) { return a.split(" "); });
       var alts = [[word]];
       if (store.meta.stem) {
-        var s = fallbackStem(word);
-        if (s !== word) alts.push([s]);
+        fallbackStem(word).forEach(function (s) { if (s !== word) alts.push([s]); });
       }
       return alts;
     });
