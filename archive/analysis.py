@@ -13,22 +13,29 @@ stable; the site builds on it):
 - ``analyzer_for(code)``: the Whoosh analyzer behind the two functions above.
 - ``query_alternatives(text, languages)``: a query word or phrase analyzed in every language present
   in the searched records; a document matches if it matches any alternative (see "Queries").
-- ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``stored_field_length``, ``idf``, ``bm25``: the ranking.
+- ``FIELD_BOOSTS``, ``BM25_B``, ``BM25_K1``, ``STUB_WEIGHT``, ``stored_field_length``, ``idf``, ``bm25``: the
+  ranking.
+- ``query_languages(requested, present)``: the languages a query is analyzed in.
 - ``compose_body(values)``: the text indexed as ``body``: the record's body followed by its other text
   columns (``BODY_COLUMNS``), so an outcome or a lesson is found like the body; then, under ``lineage``,
   the names its lineage links point to (``LINEAGE_RELATIONS``), which the caller looks up.
-- ``TOKEN_PATTERN`` (Python) and ``TOKEN_PATTERN_JS`` (the same tokens in JavaScript, flags ``gu``).
+- ``TOKEN_PATTERN`` (the ``regex`` module) and ``TOKEN_PATTERN_JS`` (the same pattern, JavaScript flags
+  ``gu``); ``QUERY_WORD_PATTERN``: a query word, a hyphenated compound kept whole (the site ships it).
 
-Tokens: maximal runs of letters, digits and ``_``, joined by single dots (``u.s.a``, ``1.5``), then
-lowercased (``str.lower``). Stop words (Whoosh's list for the language) and tokens shorter than two
-characters are dropped, and positions are renumbered over the dropped ones, so a phrase with a stop word
-in it still matches. Each remaining token is stemmed with Whoosh's Snowball stemmer for the language
-(Porter2 for English; ISRI for Arabic).
+Tokens: a URL or an e-mail address whole; otherwise a run of letters, marks, digits and ``_``, joined by
+single dots (``u.s.a``, ``3.5``, ``1937.01.11``, ``union.org``) except where a sentence was joined
+without a space: two or more characters, a dot, a capitalized word (``staking.De`` is two tokens).
+Tokens are lowercased (``str.lower``). Stop words (Whoosh's list for the language and its English list)
+and one-letter tokens are dropped, except inside a hyphenated compound (``sit-in`` keeps ``in``), and
+positions are renumbered over the dropped ones, so a phrase with a stop word in it still matches. Each
+remaining token becomes its term (``archive.lemmas.term``): the Snowball stem of simplemma's lemma
+(``buses`` -> ``bus``, ``boycotting`` -> ``boycott``); a word the dictionary does not know gets Snowball's
+stem only when it cuts two letters or more, so names keep their final ``s`` (``Philips``).
 
-Queries: a query word is analyzed once per language present among the searched records (the index
-keeps the list in the ``language`` field). The distinct results are OR-ed: ``stakingen`` finds a Dutch
-account (``stak``) and would find an English one stemmed the same way. A phrase is analyzed whole per
-language, and the phrases are OR-ed.
+Queries: a query word is analyzed once per language of ``query_languages``: those the reader asked for
+(``--lang``), else those present among the searched records (the index keeps the list in the ``language``
+field). The distinct results are OR-ed. A phrase, or a compound (``sit-in`` -> ``sit in``), is analyzed
+whole per language, and the phrases are OR-ed.
 
 Scoring (Whoosh BM25F as used by ``archive search``): a document's score is the sum, over every query
 term it matches in every field of ``FIELD_BOOSTS``, of::
@@ -39,34 +46,53 @@ where ``N`` is the number of searched records (for ``--public``, the public ones
 of them with the term in that field, ``tf`` the term's count in the field, ``fl`` the number of terms in
 the field (after analysis) and ``avgfl`` the mean of ``stored_field_length(fl)`` over the searched
 records. A phrase scores as the sum of its terms' scores, counting only the documents that hold the
-phrase. OR-ed alternatives that both match add up.
+phrase. OR-ed alternatives that both match add up. A bare stub's total is multiplied by ``STUB_WEIGHT``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
+import regex
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, languages, two_letter_code
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from archive.lemmas import LEMMA_LANGUAGES, term
+
 # Bump when anything below changes the terms or the scores: an index built with another version is
 # reported by ``archive verify`` and rebuilt by ``archive reindex``.
-ANALYSIS_VERSION = 3  # 3: an organization's or form's body holds its lineage names
+ANALYSIS_VERSION = 4  # 4: sentence joins split, compounds keep their stop words, lemmas instead of stems
 
 DEFAULT_LANGUAGE = "en"
 # The languages Whoosh can stem: da de en es fi fr hu it nl no pt ro ru sv tr (Snowball) and ar (ISRI).
 LANGUAGES: tuple[str, ...] = tuple(sorted(code for code in languages if has_stemmer(code)))
 PLAIN = ""  # analysis for a language Whoosh cannot stem: tokenize and lowercase only
 
-TOKEN_PATTERN = r"\w+(?:\.\w+)*"
-TOKEN_PATTERN_JS = r"[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*"
+# One token per match, the same in Python (the ``regex`` module) and JavaScript (flags ``gu``): a URL or an
+# e-mail address whole; otherwise a word, whose dots join it to the next run of letters or digits
+# (``u.s.a``, ``3.5``, ``1937.01.11``, ``union.org``) except where a sentence was joined without a space:
+# a run of two or more characters, a dot, then a capitalized word (``staking.De``, ``1937.In``).
+_WORD_CHAR = r"[\p{L}\p{M}\p{N}_]"
+_URL = r"""(?:https?://|www\.)[^\s<>"'()\[\]{}]*[^\s<>"'()\[\]{}.,;:!?]"""
+_EMAIL = (rf"{_WORD_CHAR}(?:[\p{{L}}\p{{M}}\p{{N}}_.+\-]*{_WORD_CHAR})?@"
+          rf"{_WORD_CHAR}+(?:[.\-]{_WORD_CHAR}+)*\.\p{{L}}{{2,}}")
+_WORD = (rf"{_WORD_CHAR}+(?:\.(?:(?<=(?:^|[^\p{{L}}\p{{M}}\p{{N}}_]){_WORD_CHAR}\.)|(?![\p{{Lu}}\p{{Lt}}]\p{{Ll}}))"
+         rf"{_WORD_CHAR}+)*")
+TOKEN_PATTERN = rf"{_URL}|{_EMAIL}|{_WORD}"
+TOKEN_PATTERN_JS = TOKEN_PATTERN  # the pattern is written in the syntax both engines share
+# Hyphens that make a compound (``sit-in``, ``mother-in-law``): its parts are kept even when they are stop
+# words or one letter long, so the compound can be found as a phrase. Not the en dash of ``1937–1938``.
+HYPHENS = "-\u2010\u2011"
+# A query word as the query parser keeps it: a compound stays one word, analyzed into a phrase.
+QUERY_WORD_PATTERN = rf"{_URL}|{_EMAIL}|{_WORD}(?:[{HYPHENS}]{_WORD})*"
 MIN_TOKEN_LENGTH = 2
+_TOKEN = regex.compile(TOKEN_PATTERN)
+_IS_WORD_CHAR = regex.compile(_WORD_CHAR)
 
 # Unfielded query words search these fields; a match in the title counts twice as much as in the body.
 FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
@@ -78,6 +104,10 @@ BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "deter
 # the CIO that split from it. Only targets public without condition (no embargo) count: a name must not
 # reach a public document through a record that is not public, today or later.
 LINEAGE_RELATIONS = ("succeeded_by", "split_from", "merged_into", "grew_out_of", "variant_of")
+
+# A bare stub (a record named by a link, with no description of its own) scores this fraction of what it
+# would: its one-line title otherwise outranks every described record for the words in its name.
+STUB_WEIGHT = 0.01
 
 # Whoosh's BM25F defaults, written down so the browser uses the same.
 BM25_B = 0.75
@@ -104,15 +134,98 @@ def analyzer_language(code: str | None) -> str:
 def analyzer_for(code: str | None) -> Analyzer:
     """The Whoosh analyzer for records in language ``code`` (one shared instance per language)."""
     language = analyzer_language(code)
-    chain = RegexTokenizer(re.compile(TOKEN_PATTERN)) | LowercaseFilter()
-    if language and has_stopwords(language):
-        chain = chain | StopFilter(lang=language, minsize=MIN_TOKEN_LENGTH)
-    else:
-        chain = chain | StopFilter(stoplist=(), minsize=MIN_TOKEN_LENGTH)
-    if language:
+    # Whoosh's list for the language plus its English list, as Whoosh's own StopFilter has it.
+    stops = frozenset(StopFilter(lang=language).stops) if language and has_stopwords(language) else frozenset()
+    chain = ArchiveTokenizer() | LowercaseFilter() | CompoundStopFilter(stops)
+    if language in LEMMA_LANGUAGES:
+        chain = chain | LemmaFilter(language)
+    elif language:
         # An unbounded cache: indexing stems the same few hundred thousand word forms over and over.
         chain = chain | StemFilter(lang=language, cachesize=-1)
     return chain
+
+
+def query_languages(requested: Iterable[str], present: Iterable[str]) -> list[str]:
+    """The languages a query is analyzed in: those the reader asked for (``--lang``), else those present."""
+    wanted = sorted({code.strip().lower() for code in requested if code.strip()})
+    return wanted or sorted(present)
+
+
+class ArchiveTokenizer(Tokenizer):
+    """``TOKEN_PATTERN``'s matches; a token joined to a word by a hyphen is marked ``compound``."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches = _TOKEN.finditer(value) if tokenize else [None]
+        for pos, match in enumerate(matches):
+            start, end = (match.start(), match.end()) if match else (0, len(value))
+            token.text = value[start:end]
+            token.boost = 1.0
+            token.stopped = False
+            token.compound = bool(match) and (_hyphen_joins(value, start - 1, -1) or _hyphen_joins(value, end, 1))
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def _hyphen_joins(text: str, at: int, step: int) -> bool:
+    """Whether ``text[at]`` is a hyphen with a word character beyond it (in direction ``step``)."""
+    beyond = at + step
+    return (0 <= at < len(text) and text[at] in HYPHENS and 0 <= beyond < len(text)
+            and _IS_WORD_CHAR.match(text[beyond]) is not None)
+
+
+class CompoundStopFilter(Filter):
+    """Drop stop words and one-letter tokens, except inside a compound; renumber positions over the gaps."""
+
+    def __init__(self, stops: frozenset[str]) -> None:
+        self.stops = stops
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompoundStopFilter) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash(self.stops)
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos: int | None = None
+        for token in tokens:
+            kept = getattr(token, "compound", False) or (
+                len(token.text) >= MIN_TOKEN_LENGTH and token.text not in self.stops)
+            if kept:
+                if token.positions:
+                    pos = token.pos if pos is None else pos + 1
+                    token.pos = pos
+                token.stopped = False
+                yield token
+            elif not token.removestops:
+                token.stopped = True
+                yield token
+
+
+class LemmaFilter(Filter):
+    """Replace each token by the stem of its lemma (``archive.lemmas.term``)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LemmaFilter) and other.language == self.language
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if not token.stopped:
+                token.text = term(token.text, self.language)
+            yield token
 
 
 def normalize_text(text: str) -> str:

@@ -24,7 +24,14 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from archive import search_facets
-from archive.analysis import ANALYSIS_VERSION, analyze_words, analyzer_for, compose_body, normalize_text
+from archive.analysis import (
+    ANALYSIS_VERSION,
+    analyze_words,
+    analyzer_for,
+    compose_body,
+    normalize_text,
+    query_languages,
+)
 from archive.index import SearchIndexError, current_dir, index_meta, open_index
 from archive.models import Record
 from archive.public import Graph, projection_clause
@@ -155,7 +162,7 @@ class ArchiveSearcher:
         if request.public and self.graph is None:
             return self.public_searcher(request.today, request.redactions).search(request)
         plain = parse(request.query, self.parser)
-        languages = self.languages
+        languages = query_languages(request.languages, self.languages)  # --lang: only the languages asked for
         query = expand_languages(plain, languages).normalize()
         suggestion = (did_you_mean(request.query, plain, self.searcher, languages, self._word_for)
                       if request.suggest else None)

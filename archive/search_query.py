@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import islice
 
+import regex
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, QueryParser
 from whoosh.searching import Searcher
 
-from archive.analysis import FIELD_BOOSTS, TOKEN_PATTERN, query_alternatives
+from archive.analysis import FIELD_BOOSTS, QUERY_WORD_PATTERN, query_alternatives
 from archive.dates import DateError, parse_partial_date
 
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
@@ -34,7 +35,8 @@ class QueryError(ValueError):
 
 def parse_schema(schema: Schema) -> Schema:
     """The index schema with the text fields keeping words as typed (lowercased)."""
-    plain = TEXT(analyzer=RegexTokenizer(re.compile(TOKEN_PATTERN)) | LowercaseFilter())
+    # A hyphenated compound stays one word here, so that its analysis (stop words kept) becomes a phrase.
+    plain = TEXT(analyzer=RegexTokenizer(regex.compile(QUERY_WORD_PATTERN)) | LowercaseFilter())
     fields = {name: (plain if name in TEXT_FIELDS else schema[name]) for name in schema.names()}
     return Schema(**fields)
 
@@ -131,8 +133,13 @@ def _alternatives(fieldname: str, words: list[str], languages: tuple[str, ...], 
 
 
 def languages_present(searcher: Searcher) -> list[str]:
-    """The record languages in the index (each record's ``language``, English when it has none)."""
-    return sorted(searcher.reader().field_terms("language")) or ["en"]
+    """The record languages in the index (each record's ``language``, English when it has none), not
+    counting bare stubs: they have no language of their own, and would add English to every query."""
+    reader = searcher.reader()
+    stubs = set(reader.postings("stub", b"t").all_ids()) if ("stub", b"t") in reader else set()
+    found = [code for code in reader.field_terms("language")
+             if any(docnum not in stubs for docnum in reader.postings("language", code).all_ids())]
+    return sorted(found) or ["en"]
 
 
 def unknown_words(plain: wq.Query, searcher: Searcher, languages: Iterable[str]) -> list[str]:

@@ -18,7 +18,7 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.analysis import BM25_B, BM25_K1, idf
+from archive.analysis import BM25_B, BM25_K1, STUB_WEIGHT, idf
 
 
 class CollectionStats:
@@ -32,6 +32,14 @@ class CollectionStats:
         self.excluded = sorted(set(range(reader.doc_count_all())) - self.docset)
         self._df: dict[tuple[str, bytes], int] = {}
         self._avgfl: dict[str, float] = {}
+        self._stubs: frozenset[int] | None = None
+
+    def is_stub(self, docnum: int) -> bool:
+        if self._stubs is None:
+            reader = self.searcher.reader()
+            self._stubs = frozenset(reader.postings("stub", b"t").all_ids()) if ("stub", b"t") in reader \
+                else frozenset()
+        return docnum in self._stubs
 
     @property
     def doc_count(self) -> int:
@@ -109,6 +117,11 @@ class ArchiveBM25F(BM25F):
     def __init__(self, stats: CollectionStats) -> None:
         super().__init__(B=BM25_B, K1=BM25_K1)
         self.stats = stats
+
+    use_final = True  # a bare stub's score is scaled by STUB_WEIGHT (see final)
+
+    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        return score * STUB_WEIGHT if self.stats.is_stub(docnum) else score
 
     def scorer(self, searcher: Searcher, fieldname: str, text: bytes, qf: float = 1):  # noqa: ANN201
         scorer = super().scorer(searcher, fieldname, text, qf=qf)

@@ -12,7 +12,13 @@
 (function () {
   "use strict";
 
-  var TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
+  /* Query words as archive/analysis.py reads them (QUERY_WORD_PATTERN, shipped in meta.js): sentence
+   * joins split, decimals, abbreviations, URLs and e-mail addresses whole, a hyphenated compound one word. */
+  var token = null;
+  function queryWords(text) {
+    if (!token) token = new RegExp(store.meta.token, "gu");
+    return text.match(token) || [];
+  }
   var PAGE = 10;
   // Maps, not plain objects: keys come from the archive's text ("constructor", "__proto__").
   var store = { meta: null, tables: new Map(), shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map() };
@@ -81,7 +87,8 @@
   }
 
   /* Fallback for a word form the archive does not contain: a few English suffix rules (a small part of
-   * Porter2), tried alongside the word itself. Every word in the archive was stemmed at build time. */
+   * Porter2), whose results are tried alongside the word itself. Every word in the archive was mapped to
+   * its terms at build time. */
   function fallbackStem(w) {
     if (w.length <= 3) return w;
     var rules = [[/ational$/, "ate"], [/ization$/, "ize"], [/fulness$/, "ful"], [/iveness$/, "ive"],
@@ -91,13 +98,14 @@
       if (rules[i][0].test(w)) {
         var s = w.replace(rules[i][0], rules[i][1]);
         if (/[aeiouy]/.test(s) && s.length >= 2) {
-          if (/(at|bl|iz)$/.test(s)) s += "e";
-          else if (/([bdfgmnprt])\1$/.test(s)) s = s.slice(0, -1);
-          return s;
+          if (/(at|bl|iz)$/.test(s)) return [s + "e"];
+          // Terms are stems of lemmas: "boycotted" is "boycott", "planned" is "plan"; try both.
+          if (/([bdfgmnprt])\1$/.test(s)) return [s.slice(0, -1), s];
+          return [s];
         }
       }
     }
-    return w;
+    return [];
   }
 
   /* A query word -> its alternatives (lists of terms); null for a stop word. */
@@ -109,8 +117,7 @@
       if (v !== undefined) return v.split("|").map(function (a) { return a.split(" "); });
       var alts = [[word]];
       if (store.meta.stem) {
-        var s = fallbackStem(word);
-        if (s !== word) alts.push([s]);
+        fallbackStem(word).forEach(function (s) { if (s !== word) alts.push([s]); });
       }
       return alts;
     });
@@ -203,7 +210,7 @@
 
   /* Score every candidate. A group is one query word: any of its alternatives may match, and an
    * alternative's terms must all be present. Returns exact results and whether they are settled. */
-  function evaluate(groups, filter, want) {
+  function evaluate(groups, filter, weight, want) {
     var candidates = new Set();
     groups.forEach(function (g) { g.forEach(function (alt) { alt.forEach(function (p) {
       p.known.forEach(function (_, n) { candidates.add(n); });
@@ -229,7 +236,8 @@
         if (!matched) certain = false;
       });
       if (!possible) return;
-      if (certain) exact.push([n, total]);
+      // A bare stub's score is scaled down (never up), so the open bounds stay bounds.
+      if (certain) exact.push([n, total * weight(n)]);
       else bestOpen = Math.max(bestOpen, upper);
     });
     // A document in no head at all could still score up to the sum of every open term's threshold.
@@ -251,13 +259,14 @@
 
   function search(query, type, wave, want) {
     var words = [], seen = new Set();
-    (query.normalize("NFC").match(TOKEN) || []).forEach(function (w) {
+    queryWords(query.normalize("NFC")).forEach(function (w) {
       w = w.toLowerCase();
       if (chars(w).length >= 2 && !seen.has(w)) { seen.add(w); words.push(w); }
     });
     if (!words.length) return Promise.resolve({ results: [], complete: true });
     var always = function () { return true; };
-    var facets = Promise.all([type ? facetTest("type-" + type) : always, wave ? facetTest("wave-" + wave) : always]);
+    var facets = Promise.all([type ? facetTest("type-" + type) : always, wave ? facetTest("wave-" + wave) : always,
+      facetTest("stub")]);
     return Promise.all(words.map(alternatives)).then(function (alts) {
       alts = alts.filter(function (a) { return a !== null; });
       if (!alts.length) return { results: [], complete: true };
@@ -271,10 +280,12 @@
       })).then(function (groups) {
         return facets.then(function (tests) {
           var filter = function (n) { return tests[0](n) && tests[1](n); };
+          var stubWeight = store.meta.stubWeight;
+          var weight = function (n) { return tests[2](n) ? stubWeight : 1; };
           var terms = Array.from(cache.values());
           return Promise.all(terms).then(function (ps) {
             function step() {
-              var outcome = evaluate(groups, filter, want);
+              var outcome = evaluate(groups, filter, weight, want);
               var open = ps.filter(function (p) { return !p.complete; });
               if (outcome.settled || !open.length) return outcome;
               // Read further only down the list whose threshold is highest: it loosens the bound most,

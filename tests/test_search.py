@@ -439,7 +439,9 @@ def test_a_phrase_outranks_scattered_words(corpus: Corpus) -> None:
 
 def test_a_dutch_account_is_found_by_dutch_word_forms(corpus: Corpus) -> None:
     dutch = "account/herinneringen-aan-de-stakingen-van-1903"
-    for word in ("staking", "stakingen", "stakers", "ontslag", "havenarbeider"):
+    # Word forms of the same lemma (ontslagen, ontslaan); the noun "ontslag" is another word since
+    # analysis 4 (stems of lemmas: see docs/search.md).
+    for word in ("staking", "stakingen", "stakers", "ontslagen", "ontslaan", "havenarbeider"):
         assert dutch in corpus.slugs(word), word
     assert dutch in corpus.slugs('"algemene staking"')
     assert analysis.analyze("De stakingen", "nl") == analysis.analyze("staking", "nl") == ["staking"]

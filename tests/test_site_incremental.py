@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import regex
 from test_site_data import sample_records
 
 from archive import analysis
@@ -64,7 +65,7 @@ def test_one_new_account_rewrites_only_its_own_terms_and_pages(grown) -> None:
     # The report counts what changed, but for the manifest and its signature, which change with any file.
     assert sorted(written) == [p for p in changed if p not in ("manifest.json", "manifest.json.sig")]
     text = NEW_ACCOUNT["title"] + " " + NEW_ACCOUNT["body"]
-    words = {w.lower() for w in re.findall(analysis.TOKEN_PATTERN, text)}
+    words = {w.lower() for w in regex.findall(analysis.TOKEN_PATTERN, text)}
     terms = set(analysis.analyze(NEW_ACCOUNT["title"], "en")) | set(analysis.analyze(NEW_ACCOUNT["body"], "en"))
     search = [p for p in changed if p.startswith("search/")]
     shards = [p for p in search if p.startswith("search/s/")]

@@ -44,10 +44,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import regex
 
 from archive import analysis
 from archive.publish.cache import BuildCache
@@ -63,7 +64,8 @@ BOUND_SCALE = 10_000  # bounds travel as integers, rounded up
 DOC_CHUNK = 8  # document summaries per file
 FOLDER_FILES = 256  # document summary files per folder
 ORDER_COUNT = 1 << 20  # the document count the posting order assumes (the order only affects speed)
-_WORDS = re.compile(analysis.TOKEN_PATTERN)
+_WORDS = regex.compile(analysis.TOKEN_PATTERN)
+_QUERY_WORDS = regex.compile(analysis.QUERY_WORD_PATTERN)  # compounds whole (sit-in)
 
 
 @dataclass
@@ -165,7 +167,9 @@ def word_forms(docs: list[SearchDoc], languages: list[str], cache: BuildCache) -
     words: set[str] = set()
     for doc in docs:
         text = doc.item.title + " " + _body(doc.item)
-        words.update(w.lower() for w in _WORDS.findall(analysis.normalize_text(text)))
+        text = analysis.normalize_text(text)
+        words.update(w.lower() for w in _WORDS.findall(text))
+        words.update(w.lower() for w in _QUERY_WORDS.findall(text))
     forms = {}
     for word in sorted(words):
         alternatives = cache.alternatives(word, languages)
@@ -293,7 +297,9 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     docs = documents(data, cache)
     languages = sorted({analysis.analyzer_language(d.item.language) for d in docs})
     collection = collect(docs)
-    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in docs}), cache)
+    # Bare stubs have no language of their own: they add none to the query (as in archive search).
+    described = [d for d in docs if not d.item.is_stub] or docs
+    forms = word_forms(docs, sorted({d.item.language or analysis.DEFAULT_LANGUAGE for d in described}), cache)
     width = len(FIELDS)
     totals = [sum(collection.lengths[f]) for f in FIELDS]
     lengths = [collection.lengths[f] for f in FIELDS]
@@ -346,6 +352,8 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         facets[f"type-{doc.item.type}"].append(number)
         for wave in _waves_of(doc.item):
             facets[f"wave-{wave}"].append(number)
+    # Bare stubs, whose scores the browser scales by analysis.STUB_WEIGHT as archive search does.
+    facets["stub"] = [number for number, doc in enumerate(docs) if doc.item.is_stub]
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
@@ -360,6 +368,7 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         "n": len(docs), "fields": [[analysis.FIELD_BOOSTS[f], total] for f, total in zip(FIELDS, totals, strict=True)],
         "k1": analysis.BM25_K1, "b": analysis.BM25_B, "scale": BOUND_SCALE, "firsts": sorted(tables),
         "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
+        "token": analysis.QUERY_WORD_PATTERN, "stubWeight": analysis.STUB_WEIGHT,
     })
 
 
