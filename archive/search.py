@@ -297,6 +297,12 @@ class _SkippingTopCollector(collectors.TopCollector):
     site must agree exactly. (Whoosh only reads the rising minimum score when it replaces matchers, so
     with replacement off it would never skip: this loop reads it itself.)"""
 
+    def _use_block_quality(self) -> bool:
+        # Whoosh turns skipping off whenever the weighting has a final step; ours only lowers scores.
+        weighting = self.top_searcher.weighting
+        return (self.usequality and (not weighting.use_final or getattr(weighting, "final_only_lowers", False))
+                and self.matcher.supports_block_quality())
+
     def matches(self) -> Any:
         matcher = self.matcher
         usequality = self._use_block_quality()

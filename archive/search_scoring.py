@@ -119,6 +119,9 @@ class ArchiveBM25F(BM25F):
         self.stats = stats
 
     use_final = True  # a bare stub's score is scaled by STUB_WEIGHT (see final)
+    # ... and only ever down (STUB_WEIGHT < 1), so a block's bound on the raw score still bounds the final
+    # one: skipping blocks stays safe (archive.search's top-N collector reads this).
+    final_only_lowers = True
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
         return score * STUB_WEIGHT if self.stats.is_stub(docnum) else score

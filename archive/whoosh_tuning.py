@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+import regex
+from whoosh.analysis import Token
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Positions
@@ -30,6 +31,7 @@ from archive.analysis import (
     DEFAULT_LANGUAGE,
     TOKEN_PATTERN,
     MultilingualAnalyzer,
+    _hyphen_joins,
     analyzer_for,
     normalize_text,
 )
@@ -202,31 +204,46 @@ def _one_position(position: int) -> bytes:
 _PLAIN_POSITIONS = Positions()
 
 
-_TOKEN = re.compile(TOKEN_PATTERN)
+_TOKEN = regex.compile(TOKEN_PATTERN)
 
 
 @functools.cache
-def _terms_of(language: str) -> dict[str, str]:
-    """word as written -> its term in ``language`` ("" when the analyzer drops it). Unbounded, like the
-    analyzer's stem cache: an archive has a few hundred thousand distinct word forms."""
+def _terms_of(language: str) -> dict[tuple[str, bool], str]:
+    """(word as written, inside a compound?) -> its term in ``language`` ("" when the analyzer drops it).
+    Unbounded, like the analyzer's stem cache: an archive has a few hundred thousand distinct word forms."""
     return {}
 
 
 def term_positions(value: str) -> list[tuple[str, int]]:
-    """(term, position) for a value written by ``mark_language``, as ``MultilingualAnalyzer`` gives them."""
+    """(term, position) for a value written by ``mark_language``, as ``MultilingualAnalyzer`` gives them.
+
+    The text is tokenized whole (a sentence join or a compound depends on the characters around a word);
+    each distinct word then goes through the analyzer's filters once."""
     language: str | None = DEFAULT_LANGUAGE
     if value.startswith(LANGUAGE_MARK):
         language, _, value = value[1:].partition(LANGUAGE_MARK)
     terms = _terms_of(language or "")
-    words = _TOKEN.findall(normalize_text(value))
-    mapped = [terms.get(word) for word in words]
-    if None in mapped:
-        analyzer = analyzer_for(language)
-        for index, word in enumerate(words):
-            if mapped[index] is None:
-                found = [token.text for token in analyzer(word)]
-                mapped[index] = terms[word] = found[0] if len(found) == 1 else ""
-    # Whoosh's stop filter renumbers: the first kept word keeps its place, the others follow it.
+    text = normalize_text(value)
+    mapped: list[str] = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        key = (match.group(), _hyphen_joins(text, start - 1, -1) or _hyphen_joins(text, end, 1))
+        term = terms.get(key)
+        if term is None:
+            term = terms[key] = _filtered(language, *key)
+        mapped.append(term)
+    # The stop filter renumbers: the first kept word keeps its place, the others follow it.
     first = next((index for index, term in enumerate(mapped) if term), 0)
     kept = [term for term in mapped if term]
     return list(zip(kept, range(first, first + len(kept)), strict=True))
+
+
+def _filtered(language: str | None, word: str, compound: bool) -> str:
+    """One token through the analyzer's filters (all but its tokenizer): its term, or "" if dropped."""
+    token = Token(positions=False, chars=False, removestops=True, mode="index")
+    token.text, token.boost, token.stopped, token.compound = word, 1.0, False, compound
+    tokens: Any = iter([token])
+    for stage in analyzer_for(language).items[1:]:
+        tokens = stage(tokens)
+    found = [t.text for t in tokens]
+    return found[0] if len(found) == 1 else ""

@@ -18,6 +18,7 @@ from archive.db import make_engine
 from archive.index import rebuild_index
 from archive.ingest import ingest
 from archive.search import ArchiveSearcher, SearchRequest
+from tests.helpers import PUBLIC
 
 RECORDS = {
     "dutch-joins.md": """---
@@ -82,7 +83,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArchiveSearch
     for name, text in RECORDS.items():
         (texts / name).write_text(text, encoding="utf-8")
     engine = make_engine(archive.db_url(), writer=True)
-    report = ingest(engine, [texts])
+    report = ingest(engine, [texts], defaults=PUBLIC)
     assert not report.errors, report.errors[:3]
     rebuild_index(archive.index_dir, engine)
     with ArchiveSearcher(archive.index_dir, engine) as opened:
@@ -144,7 +145,7 @@ def test_a_dutch_archive_with_stubs_analyzes_queries_in_dutch_only(tmp_path: Pat
    body: "De arbeiders van Philips staakten.", organizations: [comite-van-philip]}
 """, encoding="utf-8")
     engine = make_engine(archive.db_url(), writer=True)
-    assert not ingest(engine, [tmp_path / "nl.yaml"]).errors
+    assert not ingest(engine, [tmp_path / "nl.yaml"], defaults=PUBLIC).errors
     rebuild_index(archive.index_dir, engine)
     with ArchiveSearcher(archive.index_dir, engine) as opened:
         assert opened.languages == ["nl"]
