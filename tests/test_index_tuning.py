@@ -25,6 +25,9 @@ EDGE_CASES = [
     ("de", "Der Streik", "Die Arbeiter und die Arbeiterinnen streikten; der Streik dauerte drei Wochen."),
     ("xx-unknown", "Plain", "Words in a language with no stemmer: stakingen strikes Streik"),
     (None, "", "a an the of"),  # nothing but stop words: no terms, length 0
+    # Context the tokenizer reads around a word: a sentence join, and stop words kept inside a compound.
+    ("nl", "Na de staking.De directie", "Na de staking.De directie ontsloeg de havenarbeiders.In augustus"),
+    ("en", "The sit-in", "A sit-in at the mother-in-law's house; they sit in the hall. See www.example.org."),
 ]
 
 
