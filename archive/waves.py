@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from archive.canonical import iter_stored_records
 from archive.dates import sort_key
-from archive.models import Record, Source
+from archive.models import Link, Record, Source
 from archive.records import normalize
 from archive.store import Incoming, write_chunk
 
@@ -196,6 +196,84 @@ def apply_waves(engine: Engine, proposals: list[WaveProposal]) -> ApplyResult:
             result.struggles_assigned += sum(1 for s in written.stored if s.action == "updated")
             result.changed_ids += [s.record_id for s in written.stored if s.action != "unchanged"]
     return result
+
+
+@dataclass(frozen=True)
+class WaveSpan:
+    """When a wave ran: its own ``start``/``end``, or, where it gives none, the span of its struggles.
+
+    Real collections often name waves without dating them. Such a wave still has a place in time: from the
+    earliest start of its struggles to the latest end (or start) among them. ``derived`` says which ends
+    were taken from the struggles, so that every view can say so."""
+
+    start: str | None
+    end: str | None
+    derived_start: bool = False
+    derived_end: bool = False
+    struggles: int = 0  # dated struggles the derived ends come from
+
+    @property
+    def derived(self) -> bool:
+        return self.derived_start or self.derived_end
+
+    @property
+    def dated(self) -> bool:
+        return self.start is not None
+
+    def describe(self) -> str:
+        """One line for a page or the command line: '1990–2019 (from its 12 dated struggles)'."""
+        if self.start is None:
+            return "no dates, and none of its struggles is dated"
+        span = f"{self.start}–{self.end}" if self.end and self.end != self.start else self.start
+        if not self.derived:
+            return span
+        which = "dates" if self.derived_start and self.derived_end else ("start" if self.derived_start else "end")
+        return (f"{span} (the wave gives no {which}: taken from its {self.struggles} dated "
+                f"struggle{'s' if self.struggles != 1 else ''})")
+
+
+def wave_span(start: str | None, end: str | None,
+              struggles: Iterable[tuple[str | None, str | None]]) -> WaveSpan:
+    """The span of a wave from its own ``start``/``end`` and its struggles' ``(start, end)`` pairs.
+
+    A given date always wins. A wave with a start and no end is still open, as the record format says; only
+    a wave without a start takes its span from its struggles: the earliest start, and (unless it gives an
+    end) the latest end or start among them."""
+    if start:
+        return WaveSpan(start, end)
+    pairs = [(s, e) for s, e in struggles if s or e]
+    firsts = [s for s, _ in pairs if s]
+    if not firsts:
+        return WaveSpan(None, end)
+    lasts = [e or s for s, e in pairs]
+    return WaveSpan(min(firsts, key=sort_key), end or max(lasts, key=sort_key), True, not end, len(pairs))
+
+
+def stored_wave_spans(conn: Connection) -> dict[str, WaveSpan]:
+    """Every stored wave's span by slug, undated waves taking theirs from their struggles."""
+    waves = {slug: (start, end) for slug, start, end in conn.execute(
+        select(records_t.c.slug, records_t.c.start, records_t.c.end).where(records_t.c.type == "wave"))}
+    undated = [slug for slug, (start, _) in waves.items() if not start]
+    members: dict[str, list[tuple[str | None, str | None]]] = {}
+    if undated:
+        struggle, wave = records_t.alias("struggle"), records_t.alias("wave")
+        rows = conn.execute(
+            select(wave.c.slug, struggle.c.start, struggle.c.end)
+            .join(Link.__table__, Link.target_id == wave.c.id).join(struggle, struggle.c.id == Link.source_id)
+            .where(wave.c.type == "wave", wave.c.slug.in_(undated), Link.relation == "waves",
+                   struggle.c.type == "struggle", struggle.c.is_stub.is_(False)))
+        for slug, start, end in rows:
+            members.setdefault(slug, []).append((start, end))
+    return {slug: wave_span(start, end, members.get(slug, [])) for slug, (start, end) in waves.items()}
+
+
+def wave_spans_of(engine: Engine, slugs: list[str]) -> dict[str, WaveSpan]:
+    """The spans of the waves named (``archive show``); empty when none is asked for."""
+    if not slugs:
+        return {}
+    with engine.connect() as conn:
+        spans = stored_wave_spans(conn)
+    return {slug: spans[slug] for slug in slugs if slug in spans}
 
 
 def proposals_as_json(proposals: list[WaveProposal]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from archive.publish.maps import ArticulationMap, wave_maps
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
 from archive.publish.places import Places
+from archive.publish.timeline import item_wave_span
 
 RECENT = 10
 SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
@@ -250,7 +251,7 @@ class Planner:
             return {"struggles": _window(item.linking("waves", "struggle"), f"struggles/by_wave_{item.slug}.html"),
                     "accounts": _window(self.wave_accounts[item.slug], f"accounts/by_wave_{item.slug}.html"),
                     "balance_sheets": _window(item.linking("wave", "balance_sheet"), None),
-                    "map": self.wave_maps.get(item.slug)}
+                    "map": self.wave_maps.get(item.slug), "span": item_wave_span(item)}
         if t == "struggle":
             return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
                     "organizations": sorted(item.joined("organizations", "struggles", "organization"), key=time_key),

@@ -15,8 +15,19 @@ from markupsafe import Markup, escape
 from archive.dates import sort_key
 from archive.publish.model import Item
 from archive.publish.paths import item_path
+from archive.waves import WaveSpan, wave_span
 
 WIDTH, HEIGHT, MARGIN, AXIS = 800, 180, 24, 22
+
+
+def item_wave_span(wave: Item) -> WaveSpan:
+    """A published wave's span: its own dates, or, when it has none, those of its public struggles."""
+    return wave_span(wave.fields.get("start"), wave.fields.get("end"),
+                     [(s.fields.get("start"), s.fields.get("end")) for s in wave.linking("waves", "struggle")])
+
+
+def wave_spans(waves: list[Item]) -> dict[str, WaveSpan]:
+    return {wave.slug: item_wave_span(wave) for wave in waves}
 
 
 def _year(date: str | None) -> int | None:
@@ -37,10 +48,11 @@ def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int
     counts = Counter(y for y in (_year(i.date) for i in dated) if y is not None)
     spans = []
     for wave in waves:
-        start = _year(wave.fields.get("start"))
+        span = item_wave_span(wave)
+        start = _year(span.start)
         if start is None:
             continue
-        end = _year(wave.fields.get("end"))
+        end = _year(span.end)
         spans.append((wave, start, end))
     years = list(counts) + [s for _, s, _ in spans] + [e for _, _, e in spans if e is not None]
     if not years:
