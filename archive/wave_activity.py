@@ -38,6 +38,7 @@ class ActivitySeries:
     resolution: str = "year"
     by_place: dict[str, dict[int, float]] = field(default_factory=dict)  # place slug -> series (``--by place``)
     place_titles: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # place slug -> the place enclosing it
 
 
 def period_of(date: str, resolution: str = "year") -> int | None:
@@ -63,8 +64,7 @@ _SUFFIX = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "mio": 1_000_000}
 _QUALIFIERS = re.compile(r"^(?:about|approx\.?|approximately|around|circa|c\.|ca\.|over|more than|at least|"
                          r"up to|nearly|almost|some|est\.?|estimated|~|>|≥|<|≤)\s*", re.I)
 _NUMBER = r"\d+(?:[.,]\d+)*"
-_AMOUNT = re.compile(rf"^(?P<a>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<b>{_NUMBER}))?\s*(?P<unit>[a-z]+)?\s*(?P<s>s)?\s*\+?$",
-                     re.I)
+_AMOUNT = re.compile(rf"^(?P<a>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<b>{_NUMBER}))?\s*(?P<unit>[a-z]+)?\s*\+?$", re.I)
 
 
 def read_amount(value: Any) -> float | None:
@@ -92,7 +92,7 @@ def read_amount(value: Any) -> float | None:
         return None
     amount = sum(numbers) / len(numbers)  # type: ignore[arg-type]
     unit = (match["unit"] or "").casefold()
-    if unit:
+    if unit and unit != "s":  # "1000s": thousands of them, so at least 1000
         scale = _WORDS.get(unit) or _SUFFIX.get(unit)
         if scale is None:
             return None
@@ -134,7 +134,7 @@ def activity_series(engine: Engine, weight: str | None = None, *, resolution: st
             placed.append((record_id, period, amount))
         if by_place and placed:
             places, result.place_titles = _places(conn)
-            parents = place_parents(conn)
+            result.parents = parents = place_parents(conn)
             for record_id, period, amount in placed:
                 for place in with_enclosing(places.get(record_id, ()), parents):
                     series = result.by_place.setdefault(place, {})

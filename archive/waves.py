@@ -16,7 +16,9 @@ spans are joined:
 4. The noise scale is the median absolute deviation of the residuals (at least the Poisson noise of a
    count, ``1 / sqrt(baseline + 1)`` in log scale, so 3 records after years of 0 are not a wave). Periods
    with a score above ``threshold`` (1.0), joined across gaps of ``max_gap`` (1), make a wave when their
-   summed score reaches ``min_score`` (3.0).
+   summed score reaches ``min_score`` (3.0) and its highest period stands ``MIN_EXCESS`` (40%) above the
+   baseline (50% for a single period, and twice the Poisson noise of a small count): on a flat noisy
+   series the summed score alone proposed about one blip per fifty years.
 
 A moving median absorbs a plateau: a level that rises by half and stays there for nine years *becomes* the
 median half-way through. So:
@@ -29,12 +31,19 @@ median half-way through. So:
    estimated from the first differences (``MAD(diff) / sqrt(2)``, the usual estimate for change-point
    penalties; at least the Poisson noise of a count). This penalty is half the Schwarz criterion: it cuts
    generously and lets step 6 decide which cuts matter.
-6. A segment is a sustained wave when its level is a local maximum: above the segment before it by at least
-   ``min_rise`` (25%) and a t-statistic of ``min_t`` (3.0) on the two segments' means, and either the last
-   segment (a wave still going) or above the segment after it by the same margins. A long decline or a
-   staircase of small steps therefore proposes nothing; the one segment that stands out does. Its edge
+6. A segment is a sustained wave when its level is a local maximum: above the mean of the ``window``
+   periods before it by at least ``MIN_RISE`` (30%) and a t-statistic of ``min_t`` (3.0), and either the
+   last segment (a wave still going) or above the ``window`` periods after it by the same margins. (The
+   periods around it, not just the neighbouring segment: a dip before an ordinary stretch is no wave.)
+   A long decline or a staircase of small steps proposes nothing; the one segment that stands out does. Its edge
    periods nearer the surrounding level than its own are left out (a segment is never shorter than
-   ``min_level``, which would otherwise stretch a two-year spike to three).
+   ``min_level``, which would otherwise stretch a two-year spike to three). The rise into it must be a
+   step: it stands ``MIN_RISE`` above the ``min_level`` periods just before it too, so a steady growth
+   (a staircase of small steps) is not a wave. What is left must last ``min_sustained`` periods (5);
+   shorter rises are judged by the sharp-peak method alone. Segmentation may cut a plateau in two (a
+   level, then one a little higher): following segments nearer the run's level than the level before it,
+   and less than ``MIN_RISE`` above it, join the run, and the run is tested against the periods after it.
+   A much higher next segment is the wave, and the lower one before it its foothill.
 
 **Joined**: overlapping or adjacent spans from both are one wave (``kind`` says which methods saw it:
 ``peak``, ``level`` or ``peak+level``); its ``peak`` is the period of most activity in it and its
@@ -48,8 +57,9 @@ levels without choosing a window, and the local-maximum rule keeps a trend from 
 
 **By place** (``suggest_by_place``): the same detection on each place's own series (a region's wave is
 measured against that region, not drowned in a global count), for places with at least ``min_records``
-records; a regional wave must hold at least ``min_wave`` records, so a handful of strikes in one town is
-not proposed as a wave.
+records. Each place is one more chance for noise to pass, so a place's wave needs a summed score of 5
+(not 3) and at least ``min_wave`` records; a wave its enclosing place also has is given once, for the
+enclosing place.
 
 Each proposal gives its start, end, peak period and the activity it holds (``count``).
 """
@@ -72,8 +82,9 @@ from archive.store import Incoming, write_chunk
 from archive.wave_activity import ActivitySeries, period_label, period_of, place_parents, with_enclosing
 
 records_t = Record.__table__
-MIN_RISE = math.log(1.25)  # a sustained level stands at least 25% above its neighbours
+MIN_RISE = math.log(1.3)  # a sustained level stands at least 30% above the periods around it
 MIN_EXCESS = math.log(1.4)  # a sharp peak's highest period is at least 40% above its baseline
+MIN_EXCESS_SINGLE = math.log(1.5)  # and a peak of one period alone at least 50%
 
 
 @dataclass(frozen=True)
@@ -156,13 +167,15 @@ def peak_spans(logged: list[float], *, window: int, threshold: float, min_score:
         total = sum(scores[i] for i in run)
         # The highest period must stand clearly above its baseline: by ``min_excess``, and for a small
         # count by twice its Poisson noise, so that noise summed over a few years is not a wave.
-        if total >= min_score and (min_excess is None
-                                   or any(residuals[i] >= max(min_excess, 2 * floors[i]) for i in run)):
+        # A single period is weaker evidence than a run: it must stand half again above its baseline.
+        excess = None if min_excess is None else max(min_excess, MIN_EXCESS_SINGLE if len(run) == 1 else 0.0)
+        if total >= min_score and (excess is None or any(residuals[i] >= max(excess, 2 * floors[i]) for i in run)):
             out.append(_Span(run[0], run[-1], total, "peak"))
     return out
 
 
-def level_spans(logged: list[float], *, min_level: int, min_t: float, counts: bool) -> list[_Span]:
+def level_spans(logged: list[float], *, min_level: int, min_t: float, counts: bool, context: int = 11,
+                min_sustained: int = 5) -> list[_Span]:
     """Steps 5-6: segments of constant level (PELT) that stand above the segments around them."""
     n = len(logged)
     if n < 2 * min_level:
@@ -180,34 +193,55 @@ def level_spans(logged: list[float], *, min_level: int, min_t: float, counts: bo
     bounds = list(zip([0, *ends[:-1]], ends, strict=True))
     means = [float(values[a:b].mean()) for a, b in bounds]
 
-    def stands_above(k: int, other: int) -> tuple[bool, float]:
-        (a, b), (c, d) = bounds[k], bounds[other]
-        rise = means[k] - means[other]
+    def stands_above(level: float, length: int, around: np.ndarray) -> tuple[bool, float]:
+        """Whether a level over ``length`` periods stands above the periods ``around`` it, and the t."""
+        reference = float(around.mean())
+        rise = level - reference
         # The noise of the lower level: a count's Poisson noise grows as its level falls.
-        noise = max(sigma, 1 / math.sqrt(math.expm1(means[other]) + 1) if counts else 0.0)
-        t = rise / (noise * math.sqrt(1 / (b - a) + 1 / (d - c)))
+        noise = max(sigma, 1 / math.sqrt(math.expm1(reference) + 1) if counts else 0.0)
+        t = rise / (noise * math.sqrt(1 / length + 1 / len(around)))
         return rise >= MIN_RISE and t >= min_t, t
 
     out = []
-    for k in range(1, len(bounds)):
-        above_before, t = stands_above(k, k - 1)
+    k = 1
+    while k < len(bounds):
+        a, b = bounds[k]
+        # Compared with the ``context`` periods before it (and after it, unless it is still going), not
+        # only with the neighbouring segment: a dip before an ordinary stretch is no wave.
+        before = values[max(0, a - context):a]
+        above_before, _ = stands_above(means[k], b - a, before)
+        # The rise into it is a step, not a trend: it also stands above the few periods just before it.
+        if not above_before or means[k] - float(values[max(0, a - min_level):a].mean()) < MIN_RISE:
+            k += 1
+            continue
+        # Segmentation may cut a plateau in two (a level, then a higher one): the next segments belong to
+        # the run while they stay nearer its level than the level before it.
+        j = k
+        # A much higher next segment is the wave itself and this one its foothill, tested on its own.
+        while j + 1 < len(bounds) and (means[k] + float(before.mean())) / 2 <= means[j + 1] < means[k] + MIN_RISE:
+            j += 1
+        b = bounds[j][1]
+        level = float(values[a:b].mean())
+        above_before, t = stands_above(level, b - a, before)
+        after = values[b:b + context]
+        around = float(before.mean())
+        if len(after):
+            above_after, t_after = stands_above(level, b - a, after)
+            t, around = min(t, t_after), max(around, float(after.mean()))
+            above_before = above_before and above_after
+        k = j + 1
         if not above_before:
             continue
-        around = means[k - 1]
-        if k + 1 < len(bounds):
-            above_after, t_after = stands_above(k, k + 1)
-            if not above_after:
-                continue
-            t, around = min(t, t_after), max(around, means[k + 1])
         # A segment is at least ``min_level`` long, so a two-year spike drags a neighbour in: keep only
-        # the periods nearer the segment's level than the level around it.
-        middle = (means[k] + around) / 2
-        first, last = bounds[k][0], bounds[k][1] - 1
+        # the periods nearer the run's level than the level around it.
+        middle = (level + around) / 2
+        first, last = a, b - 1
         while first < last and logged[first] < middle:
             first += 1
         while last > first and logged[last] < middle:
             last -= 1
-        out.append(_Span(first, last, t, "level"))
+        if last - first + 1 >= min_sustained:  # shorter rises are the sharp-peak method's to judge
+            out.append(_Span(first, last, t, "level"))
     return out
 
 
@@ -242,7 +276,7 @@ def suggest_waves(series: Mapping[int, float], *, window: int = 11, threshold: f
         spans += peak_spans(logged, window=window, threshold=threshold, min_score=min_score, max_gap=max_gap,
                             counts=counts, min_excess=min_excess if "level" in methods else None)
     if "level" in methods:
-        spans += level_spans(logged, min_level=min_level, min_t=min_t, counts=counts)
+        spans += level_spans(logged, min_level=min_level, min_t=min_t, counts=counts, context=window)
     proposals = []
     for span in join_spans(spans):
         inside = range(span.first, span.last + 1)
@@ -253,16 +287,26 @@ def suggest_waves(series: Mapping[int, float], *, window: int = 11, threshold: f
 
 
 def suggest_by_place(activity: ActivitySeries, *, min_records: int = 30, min_wave: int = 10,
-                     **options: Any) -> list[WaveProposal]:
-    """Waves in each place's own series (see the module's documentation), largest places first."""
-    out = []
+                     min_place_score: float = 5.0, **options: Any) -> list[WaveProposal]:
+    """Waves in each place's own series (see the module's documentation), largest places first.
+
+    Every place is one more chance for noise to pass, so a place's wave needs a score of
+    ``min_place_score`` (5, not 3) and ``min_wave`` records; a wave that a place enclosing it also has
+    (a town's, inside its region's) is given once, for the enclosing place."""
+    found: dict[str, list[WaveProposal]] = {}
     for place, series in sorted(activity.by_place.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
         if sum(series.values()) < min_records:
             continue
         for p in suggest_waves(series, resolution=activity.resolution, **options):
-            if p.count >= min_wave:
-                out.append(WaveProposal(p.start, p.end, p.peak, p.count, p.score, p.kind, p.resolution, place,
-                                        activity.place_titles.get(place)))
+            if p.count >= min_wave and p.score >= min_place_score:
+                found.setdefault(place, []).append(
+                    WaveProposal(p.start, p.end, p.peak, p.count, p.score, p.kind, p.resolution, place,
+                                 activity.place_titles.get(place)))
+    out = []
+    for place, waves in found.items():
+        enclosing = with_enclosing([place], activity.parents) - {place}
+        out += [w for w in waves if not any(o.start <= w.end and w.start <= o.end
+                                            for e in enclosing for o in found.get(e, []))]
     return out
 
 

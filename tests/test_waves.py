@@ -100,5 +100,5 @@ def test_cli_json(tmp_path, write):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [{"start": "1970", "end": "1972", "peak": "1970", "count": 90,
                                           "score": pytest.approx(json.loads(result.output)[0]["score"]),
-                                          "kind": "peak+level"}]
+                                          "kind": "peak"}]
     assert set(json.loads(result.output)[0]) == {"start", "end", "peak", "count", "score", "kind"}
