@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from archive.lessons import load_vocabulary
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
 from archive.publish.lineage import Lineage, LineageIndex
@@ -34,11 +35,12 @@ def demands_across_struggles(engine: Engine, archive_root: Path, *, public_only:
 def lessons_by_category(engine: Engine, archive_root: Path, *, public_only: bool = False,
                         category: str | None = None) -> list[Category]:
     """Every limit and lesson of the balance sheets, by category; one category if ``category`` is given."""
-    categories = lesson_categories(gathered(engine, archive_root, public_only))
+    categories = lesson_categories(gathered(engine, archive_root, public_only), load_vocabulary(archive_root))
     if category is None:
         return categories
     wanted = category.casefold().strip()
-    return [c for c in categories if wanted in (c.name, c.slug)]
+    named = load_vocabulary(archive_root).named(wanted)
+    return [c for c in categories if wanted in (c.name, c.slug) or c.name == named]
 
 
 class LineageError(LookupError):

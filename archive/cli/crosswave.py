@@ -6,6 +6,7 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.crosswave import LineageError, demands_across_struggles, lessons_by_category, lineage_of
+from archive.lessons import LessonsError
 from archive.publish.lineage import Step
 from archive.redaction import RedactionError
 
@@ -55,8 +56,11 @@ def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: b
 def lessons_command(ctx: Context, category: str | None, public_only: bool, as_json: bool) -> None:
     """Limits and lessons from every balance sheet, across all waves, by category.
 
-    A finding's category is the one its text names ("repression: ..."), else the first of repression,
-    lost momentum, internal tensions and co-optation whose words it uses, else "other".
+    Categories come from a controlled vocabulary: built-in ones (repression, lost momentum, internal
+    tensions, co-optation, organization, solidarity, strategy, communication, law and bargaining,
+    resources, gains) with keywords in English, Spanish, French, German and Dutch, extended in
+    archive.toml [lessons] or lessons.yaml. "category: text" files under that category only when the
+    vocabulary has it; otherwise the category whose keywords the text uses most, else "other".
 
     \b
     Example:
@@ -65,7 +69,7 @@ def lessons_command(ctx: Context, category: str | None, public_only: bool, as_js
     try:
         categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only,
                                          category=category)
-    except RedactionError as exc:
+    except (RedactionError, LessonsError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([{

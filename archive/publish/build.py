@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from archive.config import Archive
 from archive.dates import sort_key
+from archive.lessons import LessonsError, load_vocabulary
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
@@ -79,7 +80,7 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
 
     ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
     demands, lessons, articulation maps); the site benchmark measures what they cost."""
-    planner = Planner(data, continuity=continuity)
+    planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root))
     home = planner.home_context()
     waves = home["waves"]
     dated = data.of_type("struggle") + data.of_type("account")
@@ -144,7 +145,8 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     check_output_folder(out)
     try:
         data = gather_published(engine, archive.root, today)
-    except RedactionError as exc:
+        load_vocabulary(archive.root)  # a bad lessons.yaml stops the build before anything is written
+    except (RedactionError, LessonsError) as exc:
         raise SiteError(str(exc)) from None
     # The gathered records live until the build ends: keep the collector from walking them over and over.
     gc.collect()

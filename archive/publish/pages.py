@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from archive.lessons import Vocabulary
 from archive.publish.conversation import conversation, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_path, demand_records, struggle_demands
 from archive.publish.earlier import EarlierIndex
@@ -65,8 +66,9 @@ def _others(articulation: Item, item: Item) -> list[Item]:
 class Planner:
     """Builds the page list from ``SiteData``; each method yields the pages of one kind."""
 
-    def __init__(self, data: SiteData, continuity: bool = True) -> None:
+    def __init__(self, data: SiteData, continuity: bool = True, vocabulary: Vocabulary | None = None) -> None:
         self.data = data
+        self.vocabulary = vocabulary  # lesson categories (archive.lessons); None: the built-in ones
         self.continuity = continuity  # the views across waves: lineage, earlier struggles, demands, lessons, maps
         self.tag_slugs = tag_slugs(list(data.tags))
         # Accounts reach a wave through their struggles.
@@ -121,7 +123,7 @@ class Planner:
                             "crumbs": [("Demands", "demands/index.html"), (record.text, None)]})
 
     def lesson_pages(self) -> Iterator[Page]:
-        categories = lesson_categories(self.data)
+        categories = lesson_categories(self.data, self.vocabulary)
         yield Page("lessons/index.html", "lessons.html",
                    {"title": "Lessons and limits", "categories": categories, "crumbs": [("Lessons", None)]})
         for category in categories:
