@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from archive.demands import load_synonyms
 from archive.lessons import load_vocabulary
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
@@ -28,7 +29,7 @@ def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.da
 def demands_across_struggles(engine: Engine, archive_root: Path, *, public_only: bool = False,
                              recurring_only: bool = False) -> list[DemandRecord]:
     """Each demand with every struggle that raised it and the outcomes, recurring first."""
-    records = demand_records(gathered(engine, archive_root, public_only))
+    records = demand_records(gathered(engine, archive_root, public_only), load_synonyms(archive_root))
     return [r for r in records if r.recurring] if recurring_only else records
 
 

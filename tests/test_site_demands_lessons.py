@@ -108,12 +108,12 @@ def text_of(path: Path) -> str:
 
 
 def test_recurring_demand_page_gives_each_struggle_and_outcome(site):
-    page = site / "demands" / "an-end-to-forced-arbitration-in-cases-of-harassment-and-discrimination.html"
+    page = site / "demands" / "end-forced-arbitration-case-harassment-discrimination.html"
     text = text_of(page)
     assert "Raised by 2 struggles: won 1 · not recorded 1" in text
     assert "Google employees publish an open letter" in text and "The tech worker wave" in text
     assert "private fight" not in text.lower()  # a private struggle's demand is not counted
-    retaliation = text_of(site / "demands" / "an-end-to-retaliation-against-walkout-organizers.html")
+    retaliation = text_of(site / "demands" / "end-retaliation-against-walkout-organizer.html")
     # Worded differently ("Walkout", "!"), still the same demand, with both outcomes.
     assert "Raised by 2 struggles: lost 1 · pending 1" in retaliation
     assert "“An end to retaliation against Walkout organizers!”" in retaliation
@@ -131,7 +131,7 @@ def test_demands_index_lists_recurring_first_with_tallies(site):
 def test_struggle_page_shows_demands_with_outcomes_and_sheets_side_by_side(site):
     html = (site / "struggles" / "google-walkout.html").read_text(encoding="utf-8")
     assert 'class="outcome outcome-partly-won">partly won</span>' in html
-    assert 'href="../demands/an-end-to-forced-arbitration-in-cases-of-harassment-and-discrimination.html"' in html
+    assert 'href="../demands/end-forced-arbitration-case-harassment-discrimination.html"' in html
     sheets = html[html.index('<div class="sheets">'):]
     organizers, contractors = sheets.index("organizers inside the company"), sheets.index("temps, vendors")
     assert organizers < contractors  # date order
@@ -239,11 +239,11 @@ def test_demands_and_lessons_on_the_command_line(archive, engine, shared_data, w
         return result.output
 
     everything = json.loads(run("demands", "--recurring", "--json"))
-    arbitration = next(d for d in everything if d["key"].startswith("an-end-to-forced-arbitration"))
+    arbitration = next(d for d in everything if d["key"].startswith("end-forced-arbitration"))
     # The archivist sees the private struggle's demand too; the public view does not.
     assert arbitration["outcomes"] == {"won": 1, "lost": 1, "not recorded": 1}
     public = json.loads(run("demands", "--recurring", "--public", "--json"))
-    arbitration = next(d for d in public if d["key"].startswith("an-end-to-forced-arbitration"))
+    arbitration = next(d for d in public if d["key"].startswith("end-forced-arbitration"))
     assert arbitration["outcomes"] == {"won": 1, "not recorded": 1}
     assert [s["slug"] for s in arbitration["struggles"]] == ["google-walkout", "google-open-letter-to-larry-page"]
     text = run("lessons", "--category", "repression", "--public")

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from archive.config import Archive
 from archive.dates import sort_key
+from archive.demands import SynonymsError, load_synonyms
 from archive.lessons import LessonsError, load_vocabulary
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
@@ -80,7 +81,8 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
 
     ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
     demands, lessons, articulation maps); the site benchmark measures what they cost."""
-    planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root))
+    planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root),
+                      demand_synonyms=load_synonyms(archive.root))
     home = planner.home_context()
     waves = home["waves"]
     dated = data.of_type("struggle") + data.of_type("account")
@@ -145,8 +147,9 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     check_output_folder(out)
     try:
         data = gather_published(engine, archive.root, today)
-        load_vocabulary(archive.root)  # a bad lessons.yaml stops the build before anything is written
-    except (RedactionError, LessonsError) as exc:
+        load_vocabulary(archive.root)  # a bad lessons.yaml or demands.yaml stops the build before any write
+        load_synonyms(archive.root)
+    except (RedactionError, LessonsError, SynonymsError) as exc:
         raise SiteError(str(exc)) from None
     # The gathered records live until the build ends: keep the collector from walking them over and over.
     gc.collect()

@@ -66,8 +66,10 @@ def _others(articulation: Item, item: Item) -> list[Item]:
 class Planner:
     """Builds the page list from ``SiteData``; each method yields the pages of one kind."""
 
-    def __init__(self, data: SiteData, continuity: bool = True, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, data: SiteData, continuity: bool = True, vocabulary: Vocabulary | None = None,
+                 demand_synonyms: dict[str, str] | None = None) -> None:
         self.data = data
+        self.demand_synonyms = demand_synonyms  # demands.yaml (archive.demands.load_synonyms)
         self.vocabulary = vocabulary  # lesson categories (archive.lessons); None: the built-in ones
         self.continuity = continuity  # the views across waves: lineage, earlier struggles, demands, lessons, maps
         self.tag_slugs = tag_slugs(list(data.tags))
@@ -107,12 +109,17 @@ class Planner:
             yield from self.form_instance_pages()
 
     @cached_property
+    def demand_list(self) -> list[DemandRecord]:
+        """Every public demand, grouped, computed once per build."""
+        return demand_records(self.data, self.demand_synonyms)
+
+    @cached_property
     def demands(self) -> dict[str, DemandRecord]:
-        """Every public demand by key, computed once per build."""
-        return {d.key: d for d in demand_records(self.data)}
+        """Each wording's key -> the grouped demand it belongs to."""
+        return {key: d for d in self.demand_list for key in d.keys}
 
     def demand_pages(self) -> Iterator[Page]:
-        records = list(self.demands.values())
+        records = self.demand_list
         crumbs: list[tuple[str, str | None]] = [("Demands", None)]
         yield from _paginate("demands/index.html", records, "demands.html", crumbs, title="Demands",
                              recurring=sum(1 for d in records if d.recurring), demand_path=demand_path)
