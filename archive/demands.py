@@ -72,6 +72,8 @@ class Demand:
 
 SYNONYMS_FILE = "demands.yaml"
 NEAR = 0.9  # difflib ratio of two normalized wordings that are one demand
+CONTAINED_MAX = 12  # words in a demand that another contains (longer ones are not looked up inside others)
+SIGNATURE_CAP = 64  # near-duplicates are looked for among at most this many demands sharing all words but one
 # Articles and small linking words of the five languages the vocabulary covers: no demand turns on them.
 FILLER = frozenset([
     "a", "an", "the", "of", "for", "to", "and", "all", "our", "their", "its", "with", "on", "in", "at", "by",  # en
@@ -231,34 +233,35 @@ def group_demands(texts: Iterable[str], synonyms: dict[str, str] | None = None) 
             parent.setdefault(head, head)
             headings.add(head)
             join(head, key)
-    by_word: dict[str, set[str]] = {}
-    for key, tokens in words.items():
-        for token in set(tokens):
-            by_word.setdefault(token, set()).add(key)
-    # Near-duplicates: among demands sharing a word, near-identical wordings.
     keys = sorted(words, key=lambda k: (len(words[k]), k))
+    # Near-duplicates: demands that differ by at most one word (a typo, a word added, words reordered) are
+    # found through shared "all words but one" signatures, then confirmed by difflib: never all pairs.
+    signatures: dict[tuple[str, ...], list[str]] = {}
     for key in keys:
-        text = " ".join(words[key])
-        if len(words[key]) < 2:
+        tokens = sorted(words[key])
+        if len(tokens) >= 2:
+            for i in range(len(tokens)):
+                signatures.setdefault(tuple(tokens[:i] + tokens[i + 1:]), []).append(key)
+    for group in signatures.values():
+        if len(group) > SIGNATURE_CAP:  # words that many demands share tell nothing about a typo
             continue
-        candidates = set().union(*(by_word[t] for t in set(words[key])))
-        for other in sorted(candidates):
-            if other <= key or len(words[other]) < 2 or root(other) == root(key):
-                continue
-            if difflib.SequenceMatcher(None, text, " ".join(words[other])).ratio() >= NEAR:
-                join(key, other)
-    # Containment: a demand joins the group of the longest demand it contains, if that one is unique.
+        for i, key in enumerate(group):
+            text = " ".join(words[key])
+            for other in group[i + 1:]:
+                if root(other) == root(key):
+                    continue
+                matcher = difflib.SequenceMatcher(None, text, " ".join(words[other]))
+                if matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
+                    join(key, other)
+    # Containment: a demand joins the group of the longest demand it contains, if that one is unique. Each
+    # run of two or more of its words is looked up among the demands' own words: never all pairs.
+    by_words: dict[tuple[str, ...], list[str]] = {}
+    for key in keys:
+        by_words.setdefault(words[key], []).append(key)
     for key in keys:
         tokens = words[key]
-        rarest = min(set(tokens), key=lambda t: len(by_word[t]), default=None)
-        if rarest is None:
-            continue
-        contained = []
-        for token in set(tokens):
-            for other in by_word[token]:
-                inner = words[other]
-                if 2 <= len(inner) < len(tokens) and _contains(tokens, inner):
-                    contained.append(other)
+        contained = [other for size in range(min(len(tokens) - 1, CONTAINED_MAX), 1, -1)
+                     for i in range(len(tokens) - size + 1) for other in by_words.get(tokens[i:i + size], ())]
         if not contained:
             continue
         longest = max(len(words[c]) for c in contained)
@@ -267,7 +270,3 @@ def group_demands(texts: Iterable[str], synonyms: dict[str, str] | None = None) 
             join(groups.pop(), key)
     return {key: root(key) for key in parent}
 
-
-def _contains(tokens: tuple[str, ...], inner: tuple[str, ...]) -> bool:
-    size = len(inner)
-    return any(tokens[i:i + size] == inner for i in range(len(tokens) - size + 1))
