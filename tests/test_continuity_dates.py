@@ -159,3 +159,24 @@ def test_wave_span_keeps_given_dates_and_open_ends() -> None:
     assert wave_span(None, "1920", [("1911", None)]).describe() == \
         "1911–1920 (the wave gives no start: taken from its 1 dated struggle)"
     assert not wave_span(None, None, []).dated
+
+
+def test_the_sites_inline_rule_is_earlier_because(archive, engine, write) -> None:
+    """publish.earlier applies continuity.earlier_because inline: both give the same candidates."""
+    from archive.publish.earlier import EarlierIndex
+    from archive.publish.model import gather
+
+    assert ingest(engine, [write("a.yaml", LATER_IN_LONG_WAVE), write("b.yaml", UNDATED_WAVES)]).errors == []
+    index = EarlierIndex(gather(engine, TODAY))
+    checked = 0
+    for n, mine in enumerate(index.placements):
+        if not mine.earliest_start:
+            continue
+        every = {rank: 1.0 for rank in range(len(index.by_rank))}
+        bound = sum(1 for key in index.rank_starts if key < tuple(int(p) for p in mine.earliest_start.split("-"))
+                    + (0,) * (3 - len(mine.earliest_start.split("-"))))
+        inline = set(index._earlier_only({r: v for r, v in every.items() if r < bound}, mine))
+        rule = {rank for rank, other in enumerate(index.by_rank) if earlier_because(mine, index.placements[other])}
+        assert inline == rule, index.profiles[n].slug
+        checked += 1
+    assert checked >= 6
