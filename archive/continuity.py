@@ -1,9 +1,17 @@
 """Earlier struggles like this one: the bridge between the peaks.
 
-For a struggle, find struggles from *earlier waves* that resemble it, say why, and bring along the
-lessons and limits their balance sheets drew. A candidate is kept only if it belongs to a wave that began
-before the struggle's first wave (or, for a struggle in no wave, before its start) and to none of the
-struggle's own waves.
+For a struggle, find earlier struggles that resemble it, say why, and bring along the lessons and limits
+their balance sheets drew. What "earlier" means is decided in one place, ``earlier_because``:
+
+- an earlier struggle always *started* before the struggle asked about (its own start, or, when it has
+  none, the end of its wave: the latest it can have started); dates of different precision that overlap
+  (``2012`` and ``2012-04``) are not before one another;
+- for a struggle in waves, it also comes from an *earlier wave*: one of its waves began before the
+  struggle's first wave, and it shares none of the struggle's waves;
+- for a struggle in no wave, it comes from an *earlier time*: having started before is enough.
+
+A wave without dates takes its span from its struggles (``archive.waves.wave_span``). Each result says
+which rule let it in (``Earlier.because``); an empty answer says why when the dates are missing.
 
 Two ways to find the candidates, one way to judge them:
 
@@ -37,6 +45,7 @@ from archive.dates import sort_key
 from archive.demands import stored_demands
 from archive.index import open_index
 from archive.models import Link, Record
+from archive.waves import WaveSpan, stored_wave_spans
 
 records_t = Record.__table__
 CANDIDATES = 200  # per index query; the store is read only for these
@@ -65,14 +74,95 @@ class Earlier:
     score: float
     reasons: list[str] = field(default_factory=list)
     lessons: list[tuple[str, str]] = field(default_factory=list)  # (balance sheet slug, lesson or limit)
+    because: str = ""  # why it counts as earlier: "from an earlier wave" or "from an earlier time"
 
 
 @dataclass
 class ContinuityResult:
     slug: str
     title: str
-    cutoff: str
+    cutoff: str  # the first wave's start, or the struggle's own start when it is in no wave
     earlier: list[Earlier]
+    start: str | None = None  # the struggle's own start: every earlier struggle started before it
+    in_waves: bool = True  # False: earlier means an earlier time, not an earlier wave
+    notes: list[str] = field(default_factory=list)  # why the answer may be empty or short
+
+    @property
+    def rule(self) -> str:
+        """The page's and the command's one-line statement of what counted as earlier."""
+        return describe_rule(self.cutoff, self.start, self.in_waves)
+
+
+EARLIER_WAVE = "from an earlier wave"
+EARLIER_TIME = "from an earlier time"
+
+
+def starts_before(first: str, second: str) -> bool:
+    """``first`` is strictly before ``second``; a date containing the other (``2012``, ``2012-04``) is not."""
+    return sort_key(first) < sort_key(second) and not second.startswith(first)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A struggle's place in time, as far as continuity needs it."""
+
+    start: str | None  # its own start
+    waves: frozenset[str]
+    first_wave: str | None  # the earliest start among its dated waves
+    wave_end: str | None  # the earliest end among its waves: it started by then at the latest
+
+    @property
+    def latest_start(self) -> str | None:
+        """The latest date at which it can have started."""
+        return self.start or self.wave_end
+
+    @property
+    def earliest_start(self) -> str | None:
+        """What an earlier struggle must have started before: its start, else its first wave's."""
+        return self.start or self.first_wave
+
+
+def placement(start: str | None, waves: frozenset[str], spans: dict[str, WaveSpan]) -> Placement:
+    dated = [spans[w] for w in waves if w in spans and spans[w].start]
+    first = min((s.start for s in dated if s.start), key=sort_key, default=None)
+    ends = [s.end for s in dated if s.end]
+    return Placement(start, waves, first, min(ends, key=sort_key) if ends else None)
+
+
+def earlier_because(target: Placement, other: Placement) -> str | None:
+    """Why ``other`` is earlier than ``target`` (``EARLIER_WAVE`` or ``EARLIER_TIME``), or None if it is not."""
+    mine, theirs = target.earliest_start, other.latest_start
+    if not mine or not theirs or not starts_before(theirs, mine):
+        return None
+    if not target.waves:
+        return EARLIER_TIME
+    if not target.first_wave or not other.first_wave or other.waves & target.waves:
+        return None
+    return EARLIER_WAVE if starts_before(other.first_wave, target.first_wave) else None
+
+
+def describe_rule(cutoff: str, start: str | None, in_waves: bool) -> str:
+    if in_waves:
+        return (f"from waves that began before {cutoff}" + (f", each started before {start}" if start and
+                                                            start != cutoff else ""))
+    return f"started before {cutoff}; this struggle is in no dated wave"
+
+
+def undated_notes(spans: dict[str, WaveSpan], undated_struggles: int) -> list[str]:
+    """What keeps struggles out of every comparison: waves and struggles that cannot be placed in time."""
+    notes = []
+    blank = sum(1 for s in spans.values() if not s.start)
+    if blank:
+        notes.append(f"{blank} wave{'s have' if blank != 1 else ' has'} no dates and no dated struggles")
+    derived = sum(1 for s in spans.values() if s.derived)
+    if derived:
+        plural = derived != 1
+        notes.append(f"{derived} wave{'s' if plural else ''} without dates of {'their' if plural else 'its'} own "
+                     f"take{'' if plural else 's'} the span of {'their' if plural else 'its'} struggles")
+    if undated_struggles:
+        notes.append(f"{undated_struggles} struggle{'s have' if undated_struggles != 1 else ' has'} "
+                     "neither a start nor a dated wave")
+    return notes
 
 
 @dataclass
@@ -145,19 +235,25 @@ class _Struggle:
 
 
 def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int = 10) -> ContinuityResult:
-    """The struggles most like ``slug`` from earlier waves, with reasons and lessons, over every record.
+    """The struggles most like ``slug`` that are earlier (``earlier_because``), with reasons and lessons,
+    over every record.
 
     This is the archivist's view; the public one (``--public`` and the site) is ``archive.publish.earlier``."""
     with engine.connect() as conn:
         target = _load(conn, [slug]).get(slug)
         if target is None:
             raise ContinuityError(f"no struggle {slug!r}")
-        wave_starts = _wave_starts(conn)
-        own_waves = target.links.get("waves", set())
-        starts = [wave_starts[w] for w in own_waves if wave_starts.get(w)]
-        cutoff = min(starts, key=sort_key) if starts else target.start
+        spans = stored_wave_spans(conn)
+        own_waves = frozenset(target.links.get("waves", set()))
+        mine_placed = placement(target.start, own_waves, spans)
+        in_waves = mine_placed.first_wave is not None
+        if not in_waves:  # waves that cannot be placed in time leave the struggle as if in none
+            mine_placed = Placement(target.start, frozenset(), None, None)
+        cutoff = mine_placed.first_wave or target.start
         if not cutoff:
-            raise ContinuityError(f"struggle {slug!r} has neither a wave nor a start date to look back from")
+            notes = undated_notes({w: spans[w] for w in own_waves if w in spans}, 0)
+            raise ContinuityError(f"struggle {slug!r} has neither a start date nor a dated wave to look back from"
+                                  + (f" ({'; '.join(notes)})" if notes else ""))
         text_scores = {}
         candidates: set[str] = set()
         ix = open_index(index_dir)
@@ -171,20 +267,35 @@ def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int 
                 mine = _profile(target)
                 earlier = []
                 for other in loaded.values():
-                    waves = other.links.get("waves", set())
-                    if not waves or waves & own_waves:
-                        continue
-                    if not any(wave_starts.get(w) and sort_key(wave_starts[w]) < sort_key(cutoff) for w in waves):
+                    waves = frozenset(other.links.get("waves", set()))
+                    because = earlier_because(mine_placed, placement(other.start, waves, spans))
+                    if because is None:
                         continue
                     score, reasons = compare(mine, _profile(other), weight, text_scores.get(other.slug, 0.0))
                     if reasons:
-                        earlier.append(Earlier(other.slug, other.title, other.start, sorted(waves), score, reasons))
+                        earlier.append(Earlier(other.slug, other.title, other.start, sorted(waves), score, reasons,
+                                               because=because))
         finally:
             ix.close()
         earlier.sort(key=lambda e: rank_key(e.score, e.start, e.slug))
         earlier = earlier[:limit]
         _attach_lessons(conn, earlier)
-    return ContinuityResult(target.slug, target.title, cutoff, earlier)
+        notes = [] if earlier else undated_notes(spans, _undated_struggles(conn, spans))
+    return ContinuityResult(target.slug, target.title, cutoff, earlier, target.start, in_waves, notes)
+
+
+def _undated_struggles(conn, spans: dict[str, WaveSpan]) -> int:  # noqa: ANN001
+    """Struggles with no start whose waves (if any) give no date either: they are never anyone's earlier."""
+    wave = records_t.alias("wave")
+    undated = {row.id for row in conn.execute(select(records_t.c.id).where(
+        records_t.c.type == "struggle", records_t.c.is_stub.is_(False), records_t.c.start.is_(None)))}
+    if not undated:
+        return 0
+    placed = {source for source, wave_slug in conn.execute(
+        select(Link.source_id, wave.c.slug).join(wave, wave.c.id == Link.target_id)
+        .where(Link.relation == "waves", Link.source_id.in_(list(undated))))
+        if spans.get(wave_slug) and spans[wave_slug].end}
+    return len(undated - placed)
 
 
 def _profile(struggle: _Struggle) -> Profile:
@@ -280,10 +391,6 @@ def _load(conn, slugs: list[str]) -> dict[str, _Struggle]:  # noqa: ANN001
     for record_id, names in tags_by_record(conn, list(found)).items():
         found[record_id].tags.update(names)
     return {s.slug: s for s in found.values()}
-
-
-def _wave_starts(conn) -> dict[str, str | None]:  # noqa: ANN001
-    return dict(conn.execute(select(records_t.c.slug, records_t.c.start).where(records_t.c.type == "wave")).all())
 
 
 def _attach_lessons(conn, earlier: list[Earlier]) -> None:  # noqa: ANN001

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from archive.demands import load_synonyms
+from archive.lessons import load_vocabulary
 from archive.public import Graph, Item, load
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
@@ -26,18 +28,19 @@ def gathered(engine: Engine, archive_root: Path, public_only: bool, today: dt.da
 def demands_across_struggles(engine: Engine, archive_root: Path, *, public_only: bool = False,
                              recurring_only: bool = False) -> list[DemandRecord]:
     """Each demand with every struggle that raised it and the outcomes, recurring first."""
-    records = demand_records(gathered(engine, archive_root, public_only))
+    records = demand_records(gathered(engine, archive_root, public_only), load_synonyms(archive_root))
     return [r for r in records if r.recurring] if recurring_only else records
 
 
 def lessons_by_category(engine: Engine, archive_root: Path, *, public_only: bool = False,
                         category: str | None = None) -> list[Category]:
     """Every limit and lesson of the balance sheets, by category; one category if ``category`` is given."""
-    categories = lesson_categories(gathered(engine, archive_root, public_only))
+    categories = lesson_categories(gathered(engine, archive_root, public_only), load_vocabulary(archive_root))
     if category is None:
         return categories
     wanted = category.casefold().strip()
-    return [c for c in categories if wanted in (c.name, c.slug)]
+    named = load_vocabulary(archive_root).named(wanted)
+    return [c for c in categories if wanted in (c.name, c.slug) or c.name == named]
 
 
 class LineageError(LookupError):

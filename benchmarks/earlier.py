@@ -94,8 +94,8 @@ def main() -> None:
         if not args.no_builds:
             original = pages.Planner.__init__
 
-            def only_earlier(self: Any, data: Any, continuity: bool = True) -> None:
-                original(self, data, continuity=False)
+            def only_earlier(self: Any, data: Any, continuity: bool = True, **settings: Any) -> None:
+                original(self, data, continuity=False, **settings)
                 self.earlier = EarlierIndex(data)  # the one view switched on
 
             runs = []

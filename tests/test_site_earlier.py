@@ -111,7 +111,8 @@ def earlier_on_page(site: Path, slug: str) -> list[dict]:
         reasons = re.search(r'<ul class="reasons">(.*?)</ul>', rest, re.S)
         lessons = re.findall(r'<span class="finding-kind">(\w+)</span> (.*?) <span class="result-meta">— '
                              r'<a href="\.\./([^"]+)">', rest)
-        out.append({"path": path, "title": html.unescape(title),
+        because = re.search(r'<span class="result-meta earlier-because">(.*?)</span>', rest)
+        out.append({"path": path, "title": html.unescape(title), "because": because and because.group(1),
                     "reasons": [html.unescape(r) for r in re.findall(r"<li>(.*?)</li>", reasons.group(1))],
                     "lessons": [(kind, html.unescape(text), sheet) for kind, text, sheet in lessons]})
     return out
@@ -140,23 +141,31 @@ def test_the_public_twin_comes_first_with_its_reasons_and_lessons(site: Path, da
 
 
 def test_only_public_struggles_of_earlier_waves_appear(site: Path, data: SiteData) -> None:
-    """Over every struggle page: each listed struggle is public, began in a wave before this struggle's
-    first wave (or its start), shares none of its waves, and has at least one reason."""
+    """Over every struggle page: each listed struggle is public, started before this struggle, has at least
+    one reason, and, when this struggle is in a wave, began in a wave before its first wave and shares
+    none of its waves; the page says which rule let it in."""
     struggles = {item_path(s): s for s in data.of_type("struggle")}
     pages_with_earlier = 0
     for item in data.of_type("struggle"):
         shown = earlier_on_page(site, item.slug)
         pages_with_earlier += bool(shown)
-        cutoff = first_wave_start(item) or item.fields.get("start")
+        mine = item.fields.get("start") or first_wave_start(item)
+        cutoff = first_wave_start(item)
         own = {w.slug for w in item.linked("waves")}
         for entry in shown:
             # Plain values only in asserts: pytest would print Items, whose links make their repr explode.
             other = struggles[entry["path"]]
-            start, pair = first_wave_start(other), (item.slug, other.slug)
-            earlier = bool(start) and sort_key(str(start)) < sort_key(str(cutoff))
-            shared_waves = sorted(own & {w.slug for w in other.linked("waves")})
-            assert earlier, pair
-            assert shared_waves == [], pair
+            pair = (item.slug, other.slug)
+            theirs = other.fields.get("start")
+            if theirs:
+                assert sort_key(theirs) < sort_key(mine) and not mine.startswith(theirs), pair
+            if cutoff:
+                start = first_wave_start(other)
+                assert start and sort_key(start) < sort_key(cutoff), pair
+                assert sorted(own & {w.slug for w in other.linked("waves")}) == [], pair
+                assert entry["because"] == "from an earlier wave", pair
+            else:
+                assert entry["because"] == "from an earlier time", pair
             assert entry["reasons"], pair
     assert pages_with_earlier > 40  # the sample's later struggles have earlier ones
     assert not earlier_on_page(site, "depot-slowdown-1972")  # its wave is the first

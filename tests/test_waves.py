@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.ingest import ingest
 from archive.mapping import load_mapping
-from archive.waves import activity_series, apply_waves, suggest_waves
+from archive.wave_activity import activity_series
+from archive.waves import apply_waves, suggest_waves
 from tests.helpers import get, links, revisions
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -98,5 +99,6 @@ def test_cli_json(tmp_path, write):
     result = CliRunner().invoke(cli, ["--archive", str(root), "waves", "suggest", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [{"start": "1970", "end": "1972", "peak": "1970", "count": 90,
-                                          "score": pytest.approx(json.loads(result.output)[0]["score"])}]
-    assert set(json.loads(result.output)[0]) == {"start", "end", "peak", "count", "score"}
+                                          "score": pytest.approx(json.loads(result.output)[0]["score"]),
+                                          "kind": "peak"}]
+    assert set(json.loads(result.output)[0]) == {"start", "end", "peak", "count", "score", "kind"}

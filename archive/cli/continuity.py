@@ -41,17 +41,19 @@ def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: 
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({
-            "slug": result.slug, "title": result.title, "before": result.cutoff,
-            "earlier": [{"slug": e.slug, "title": e.title, "start": e.start, "waves": e.waves,
+            "slug": result.slug, "title": result.title, "before": result.cutoff, "start": result.start,
+            "in_waves": result.in_waves, "rule": result.rule, "notes": result.notes,
+            "earlier": [{"slug": e.slug, "title": e.title, "start": e.start, "waves": e.waves, "because": e.because,
                          "score": round(e.score, 3), "reasons": e.reasons,
                          "lessons": [{"balance_sheet": s, "text": t} for s, t in e.lessons]} for e in result.earlier],
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(f"Earlier struggles like {result.title} (waves before {result.cutoff}):")
+    click.echo(f"Earlier struggles like {result.title} ({result.rule}):")
     if not result.earlier:
-        click.echo("  none found in earlier waves.")
+        click.echo("  none found" + (f": {'; '.join(result.notes)}." if result.notes else "."))
     for number, item in enumerate(result.earlier, 1):
-        click.echo(f"{number}. {item.title}  struggle/{item.slug}  {item.start or ''}  [{', '.join(item.waves)}]")
+        click.echo(f"{number}. {item.title}  struggle/{item.slug}  {item.start or ''}  [{', '.join(item.waves)}]"
+                   f"  {item.because}")
         for reason in item.reasons:
             click.echo(f"     because: {reason}")
         for sheet, text in item.lessons:

@@ -6,6 +6,8 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.crosswave import LineageError, demands_across_struggles, lessons_by_category, lineage_of
+from archive.demands import SynonymsError
+from archive.lessons import LessonsError
 from archive.publish.lineage import Step
 from archive.redaction import RedactionError
 
@@ -18,6 +20,10 @@ from archive.redaction import RedactionError
 def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: bool) -> None:
     """Each demand across struggles and waves, with its record of outcomes (won, partly won, lost, pending).
 
+    Demands that mean the same are grouped under one heading: wording normalized (case, articles,
+    punctuation, plurals), a demand containing another ("a living wage for all campus workers" under
+    "living wage"), near-duplicates, and the synonyms an archivist keeps in demands.yaml.
+
     \b
     Example:
       archive demands --recurring
@@ -26,11 +32,11 @@ def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: b
     try:
         records = demands_across_struggles(ctx.engine(), ctx.archive().root, public_only=public_only,
                                            recurring_only=recurring)
-    except RedactionError as exc:
+    except (RedactionError, SynonymsError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([{
-            "demand": r.text, "key": r.key, "outcomes": dict(r.tally),
+            "demand": r.text, "key": r.key, "variants": r.variants, "outcomes": dict(r.tally),
             "struggles": [{"slug": x.struggle.slug, "title": x.struggle.title, "start": x.struggle.date,
                            "waves": [w.slug for w in x.struggle.linked("waves")], "demand": x.demand.text,
                            "outcome": x.outcome} for x in r.raised],
@@ -41,6 +47,8 @@ def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: b
     for record in records:
         tally = ", ".join(f"{name} {count}" for name, count in record.tally)
         click.echo(f"{record.text}  [{len(record.raised)} struggle{'s' if len(record.raised) != 1 else ''}: {tally}]")
+        if record.variants:
+            click.echo(f"    also worded: {'; '.join(record.variants)}")
         for raised in record.raised:
             waves = ", ".join(w.slug for w in raised.struggle.linked("waves"))
             click.echo(f"    {raised.outcome:<12} struggle/{raised.struggle.slug}  {raised.struggle.date or ''}"
@@ -55,8 +63,11 @@ def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: b
 def lessons_command(ctx: Context, category: str | None, public_only: bool, as_json: bool) -> None:
     """Limits and lessons from every balance sheet, across all waves, by category.
 
-    A finding's category is the one its text names ("repression: ..."), else the first of repression,
-    lost momentum, internal tensions and co-optation whose words it uses, else "other".
+    Categories come from a controlled vocabulary: built-in ones (repression, lost momentum, internal
+    tensions, co-optation, organization, solidarity, strategy, communication, law and bargaining,
+    resources, gains) with keywords in English, Spanish, French, German and Dutch, extended in
+    archive.toml [lessons] or lessons.yaml. "category: text" files under that category only when the
+    vocabulary has it; otherwise the category whose keywords the text uses most, else "other".
 
     \b
     Example:
@@ -65,7 +76,7 @@ def lessons_command(ctx: Context, category: str | None, public_only: bool, as_js
     try:
         categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only,
                                          category=category)
-    except RedactionError as exc:
+    except (RedactionError, LessonsError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([{

@@ -6,6 +6,7 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.queries import RecordNotFound, show, stats
+from archive.waves import wave_spans_of
 
 
 @click.command("stats")
@@ -60,6 +61,7 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
         views = show(ctx.engine(), slug, record_type)
     except RecordNotFound as exc:
         raise click.ClickException(str(exc)) from None
+    spans = wave_spans_of(ctx.engine(), [v.record.slug for v in views if v.record.type == "wave"])
     for view in views:
         record = view.record
         stub = "  (stub: to be described)" if record.is_stub else ""
@@ -69,6 +71,9 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
             if isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
             click.echo(f"  {name}: {value}")
+        span = spans.get(record.slug) if record.type == "wave" else None
+        if span is not None and not record.start:  # a wave without dates: say where its span comes from
+            click.echo(f"  span: {span.describe()}")
         if view.tags:
             click.echo(f"  tags: {', '.join(view.tags)}")
         for name, value in sorted(record.extra.items()):

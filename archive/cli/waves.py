@@ -6,7 +6,8 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.index import update_after_ingest
-from archive.waves import activity_series, apply_waves, proposals_as_json, suggest_waves
+from archive.wave_activity import RESOLUTIONS, activity_series
+from archive.waves import apply_waves, proposals_as_json, suggest_by_place, suggest_waves
 
 
 @click.group("waves")
@@ -20,41 +21,56 @@ def waves_group() -> None:
 
 
 @waves_group.command("suggest")
-@click.option("--weight", metavar="FIELD", help="Sum this numeric field (e.g. workers) instead of counting records.")
+@click.option("--weight", metavar="FIELD", help="Sum this numeric field (e.g. workers) instead of counting records; "
+              "cells such as '1000s', '50+' or '2-3 thousand' are read.")
+@click.option("--by", "by", type=click.Choice(["place"]), help="Also look for waves in each place's own series "
+              "(a record counts for its places and the places enclosing them).")
+@click.option("--resolution", type=click.Choice(RESOLUTIONS), default="year", show_default=True,
+              help="Periods to count in; month uses only records dated to the month (for a short series).")
 @click.option("--window", default=11, show_default=True, type=click.IntRange(min=3),
-              help="Years in the moving baseline.")
+              help="Periods in the moving baseline that sharp peaks are measured against.")
 @click.option("--threshold", default=1.0, show_default=True, type=click.FloatRange(min=0),
-              help="How far above the baseline (in robust standard deviations) a year counts as active.")
+              help="How far above the baseline (in robust standard deviations) a period counts as active.")
 @click.option("--apply", "apply_", is_flag=True,
               help="Record the proposed waves and put struggles without a wave into them.")
-@click.option("--json", "as_json", is_flag=True, help="Print only a JSON array of {start, end, peak, count}.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only a JSON array of {start, end, peak, count, score, kind[, place]}.")
 @pass_context
-def waves_suggest(ctx: Context, weight: str | None, window: int, threshold: float, apply_: bool,
-                  as_json: bool) -> None:
+def waves_suggest(ctx: Context, weight: str | None, by: str | None, resolution: str, window: int, threshold: float,
+                  apply_: bool, as_json: bool) -> None:
     """Propose waves from the dates of struggles and accounts (or a numeric field).
 
-    Finds the peaks of activity above a moving baseline, robust to noise and to a rising or falling
-    baseline (the method is documented in archive/waves.py). Struggles already in a wave keep it.
+    Finds sharp peaks above a moving median and sustained levels that stand above the years around them
+    (change-point segmentation); the method is documented in archive/waves.py. Struggles already in a
+    wave keep it.
 
     \b
     Example:
       archive waves suggest
       archive waves suggest --weight workers --json
+      archive waves suggest --by place
+      archive waves suggest --resolution month
       archive waves suggest --apply
     """
     engine = ctx.engine(writer=apply_)
-    series = activity_series(engine, weight)
-    proposals = suggest_waves(series.counts, window=window, threshold=threshold, counts=weight is None)
+    series = activity_series(engine, weight, resolution=resolution, by_place=by == "place")
+    options = {"window": window, "threshold": threshold, "counts": weight is None}
+    proposals = suggest_waves(series.counts, resolution=resolution, **options)
+    if by == "place":
+        proposals += suggest_by_place(series, **options)
     if as_json:
         click.echo(json.dumps(proposals_as_json(proposals), ensure_ascii=False))
     else:
         what = f"sum of {weight!r}" if weight else "struggles and accounts"
-        click.echo(f"Activity from {series.records} record(s) ({what}); {series.skipped} without a date"
+        undated = "without a date" + (" to the month" if resolution == "month" else "")
+        click.echo(f"Activity from {series.records} record(s) ({what}); {series.skipped} {undated}"
                    + (" or a number" if weight else "") + ".")
         if not proposals:
             click.echo("No wave stands out from the baseline.")
         for p in proposals:
-            click.echo(f"  {p.start}–{p.end}  peak {p.peak}  count {p.as_json()['count']}  score {p.score:.1f}")
+            where = f"  in {p.place_title or p.place} (place/{p.place})" if p.place else ""
+            click.echo(f"  {p.label(p.start)}–{p.label(p.end)}  peak {p.label(p.peak)}  count "
+                       f"{p.as_json()['count']}  score {p.score:.1f}  ({p.kind}){where}")
     if apply_:
         result = apply_waves(engine, proposals)
         message = (f"Recorded {result.waves_added} wave(s); put {result.struggles_assigned} struggle(s) "

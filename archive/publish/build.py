@@ -24,7 +24,9 @@ from sqlalchemy import Engine
 from archive import signing
 from archive.config import Archive
 from archive.dates import sort_key
+from archive.demands import SynonymsError, load_synonyms
 from archive.fixity import check_published, current_anchor
+from archive.lessons import LessonsError, load_vocabulary
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
@@ -103,7 +105,8 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
 
     ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
     demands, lessons, articulation maps); the site benchmark measures what they cost."""
-    planner = Planner(data, continuity=continuity)
+    planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root),
+                      demand_synonyms=load_synonyms(archive.root))
     home = planner.home_context()
     waves = home["waves"]
     dated = data.of_type("struggle") + data.of_type("account")
@@ -172,7 +175,9 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     check_output_folder(out)
     try:
         data = gather_published(engine, archive.root, today)
-    except RedactionError as exc:
+        load_vocabulary(archive.root)  # a bad lessons.yaml or demands.yaml stops the build before any write
+        load_synonyms(archive.root)
+    except (RedactionError, LessonsError, SynonymsError) as exc:
         raise SiteError(str(exc)) from None
     unverified = check_published(engine, [i.id for items in data.items.values() for i in items.values()
                                           if not i.is_stub])

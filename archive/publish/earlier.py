@@ -17,10 +17,12 @@ Method (once per build, then a few hundred dictionary updates per struggle; neve
    body, analysed exactly as the search index does, ``archive.analysis``) becomes a tf-idf vector cut to
    its ``TOP_TERMS`` most significant terms, as more-like-this does; terms that only one struggle has
    cannot match and are left out.
-2. Struggles that can be someone's earlier struggle (in a dated wave) get a rank ordered by the start of
-   their first wave. Every feature and every kept term has a posting list of ranks, in that order.
-3. For a struggle whose first wave starts at C, the eligible candidates are exactly the ranks before the
-   first one whose wave starts at C or later: a prefix of every posting list, found by bisection. The
+2. Struggles that can be someone's earlier struggle (placed in time: a start, or a wave with an end) get a
+   rank ordered by the latest date they can have started (``continuity.Placement.latest_start``). Every
+   feature and every kept term has a posting list of ranks, in that order.
+3. An earlier struggle always started before the struggle asked about (``continuity.earlier_because``), so
+   the candidates are among the ranks before the first one starting at that date or later: a prefix of
+   every posting list, found by bisection. The
    candidates are accumulated term-at-a-time over the struggle's features and terms, each weighted by
    ``WEIGHTS[kind] * rarity`` (see ``archive.continuity``). A posting list's eligible part longer than
    ``CAP`` is read only for its last ``CAP`` entries: the nearest earlier struggles. This bounds the work
@@ -29,8 +31,10 @@ Method (once per build, then a few hundred dictionary updates per struggle; neve
    point in time, candidates in them are scored on all their common features alike.
 4. The ``RESCORE`` best by that sum (which is the exact score for a candidate inside every window) are
    scored exactly with ``continuity.compare`` (text similarity is the cosine of the two cut vectors),
-   candidates sharing one of the struggle's waves are dropped, and the best ``SHOWN`` are kept; equal
-   scores go to the nearest earlier struggle (the later in time order), as the windows do.
+   after candidates that ``earlier_because`` refuses (not from an earlier wave, or sharing one of the
+   struggle's waves) are dropped; the best ``SHOWN`` are kept; equal scores go to the nearest earlier
+   struggle (the later in time order), as the windows do. A wave without dates takes its span from its
+   public struggles (``archive.waves.wave_span``).
 
 The page gets plain values (paths, titles, text), not records: its fingerprint for incremental builds and
 its rendering then cost little, and each shown struggle's links and lessons are computed once per build.
@@ -53,6 +57,8 @@ from sqlalchemy import Engine
 from archive import analysis
 from archive.config import Archive
 from archive.continuity import (
+    EARLIER_TIME,
+    EARLIER_WAVE,
     TEXT_REASON,
     TEXT_SCALE,
     WEIGHTS,
@@ -60,14 +66,19 @@ from archive.continuity import (
     ContinuityResult,
     Earlier,
     Feature,
+    Placement,
     Profile,
     compare,
     demand_features,
+    describe_rule,
+    placement,
     rarity,
+    undated_notes,
 )
 from archive.dates import sort_key
 from archive.publish.model import Item, SiteData, gather_published, time_key
 from archive.publish.paths import item_path
+from archive.publish.timeline import wave_spans
 
 SHOWN = 5  # earlier struggles on a struggle's page
 CAP = 1024  # postings read per feature or term for one struggle (nearly exact on the benchmark)
@@ -105,14 +116,22 @@ class EarlierStruggle:
     score: float
     reasons: list[str]
     lessons: list[Lesson] = field(default_factory=list)
+    because: str = ""  # continuity.EARLIER_WAVE or EARLIER_TIME
 
 
 @dataclass
 class EarlierView:
-    """What a struggle's page shows: the struggles from waves that began before ``before``."""
+    """What a struggle's page shows: struggles that started before it, from waves that began before
+    ``before`` (or, for a struggle in no wave, that started before ``before``, its own start)."""
 
     before: str
     struggles: list[EarlierStruggle]
+    start: str | None = None
+    in_waves: bool = True
+
+    @property
+    def rule(self) -> str:
+        return describe_rule(self.before, self.start, self.in_waves)
 
 
 def profile(item: Item) -> Profile:
@@ -154,27 +173,28 @@ class EarlierIndex:
         self.items = [s for s in data.of_type("struggle") if not s.is_stub]
         self.number = {s.id: n for n, s in enumerate(self.items)}
         self.profiles = [profile(s) for s in self.items]
-        starts = {w.slug: w.fields["start"] for w in data.of_type("wave") if w.fields.get("start")}
-        self.cutoffs: list[str | None] = []
-        firsts: list[tuple[int, int, int] | None] = []
+        spans = wave_spans(data.of_type("wave"))
+        self.placements: list[Placement] = []
         for p in self.profiles:
-            own = [starts[w] for w in p.waves if w in starts]
-            first = min(own, key=sort_key) if own else None
-            self.cutoffs.append(first or p.start)
-            firsts.append(sort_key(first) if first else None)
+            placed = placement(p.start, p.waves, spans)
+            # Waves that cannot be placed in time leave a struggle as if it were in none.
+            self.placements.append(placed if placed.first_wave else Placement(p.start, frozenset(), None, None))
         count = len(self.items)
         df = Counter(f for p in self.profiles for f in p.features)
         self.weights = {f: WEIGHTS[f[0]] * rarity(count, n) for f, n in df.items() if n > 1}
-        # Rank the possible earlier struggles by their first wave's start: a candidate set is then a prefix.
-        # Time order: first wave's start, then the struggle's own start (undated first), then slug. Windows
-        # read the end of it and equal scores go to the later rank: both prefer the nearest earlier struggle.
-        order = sorted((n for n in range(count) if firsts[n] is not None),
-                       key=lambda n: (firsts[n], self.profiles[n].start is not None,
-                                      sort_key(self.profiles[n].start) if self.profiles[n].start else (0, 0, 0),
-                                      self.profiles[n].slug))
+        # Rank the possible earlier struggles by the latest date they can have started: a candidate set is
+        # then a prefix. Windows read the end of it and equal scores go to the later rank: both prefer the
+        # nearest earlier struggle.
+        latest = {n: sort_key(p.latest_start) for n, p in enumerate(self.placements) if p.latest_start}
+        order = sorted(latest, key=lambda n: (latest[n], self.profiles[n].slug))
         self.shown_parts: dict[int, tuple[Ref, list[Ref], list[Lesson]]] = {}
         self.by_rank = order
-        self.rank_firsts = [firsts[n] for n in order]
+        self.rank_starts = [latest[n] for n in order]
+        # What earlier_because reads, by rank, so that find can apply it inline to thousands of candidates.
+        self.rank_latest = [self.placements[n].latest_start or "" for n in order]
+        self.rank_first = [self.placements[n].first_wave for n in order]
+        self.rank_first_keys = [sort_key(f) if f else None for f in self.rank_first]
+        self.rank_waves = [self.placements[n].waves for n in order]
         self.postings: dict[Feature, list[int]] = {}
         for rank, n in enumerate(order):
             for f in self.profiles[n].features:
@@ -204,13 +224,18 @@ class EarlierIndex:
     def find(self, item: Item) -> EarlierView | None:
         """The earlier struggles like ``item``, or None when it has no date to look back from."""
         n = self.number.get(item.id)
-        if n is None or not self.cutoffs[n]:
+        if n is None:
             return None
-        cutoff = self.cutoffs[n]
+        mine_placed = self.placements[n]
+        start = mine_placed.earliest_start
+        if not start:
+            return None
+        cutoff = mine_placed.first_wave or start
+        view = EarlierView(cutoff, [], self.profiles[n].start, mine_placed.first_wave is not None)
         mine = self.profiles[n]
-        bound = bisect_left(self.rank_firsts, sort_key(cutoff))
+        bound = bisect_left(self.rank_starts, sort_key(start))
         if not bound:
-            return EarlierView(cutoff, [])
+            return view
         scores: dict[int, float] = {}
         get = scores.get
         for f in mine.features:
@@ -224,7 +249,7 @@ class EarlierIndex:
         tget = text.get
         for term, w in self.vectors[n].items():
             postings = self.term_postings.get(term)
-            if postings is None:  # only struggles outside any dated wave use it: none can be earlier
+            if postings is None:  # only struggles that cannot be placed in time use it
                 continue
             ranks, weights = postings
             end = bisect_left(ranks, bound)
@@ -234,23 +259,38 @@ class EarlierIndex:
         for rank, similarity in text.items():
             if similarity >= TEXT_REASON:  # as compare counts it
                 scores[rank] = get(rank, 0.0) + text_weight * similarity
+        scores = self._earlier_only(scores, mine_placed)
+        because = EARLIER_WAVE if mine_placed.waves else EARLIER_TIME
         # nlargest is stable: equal sums keep the (deterministic) order in which they were found.
         best = heapq.nlargest(RESCORE, scores.items(), key=itemgetter(1))
         found = []
         for rank, _ in best:
             other = self.by_rank[rank]
-            theirs = self.profiles[other]
-            if other == n or theirs.waves & mine.waves:
-                continue
-            score, reasons = compare(mine, theirs, self._weight, text.get(rank, 0.0))
+            score, reasons = compare(mine, self.profiles[other], self._weight, text.get(rank, 0.0))
             if reasons:
-                found.append(((-round(score, 9), -rank), other, score, reasons))
+                found.append(((-round(score, 9), -rank), other, score, reasons, because))
         found.sort(key=itemgetter(0))
-        struggles = []
-        for _, other, score, reasons in found[:self.shown]:
+        for _, other, score, reasons, why in found[:self.shown]:
             ref, waves, lessons = self._parts(other)
-            struggles.append(EarlierStruggle(ref, self.profiles[other].start, waves, score, reasons, lessons))
-        return EarlierView(cutoff, struggles)
+            view.struggles.append(EarlierStruggle(ref, self.profiles[other].start, waves, score, reasons, lessons,
+                                                  why))
+        return view
+
+    def _earlier_only(self, scores: dict[int, float], mine: Placement) -> dict[int, float]:
+        """The candidates ``continuity.earlier_because`` accepts, its rule applied inline (a call per
+        candidate cost nine times the whole search). Every rank is before the bisection bound, so each
+        started no later than ``mine``; what is left is a date containing the other and, for a struggle
+        in waves, the waves."""
+        start = mine.earliest_start or ""
+        latest = self.rank_latest
+        if not mine.waves:
+            return {r: v for r, v in scores.items() if not start.startswith(latest[r])}
+        first = mine.first_wave or ""
+        first_key = sort_key(first)
+        firsts, first_keys, waves = self.rank_first, self.rank_first_keys, self.rank_waves
+        return {r: v for r, v in scores.items()
+                if first_keys[r] is not None and first_keys[r] < first_key and not first.startswith(firsts[r])
+                and not start.startswith(latest[r]) and not waves[r] & mine.waves}
 
     def _parts(self, n: int) -> tuple[Ref, list[Ref], list[Lesson]]:
         """A shown struggle's link, its waves' links and its lessons: computed once, however often shown."""
@@ -273,9 +313,18 @@ def public_continuity(archive: Archive, engine: Engine, slug: str, *, limit: int
         raise ContinuityError(f"no public struggle {slug!r}")
     view = EarlierIndex(data, shown=limit).find(item)
     if view is None:
-        raise ContinuityError(f"struggle {slug!r} has neither a wave nor a start date to look back from")
+        raise ContinuityError(f"struggle {slug!r} has neither a start date nor a dated wave to look back from")
     earlier = [Earlier(e.item.slug, e.item.title, e.start, [w.slug for w in e.waves], e.score,
                        e.reasons, [(x.sheet.slug, x.text if x.kind == "lesson" else f"limit: {x.text}")
-                                   for x in e.lessons])
+                                   for x in e.lessons], e.because)
                for e in view.struggles]
-    return ContinuityResult(item.slug, item.title, view.before, earlier)
+    notes = [] if earlier else public_undated_notes(data)
+    return ContinuityResult(item.slug, item.title, view.before, earlier, view.start, view.in_waves, notes)
+
+
+def public_undated_notes(data: SiteData) -> list[str]:
+    """``continuity.undated_notes`` over the public records: why an answer may be empty."""
+    spans = wave_spans(data.of_type("wave"))
+    undated = sum(1 for s in data.of_type("struggle") if not s.is_stub and not s.fields.get("start")
+                  and not any(spans[w.slug].end for w in s.linked("waves", "wave") if w.slug in spans))
+    return undated_notes(spans, undated)

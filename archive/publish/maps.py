@@ -9,8 +9,16 @@ Which articulations a wave's map shows:
 Only the records the articulations join are drawn; a wave's struggles without any articulation are
 listed on the wave's page, not drawn as lone dots. Waves without an articulation get no map.
 
-The layout is networkx's spring layout with a fixed seed over nodes and edges added in sorted order, and
-coordinates are rounded, so rebuilds are byte-identical. Large networks are cut to the best-connected
+The layout: each connected component is laid out on its own by networkx's spring layout (fixed seed, nodes
+and edges added in sorted order, coordinates rounded, so rebuilds are byte-identical), given a box that
+grows with the square root of its size, and the boxes are packed side by side in rows, largest first
+(shelf packing), so that two records joined only to each other sit next to the rest, not in a far corner
+of one big spring layout. The drawing is as tall as its rows. Labels (13 units; the figure never draws
+narrower than 720 px, so at least 11 px on a phone, where it scrolls sideways) go right of their mark, or
+left, above or below, wherever they overlap no other label or mark; a label with no free place is left
+out, its name still in the mark's link and in the list below the map. The SVG is a group of links, never
+``role="img"``, which would hide its links from assistive technology (axe ``nested-interactive``).
+Large networks are cut to the best-connected
 ``CAP`` records (ties by key), which also keeps networkx on its dense path (it needs scipy above 500
 nodes) and the build fast at 10,000 struggles. Colours and dashes come from CSS classes, never inline
 styles, which the Content Security Policy forbids.
@@ -18,6 +26,7 @@ styles, which the Content Security Policy forbids.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,8 +41,12 @@ CAP = 150  # records drawn at most
 LISTED = 300  # articulations listed below the map at most
 LABELLED = 40  # above this many nodes, names only show on hover (in <title>)
 SEED = 1917
-WIDTH, HEIGHT, MARGIN, LEGEND = 800, 520, 30, 34
+WIDTH, MARGIN, LEGEND = 800, 16, 34
 LABEL_CHARS = 28
+FONT = 13  # label size in viewBox units (see the module's docstring)
+CHAR = 0.56 * FONT  # an average character's width, to keep labels apart
+UNIT = 90  # a component of n records gets a box of about UNIT * sqrt(n) on a side
+GAP = 18  # between packed boxes
 
 
 @dataclass
@@ -145,24 +158,82 @@ def wave_maps(data: SiteData, places: Places) -> dict[str, ArticulationMap]:
     return out
 
 
-def _layout(amap: ArticulationMap) -> dict[str, tuple[float, float]]:
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _layout(amap: ArticulationMap) -> tuple[dict[str, tuple[float, float]], float]:
+    """Each record's position and the drawing's height: components laid out apart and packed in rows."""
     import networkx as nx  # imported here: only builds that draw a map pay for it
 
     graph = nx.Graph()
     graph.add_nodes_from(n.key for n in amap.nodes)
     graph.add_edges_from((e.ends[0].key, e.ends[1].key, {"weight": len(e.articulations)}) for e in amap.edges)
-    raw = nx.spring_layout(graph, seed=SEED)
-    xs = [float(p[0]) for p in raw.values()]
-    ys = [float(p[1]) for p in raw.values()]
-    left, right, top, bottom = MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN - LEGEND
+    components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    titles = {n.key: n.title for n in amap.nodes}
+    where: dict[str, tuple[float, float]] = {}
+    usable = WIDTH - 2 * MARGIN
+    x, y, row_height = MARGIN, MARGIN, 0.0
+    for keys in components:
+        side = UNIT * math.sqrt(len(keys)) if len(keys) > 2 else 0.0
+        label = CHAR * max(len(_label(titles[k])) for k in keys) + 12
+        # A pair is drawn one above the other, its labels to the right: narrow enough to sit beside others.
+        width, height = (min(side + label, usable), max(side, 40.0)) if side else (label + 14, 44.0)
+        if x + width > WIDTH - MARGIN and x > MARGIN:
+            x, y, row_height = MARGIN, y + row_height + GAP, 0.0
+        if side:
+            # A new graph in sorted order, not graph.subgraph(): a subgraph view iterates a set, whose
+            # order changes from one process to the next, and so would the layout.
+            members = set(keys)
+            sub = nx.Graph()
+            sub.add_nodes_from(keys)
+            sub.add_edges_from((a, b, data) for a, b, data in sorted(graph.edges(data=True)) if a in members)
+            raw = nx.spring_layout(sub, seed=SEED)
+            xs, ys = [float(p[0]) for p in raw.values()], [float(p[1]) for p in raw.values()]
+            inner = max(width - label, 1.0)  # the marks' part of the box; labels hang to its right
+            for key, p in raw.items():
+                where[key] = (_scale(float(p[0]), min(xs), max(xs), x + 8, x + inner),
+                              _scale(float(p[1]), min(ys), max(ys), y + 8, y + height - 8))
+        else:
+            for index, key in enumerate(keys):
+                where[key] = (round(x + 8, 1), round(y + 10 + 24 * index, 1))
+        x += width + GAP
+        row_height = max(row_height, height)
+    return where, y + row_height + MARGIN
 
-    def scale(value: float, low: float, high: float, lo: float, hi: float) -> float:
-        if high - low < 1e-9:
-            return round((lo + hi) / 2, 1)
-        return round(lo + (value - low) / (high - low) * (hi - lo), 1)
 
-    return {key: (scale(float(p[0]), min(xs), max(xs), left, right), scale(float(p[1]), min(ys), max(ys), top, bottom))
-            for key, p in raw.items()}
+def _scale(value: float, low: float, high: float, lo: float, hi: float) -> float:
+    if high - low < 1e-9:
+        return round((lo + hi) / 2, 1)
+    return round(lo + (value - low) / (high - low) * (hi - lo), 1)
+
+
+def _overlaps(box: Box, others: list[Box]) -> bool:
+    return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
+
+
+def place_labels(where: dict[str, tuple[float, float]], titles: dict[str, str],
+                 height: float) -> dict[str, tuple[float, float, str]]:
+    """Where each label goes (x, y, anchor): beside its mark where it overlaps no label and no mark, in the
+    order right, left, below, above; a label with no free place is left out (see the module's docstring)."""
+    taken: list[Box] = [(x - 8, y - 8, x + 8, y + 8) for x, y in where.values()]
+    out = {}
+    for key in sorted(where, key=lambda k: (where[k][1], where[k][0], k)):
+        x, y = where[key]
+        width = CHAR * len(_label(titles[key]))
+        under = min(max(x - width / 2, 3.0), WIDTH - 3 - width)  # centred under or over, kept inside
+        tries = [(x + 10, y + FONT / 3, "start"), (x - 10, y + FONT / 3, "end"),
+                 (under, y + 8 + FONT, "start"), (under, y - 10, "start")]
+        for tx, ty, anchor in tries:
+            left = tx - width if anchor == "end" else tx
+            box = (left, ty - FONT, left + width, ty + 3)
+            if box[0] < 2 or box[2] > WIDTH - 2 or box[1] < 2 or box[3] > height - LEGEND:
+                continue
+            mine = (x - 8, y - 8, x + 8, y + 8)
+            if not _overlaps(box, [t for t in taken if t != mine]):
+                taken.append(box)
+                out[key] = (round(tx, 1), round(ty, 1), anchor)
+                break
+    return out
 
 
 def _shape(record_type: str, x: float, y: float) -> tuple[str, str]:
@@ -186,8 +257,9 @@ def _label(title: str) -> str:
 
 def map_svg(amap: ArticulationMap, root: str) -> Markup:
     """The network as inline SVG: lines for articulations (dashed across borders), shapes by record type."""
-    where = _layout(amap)
-    parts = [f'<svg class="artmap" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+    where, plot_height = _layout(amap)
+    height = round(plot_height + LEGEND)
+    parts = [f'<svg class="artmap" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="group" '
              'aria-labelledby="artmap-title artmap-desc" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="artmap-title">Articulation map: {len(amap.nodes)} records joined by '
              f'{amap.drawn_articulations} articulations</title>',
@@ -201,38 +273,42 @@ def map_svg(amap: ArticulationMap, root: str) -> Markup:
         if edge.cross_border:
             title += " (across borders)"
         cls = "map-edge map-cross" if edge.cross_border else "map-edge"
-        parts.append(f'<a href="{escape(root + item_path(edge.articulations[0]))}"><line class="{cls}" '
-                     f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}">'
+        parts.append(f'<a href="{escape(root + item_path(edge.articulations[0]))}" aria-label="{escape(title)}">'
+                     f'<line class="{cls}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}">'
                      f'<title>{escape(title)}</title></line></a>')
-    labelled = len(amap.nodes) <= LABELLED
+    labels = place_labels(where, {n.key: n.title for n in amap.nodes}, height) \
+        if len(amap.nodes) <= LABELLED else {}
     for node in amap.nodes:
         x, y = where[node.key]
         shape, tag = _shape(node.type, x, y)
-        parts.append(f'<a href="{escape(root + item_path(node))}">{shape}<title>{escape(node.title)} '
-                     f'({escape(TYPES[node.type][1])})</title></{tag}>')
-        if labelled:
-            anchor = f'x="{x - 9:.1f}" text-anchor="end"' if x > WIDTH * 0.7 else f'x="{x + 9:.1f}"'
-            parts.append(f'<text class="map-label" {anchor} y="{y + 4:.1f}">{escape(_label(node.title))}</text>')
+        name = f"{node.title} ({TYPES[node.type][1]})"
+        parts.append(f'<a href="{escape(root + item_path(node))}" aria-label="{escape(name)}">{shape}'
+                     f'<title>{escape(name)}</title></{tag}>')
+        if node.key in labels:
+            lx, ly, anchor = labels[node.key]
+            anchor_attr = ' text-anchor="end"' if anchor == "end" else ""
+            parts.append(f'<text class="map-label" x="{lx:.1f}" y="{ly:.1f}"{anchor_attr}>'
+                         f'{escape(_label(node.title))}</text>')
         parts.append("</a>")
-    parts.append(_legend(amap))
+    parts.append(_legend(amap, height))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _legend(amap: ArticulationMap) -> str:
-    y = HEIGHT - LEGEND / 2
+def _legend(amap: ArticulationMap, height: float) -> str:
+    y = height - LEGEND / 2
     x = MARGIN
     out = [f'<g class="map-legend" transform="translate(0 {y:.0f})">']
     for record_type in amap.kinds:
         shape, tag = _shape(record_type, x + 6, 0)
         out.append(f"{shape}</{tag}>")
         label = TYPES[record_type][1]
-        out.append(f'<text class="map-legend-label" x="{x + 16}" y="4">{escape(label)}</text>')
-        x += 30 + 7 * len(label)
-    out.append(f'<line class="map-edge" x1="{x}" y1="0" x2="{x + 28}" y2="0"/>'
-               f'<text class="map-legend-label" x="{x + 34}" y="4">Articulation</text>')
-    x += 34 + 7 * len("Articulation") + 14
-    out.append(f'<line class="map-edge map-cross" x1="{x}" y1="0" x2="{x + 28}" y2="0"/>'
-               f'<text class="map-legend-label" x="{x + 34}" y="4">Across borders</text>')
+        out.append(f'<text class="map-legend-label" x="{x + 16:.1f}" y="4">{escape(label)}</text>')
+        x += 30 + CHAR * len(label)
+    out.append(f'<line class="map-edge" x1="{x:.1f}" y1="0" x2="{x + 28:.1f}" y2="0"/>'
+               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">Articulation</text>')
+    x += 34 + CHAR * len("Articulation") + 14
+    out.append(f'<line class="map-edge map-cross" x1="{x:.1f}" y1="0" x2="{x + 28:.1f}" y2="0"/>'
+               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">Across borders</text>')
     out.append("</g>")
     return "".join(out)

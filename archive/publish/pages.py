@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from archive.lessons import Vocabulary
 from archive.publish.conversation import conversation, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_path, demand_records, struggle_demands
 from archive.publish.earlier import EarlierIndex
@@ -15,6 +16,7 @@ from archive.publish.maps import ArticulationMap, wave_maps
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
 from archive.publish.places import Places
+from archive.publish.timeline import item_wave_span
 
 RECENT = 10
 SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
@@ -65,8 +67,11 @@ def _others(articulation: Item, item: Item) -> list[Item]:
 class Planner:
     """Builds the page list from ``SiteData``; each method yields the pages of one kind."""
 
-    def __init__(self, data: SiteData, continuity: bool = True) -> None:
+    def __init__(self, data: SiteData, continuity: bool = True, vocabulary: Vocabulary | None = None,
+                 demand_synonyms: dict[str, str] | None = None) -> None:
         self.data = data
+        self.demand_synonyms = demand_synonyms  # demands.yaml (archive.demands.load_synonyms)
+        self.vocabulary = vocabulary  # lesson categories (archive.lessons); None: the built-in ones
         self.continuity = continuity  # the views across waves: lineage, earlier struggles, demands, lessons, maps
         self.tag_slugs = tag_slugs(list(data.tags))
         # Accounts reach a wave through their struggles.
@@ -105,12 +110,17 @@ class Planner:
             yield from self.form_instance_pages()
 
     @cached_property
+    def demand_list(self) -> list[DemandRecord]:
+        """Every public demand, grouped, computed once per build."""
+        return demand_records(self.data, self.demand_synonyms)
+
+    @cached_property
     def demands(self) -> dict[str, DemandRecord]:
-        """Every public demand by key, computed once per build."""
-        return {d.key: d for d in demand_records(self.data)}
+        """Each wording's key -> the grouped demand it belongs to."""
+        return {key: d for d in self.demand_list for key in d.keys}
 
     def demand_pages(self) -> Iterator[Page]:
-        records = list(self.demands.values())
+        records = self.demand_list
         crumbs: list[tuple[str, str | None]] = [("Demands", None)]
         yield from _paginate("demands/index.html", records, "demands.html", crumbs, title="Demands",
                              recurring=sum(1 for d in records if d.recurring), demand_path=demand_path)
@@ -121,7 +131,7 @@ class Planner:
                             "crumbs": [("Demands", "demands/index.html"), (record.text, None)]})
 
     def lesson_pages(self) -> Iterator[Page]:
-        categories = lesson_categories(self.data)
+        categories = lesson_categories(self.data, self.vocabulary)
         yield Page("lessons/index.html", "lessons.html",
                    {"title": "Lessons and limits", "categories": categories, "crumbs": [("Lessons", None)]})
         for category in categories:
@@ -251,7 +261,7 @@ class Planner:
             return {"struggles": _window(item.linking("waves", "struggle"), f"struggles/by_wave_{item.slug}.html"),
                     "accounts": _window(self.wave_accounts[item.slug], f"accounts/by_wave_{item.slug}.html"),
                     "balance_sheets": _window(item.linking("wave", "balance_sheet"), None),
-                    "map": self.wave_maps.get(item.slug)}
+                    "map": self.wave_maps.get(item.slug), "span": item_wave_span(item)}
         if t == "struggle":
             return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
                     "organizations": sorted(item.joined("organizations", "struggles", "organization"), key=time_key),
