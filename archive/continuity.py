@@ -38,12 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from whoosh import query as wq
 
 from archive.canonical import tags_by_record
 from archive.dates import sort_key
 from archive.demands import stored_demands
-from archive.index import open_index
 from archive.models import Link, Record
 from archive.waves import WaveSpan, stored_wave_spans
 
@@ -256,6 +254,8 @@ def earlier_struggles(engine: Engine, index_dir: Path, slug: str, *, limit: int 
                                   + (f" ({'; '.join(notes)})" if notes else ""))
         text_scores = {}
         candidates: set[str] = set()
+        from archive.index import open_index  # here: the site's earlier view imports this module, not the index
+
         ix = open_index(index_dir)
         try:
             with ix.searcher() as searcher:
@@ -338,6 +338,8 @@ def _index_rarity(conn, searcher) -> Callable[[Feature], float]:  # noqa: ANN001
 
 
 def _shared_attribute_candidates(searcher, target: _Struggle) -> set[str]:  # noqa: ANN001
+    from whoosh import query as wq
+
     terms = [wq.Term(name, value) for name in ("forms", "forces", "organizations", "places")
              for value in target.links.get(name, set())]
     terms += [wq.Term("forms", form) for form in target.forms]
@@ -350,6 +352,8 @@ def _shared_attribute_candidates(searcher, target: _Struggle) -> set[str]:  # no
 
 def _more_like_this(searcher, target: _Struggle) -> dict[str, float]:  # noqa: ANN001
     """Whoosh's more-like-this, scored relative to the closest match (1.0)."""
+    from whoosh import query as wq
+
     text = f"{target.title}\n{target.body}".strip()
     docnum = searcher.document_number(type="struggle", slug=target.slug)
     if docnum is None or not text:

@@ -7,6 +7,7 @@ kept a stub public after the only public record naming it turned private.
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -49,6 +50,21 @@ def test_importing_the_projection_loads_only_store_level_modules_and_no_whoosh()
                                "archive.public.graph", "archive.public.rule", "archive.record_rules",
                                "archive.redaction"])
 
+
+
+def test_importing_the_publisher_loads_no_search_index():
+    # The site is built from the projection, not from the Whoosh index: importing the publisher loads no
+    # index, searcher or query module. (It does load Whoosh's analyzers: the browser's search must analyse
+    # words exactly as archive search does.)
+    code = ("import sys, archive.publish; "
+            "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(ast.literal_eval(out.strip()))
+    forbidden = {"archive.index", "archive.index_docs", "archive.search", "archive.search_public",
+                 "archive.search_query", "archive.whoosh_tuning", "whoosh.index", "whoosh.searching",
+                 "whoosh.query", "whoosh.writing"}
+    assert loaded & forbidden == set()
+    assert "archive.public" in loaded
 
 OWN_REDACTIONS = f"""
 - type: account
