@@ -10,24 +10,34 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.models import RECORD_TYPES, Link, Record, RecordTag, Tag
+from archive.public.rule import EMBARGOED, PRIVATE, RESTRICTED, WITHDRAWN, reason_left_out
+
+# What a described record is, as of today, by the public projection's rule; the first that applies.
+PUBLIC_NOW = "public"
+STATUSES = (PUBLIC_NOW, EMBARGOED, RESTRICTED, PRIVATE, "withdrawn")
+_STATUS_OF_REASON = {None: PUBLIC_NOW, EMBARGOED: EMBARGOED, RESTRICTED: RESTRICTED, PRIVATE: PRIVATE,
+                     WITHDRAWN: "withdrawn"}
 
 
 def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = True) -> dict[str, Any]:
-    """Counts per type and visibility, the stubs still to describe (listed when ``list_stubs``), and
-    embargoes ending soon."""
+    """Described records per type by what they are today (public now, embargoed, restricted, private or
+    consent withdrawn, by the public projection's rule), the stubs still to describe by type (listed when
+    ``list_stubs``), and embargoes ending soon."""
     today = today or dt.date.today()
     with Session(engine) as session:
+        status = reason_left_out(today).label("status")
         rows = session.execute(
-            select(Record.type, Record.visibility, Record.is_stub, func.count())
-            .group_by(Record.type, Record.visibility, Record.is_stub)
+            select(Record.type, status, Record.is_stub, func.count())
+            .group_by(Record.type, status, Record.is_stub)
         ).all()
         counts: dict[str, dict[str, int]] = {t: {} for t in RECORD_TYPES}
         stub_counts: dict[str, int] = {}
-        for record_type, visibility, is_stub, count in rows:
+        for record_type, reason, is_stub, count in rows:
             if is_stub:
                 stub_counts[record_type] = stub_counts.get(record_type, 0) + count
             else:
-                counts[record_type][visibility] = counts[record_type].get(visibility, 0) + count
+                name = _STATUS_OF_REASON[reason]
+                counts[record_type][name] = counts[record_type].get(name, 0) + count
         stubs = session.execute(
             select(Record.type, Record.slug, Record.title).where(Record.is_stub.is_(True))
             .order_by(Record.type, Record.slug)
@@ -40,7 +50,8 @@ def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = Tr
             .order_by(Record.embargo_until, Record.type, Record.slug)
         ).all()
     return {
-        "records": {t: {"total": sum(c.values()), **dict(sorted(c.items()))} for t, c in counts.items()},
+        "records": {t: {"total": sum(c.values()), **{k: c[k] for k in STATUSES if k in c}}
+                    for t, c in counts.items()},
         "total": sum(sum(c.values()) for c in counts.values()),
         "stubs": {
             "total": sum(stub_counts.values()),

@@ -20,3 +20,38 @@ def test_search_on_a_fresh_archive_finds_nothing_rather_than_no_index(tmp_path: 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "No records match."
     assert run(root, "verify").exit_code == 0
+
+
+def _records(write) -> Path:
+    return write("accounts.yaml", """\
+- {slug: open, title: Open, visibility: public}
+- {slug: was-embargoed, title: Was embargoed, visibility: public, embargo_until: 2001-01-01}
+- {slug: sealed, title: Sealed, visibility: public, embargo_until: 2040-01-01}
+- {slug: taken-back, title: Taken back, visibility: public, consent: withdrawn}
+- {slug: inside, title: Inside, visibility: restricted, embargo_until: 2040-01-01}
+- {slug: own, title: Own, visibility: private, struggles: [hidden-strike]}
+- {type: struggle, slug: general-strike, title: General strike, visibility: public, start: 1926-05-04}
+""")
+
+
+def test_stats_counts_what_is_public_now(archive, engine, write) -> None:
+    import datetime as dt
+    import json
+
+    from archive.ingest import ingest
+    from archive.queries import stats
+
+    assert not ingest(engine, [_records(write)]).errors
+    data = stats(engine, today=dt.date(2026, 12, 2))
+    assert data["records"]["account"] == {"total": 6, "public": 2, "embargoed": 1, "restricted": 1,
+                                          "private": 1, "withdrawn": 1}
+    assert data["records"]["struggle"] == {"total": 1, "public": 1}
+    assert data["stubs"]["by_type"] == {"struggle": 1}
+    assert data["total"] == 7
+    # The same rule as the site: after the embargo ends, the sealed account counts as public.
+    assert stats(engine, today=dt.date(2040, 1, 2))["records"]["account"]["public"] == 3
+    result = run(archive.root, "stats")
+    assert "account             6  (2 public, 1 embargoed, 1 restricted, 1 private, 1 withdrawn)" in result.output
+    assert "1 stub(s) to be described (1 struggle)" in result.output
+    assert json.loads(run(archive.root, "stats", "--json").output)["records"]["account"]["embargoed"] == 1
+    assert "struggle/hidden-strike" in run(archive.root, "stats", "--stubs").output

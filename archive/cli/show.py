@@ -13,7 +13,11 @@ from archive.queries import RecordNotFound, show, stats
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @pass_context
 def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
-    """Counts per type and visibility, stubs to describe by type, and embargoes ending within 30 days.
+    """Counts per type of what is public now, embargoed, restricted, private or withdrawn (consent),
+    stubs to describe by type, and embargoes ending within 30 days.
+
+    A record counts under the first that applies: private, restricted, embargoed, consent withdrawn;
+    public means on the site today, by the same rule the site is built with.
 
     \b
     Example:
@@ -25,7 +29,7 @@ def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{data['total']} records")
+    click.echo(f"{data['total']} records, by what the public sees of them today")
     for record_type, counts in data["records"].items():
         if counts["total"]:
             detail = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total")
