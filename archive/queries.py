@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -68,13 +68,21 @@ class RecordNotFound(Exception):
     """No record has that slug."""
 
 
+class LinkView(NamedTuple):
+    relation: str
+    type: str
+    slug: str
+    title: str
+    date: str | None = None  # when a lineage relation began (a split, a merger)
+
+
 @dataclass
 class RecordView:
     record: Record
     fields: dict[str, Any]
     tags: list[str]
-    links_out: list[tuple[str, str, str, str]] = field(default_factory=list)  # relation, type, slug, title
-    links_in: list[tuple[str, str, str, str]] = field(default_factory=list)
+    links_out: list[LinkView] = field(default_factory=list)
+    links_in: list[LinkView] = field(default_factory=list)
     revisions: int = 0
 
 
@@ -106,17 +114,17 @@ def show(engine: Engine, slug: str, record_type: str | None = None) -> list[Reco
             ))
             view = RecordView(record, values, tags, revisions=len(record.revisions))
             target = Record.__table__.alias("target")
-            for relation, t, s, title in session.execute(
-                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+            for row in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title, Link.date)
                 .join(target, target.c.id == Link.target_id)
                 .where(Link.source_id == record.id).order_by(Link.relation, Link.position)
             ):
-                view.links_out.append((relation, t, s, title))
-            for relation, t, s, title in session.execute(
-                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+                view.links_out.append(LinkView(*row))
+            for row in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title, Link.date)
                 .join(target, target.c.id == Link.source_id)
                 .where(Link.target_id == record.id).order_by(target.c.type, target.c.slug)
             ):
-                view.links_in.append((relation, t, s, title))
+                view.links_in.append(LinkView(*row))
             views.append(view)
         return views

@@ -55,3 +55,22 @@ def test_stats_counts_what_is_public_now(archive, engine, write) -> None:
     assert "1 stub(s) to be described (1 struggle)" in result.output
     assert json.loads(run(archive.root, "stats", "--json").output)["records"]["account"]["embargoed"] == 1
     assert "struggle/hidden-strike" in run(archive.root, "stats", "--stubs").output
+
+
+def test_show_gives_the_dates_of_lineage_links(archive, engine, write) -> None:
+    from archive.ingest import ingest
+
+    path = write("unions.yaml", """\
+- {type: organization, slug: cio, title: Congress of Industrial Organizations, visibility: public,
+   split_from: ["afl (1938)"], merged_into: [{slug: afl-cio, date: 1955-12-05}], places: [Pittsburgh]}
+- {type: organization, slug: afl, title: American Federation of Labor, visibility: public}
+""")
+    assert not ingest(engine, [path]).errors
+    shown = run(archive.root, "show", "organization/cio").output
+    assert "-> split_from: organization/afl (1938)  American Federation of Labor" in shown
+    assert "-> merged_into: organization/afl-cio (1955-12-05)  " in shown
+    assert "-> places: place/pittsburgh  Pittsburgh" in shown  # undated links stay as they were
+    assert "<- organization/cio (split_from, 1938)  Congress of Industrial Organizations" in (
+        run(archive.root, "show", "organization/afl").output)
+    lineage = run(archive.root, "lineage", "cio").output
+    assert "1938" in lineage and "1955-12-05" in lineage  # what 'lineage' shows, 'show' shows too

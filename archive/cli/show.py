@@ -78,10 +78,12 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
         for name, value in sorted(record.extra.items()):
             click.echo(f"  {name}: {value}")
         click.echo(f"  revisions: {view.revisions}")
-        for relation, t, s, title in view.links_out:
-            click.echo(f"  -> {relation}: {t}/{s}  {title}")
-        for relation, t, s, title in view.links_in:
-            click.echo(f"  <- {t}/{s} ({relation})  {title}")
+        for link in view.links_out:
+            dated = f" ({link.date})" if link.date else ""
+            click.echo(f"  -> {link.relation}: {link.type}/{link.slug}{dated}  {link.title}")
+        for link in view.links_in:
+            dated = f", {link.date}" if link.date else ""
+            click.echo(f"  <- {link.type}/{link.slug} ({link.relation}{dated})  {link.title}")
         if record.body:
             click.echo("")
             click.echo(record.body)
