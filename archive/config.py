@@ -172,6 +172,7 @@ def write_config(archive: Archive) -> None:
         "# a postgresql+psycopg:// URL puts the archive on PostgreSQL.\n"
         "# [records] default_visibility: what a record that says nothing about its visibility gets\n"
         "# (per type in [records.TYPE]); extra_fields: fields beyond the record format kept on purpose.\n"
+        "# [site] open_end = \"not recorded\": pages say so of a start without an end, not \"ongoing\".\n"
         "# See docs/record-format.md.\n"
     )
     records = {**archive.extra.get("records", {}), **_records_section(archive.records)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.config import CONFIG_NAME, Archive, write_config
+from archive.config import CONFIG_NAME, OPEN_END_CHOICES, Archive, write_config
 from archive.db import make_engine
 from archive.index import rebuild_index
 from archive.migrate import upgrade
@@ -17,7 +17,8 @@ class ArchiveExists(Exception):
 
 
 def init_archive(root: Path, *, title: str = "Living Archive", description: str = "",
-                 language: str = "en", database_url: str = "", records: RecordRules | None = None) -> Archive:
+                 language: str = "en", database_url: str = "", records: RecordRules | None = None,
+                 open_end: str = OPEN_END_CHOICES[0]) -> Archive:
     """Create ``archive.toml``, the database (SQLite unless a URL is given) and the search index (empty,
     so that a search answers "no records match" before the first ingest)."""
     root = root.resolve()
@@ -25,7 +26,8 @@ def init_archive(root: Path, *, title: str = "Living Archive", description: str 
         raise ArchiveExists(f"{root} already holds an archive ({CONFIG_NAME} exists)")
     root.mkdir(parents=True, exist_ok=True)
     archive = Archive(root=root, title=title, description=description, language=language,
-                      database_url=database_url, records=records or RecordRules())
+                      database_url=database_url, records=records or RecordRules(), open_end=open_end,
+                      extra={} if open_end == OPEN_END_CHOICES[0] else {"site": {"open_end": open_end}})
     engine = make_engine(archive.db_url(), writer=True)
     try:
         upgrade(engine)

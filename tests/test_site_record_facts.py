@@ -115,3 +115,10 @@ def test_a_bad_open_end_setting_is_a_message(archive) -> None:
                                    + '\n[site]\nopen_end = "unknown"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[site\] open_end must be one of 'ongoing', 'not recorded', not 'unknown'"):
         load_archive(archive.root)
+
+
+def test_init_can_write_the_setting(tmp_path: Path) -> None:
+    archive = init_archive(tmp_path / "strikes", open_end="not recorded")
+    assert 'open_end = "not recorded"' in archive.config_path.read_text(encoding="utf-8")
+    assert load_archive(archive.root).open_end == "not recorded"
+    assert load_archive(init_archive(tmp_path / "default").root).open_end == "ongoing"
