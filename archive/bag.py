@@ -9,8 +9,10 @@ The payload (``data/``) has one stable, documented layout:
 - ``sources/SHA256``: the bytes each record was ingested from, named by their SHA-256;
 - ``stubs.json``: the records referred to but not yet described (type, slug, title, visibility).
 
-``bag-info.txt`` names the exporting archive (``Living-Archive-Title``, ``Living-Archive-Language``), so
-that importing into a folder that is not an archive yet creates one with that title and language.
+``bag-info.txt`` names the exporting archive (``Living-Archive-Title``, ``Living-Archive-Language``,
+``Living-Archive-Open-End``), so that importing into a folder that is not an archive yet creates one with
+that title, language and ``[site] open_end``. The default visibility is not carried: the new archive
+starts from ``archive init``'s (restricted), so nothing becomes public by moving.
 
 Where records came from on the exporting machine (file paths) is left out on purpose.
 """
@@ -28,7 +30,7 @@ from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
 from archive.canonical import iter_stored_records
-from archive.config import CONFIG_NAME, Archive
+from archive.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
 from archive.create import init_archive
 from archive.db import make_engine
 from archive.models import Record, Revision, Source
@@ -39,6 +41,7 @@ FORMAT_NAME = "Living-Archive-Bag-Format"
 FORMAT_VERSION = "1"
 TITLE_LABEL = "Living-Archive-Title"
 LANGUAGE_LABEL = "Living-Archive-Language"
+OPEN_END_LABEL = "Living-Archive-Open-End"
 records_t = Record.__table__
 revisions_t = Revision.__table__
 
@@ -106,7 +109,8 @@ def export_bag(engine: Engine, dest: Path, archive: Archive | None = None) -> Ba
         result.stubs = len(stubs)
     info = {FORMAT_NAME: FORMAT_VERSION, "Bag-Software-Agent": f"living-archive {__version__}"}
     if archive is not None:
-        info.update({TITLE_LABEL: " ".join(archive.title.split()), LANGUAGE_LABEL: archive.language})
+        info.update({TITLE_LABEL: " ".join(archive.title.split()), LANGUAGE_LABEL: archive.language,
+                     OPEN_END_LABEL: archive.open_end})
     bagit.make_bag(str(dest), info, checksums=["sha256", "sha512"])
     return result
 
@@ -152,9 +156,10 @@ def import_bag(engine: Engine, path: Path) -> BagResult:
 def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -> tuple[Archive, BagResult]:
     """Create an archive in ``root`` (a folder that does not exist yet, or is empty) and import the bag.
 
-    The title and language come from the bag; every other setting is ``archive init``'s default (records
-    that do not give their visibility are restricted), and each record keeps its own visibility. The bag
-    is validated before anything is created; if the import fails, the new folder is removed again."""
+    The title, language and ``[site] open_end`` come from the bag; every other setting is ``archive
+    init``'s default (records that do not give their visibility are restricted), and each record keeps its
+    own visibility. The bag is validated before anything is created; if the import fails, the new folder
+    is removed again."""
     if (root / CONFIG_NAME).exists():
         raise BagRejected(f"{root} already holds an archive: import into it with 'archive --archive {root} import'")
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
@@ -164,7 +169,8 @@ def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -
     existed = root.exists()
     try:
         archive = init_archive(root, title=_info(bag, TITLE_LABEL) or "Living Archive",
-                               language=_info(bag, LANGUAGE_LABEL) or "en", database_url=database_url)
+                               language=_info(bag, LANGUAGE_LABEL) or "en", database_url=database_url,
+                               open_end=_open_end(_info(bag, OPEN_END_LABEL)))
         engine = make_engine(archive.db_url(), writer=True)
         try:
             result = _import_checked(engine, path)
@@ -179,6 +185,10 @@ def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -
 def _info(bag: bagit.Bag, label: str) -> str:
     value = bag.info.get(label) or ""
     return str(value[0] if isinstance(value, list) else value).strip()
+
+
+def _open_end(value: str) -> str:
+    return value if value in OPEN_END_CHOICES else OPEN_END_CHOICES[0]
 
 
 def _remove_new_archive(root: Path, existed: bool) -> None:

@@ -118,6 +118,8 @@ def test_export_refuses_a_non_empty_folder(engine, tmp_path):
 def test_import_into_a_missing_folder_creates_the_archive(engine, archive, bag, tmp_path):
     # The bag made by the fixture carries no archive name; export again through the command, which does.
     named = tmp_path / "named-bag"
+    archive.config_path.write_text(archive.config_path.read_text(encoding="utf-8")
+                                   + '\n[site]\nopen_end = "not recorded"\n', encoding="utf-8")
     run = CliRunner().invoke
     result = run(cli, ["--archive", str(archive.root), "export", "--bagit", str(named)])
     assert result.exit_code == 0, result.output
@@ -127,6 +129,7 @@ def test_import_into_a_missing_folder_creates_the_archive(engine, archive, bag, 
     assert "Created archive 'Test Archive'" in result.output
     assert "Imported 3 records: 3 added" in result.output
     assert load_archive(target).title == "Test Archive"
+    assert load_archive(target).open_end == "not recorded"  # as the exporting archive says
     assert load_archive(target).records.default_visibility == "restricted"
     second = make_engine(load_archive(target).db_url())
     assert get(second, "organization", "bbtk").visibility == "restricted"
