@@ -17,7 +17,7 @@ CONFIG_NAME = "archive.toml"
 DEFAULT_DB_NAME = "archive.sqlite"
 INDEX_DIR_NAME = "index"
 ENV_ARCHIVE_DIR = "ARCHIVE_DIR"
-# What a page says of a struggle, wave or articulation with a start and no end: [site] open_end.
+# What a page says of a struggle or articulation with a start and no end: [site] open_end.
 OPEN_END_CHOICES = ("ongoing", "not recorded")
 
 

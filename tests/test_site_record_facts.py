@@ -95,7 +95,6 @@ def test_long_relations_keep_their_section(site: Path) -> None:
 
 def test_a_start_without_an_end_reads_as_ongoing_by_default(site: Path) -> None:
     assert ("End", ["ongoing"]) in entries(facts(page(site, "struggles/rent-strike.html")))
-    assert ("End", ["ongoing"]) in entries(facts(page(site, "waves/wave-of-1930s.html")))
     undated = page(site, "struggles/undated-strike.html")
     assert "ongoing" not in undated and "not recorded" not in undated  # no start: nothing to say
 
@@ -106,7 +105,6 @@ def test_an_archive_that_records_no_ends_says_so(built: tuple[Archive, Engine], 
                                    + '\n[site]\nopen_end = "not recorded"\n', encoding="utf-8")
     build(load_archive(archive.root), engine, today=TODAY)
     assert ("End", ["not recorded"]) in entries(facts(page(site, "struggles/rent-strike.html")))
-    assert ("End", ["not recorded"]) in entries(facts(page(site, "waves/wave-of-1930s.html")))
     assert "ongoing" not in page(site, "struggles/rent-strike.html")
     assert ("End", ["1937-02-11"]) in entries(facts(page(site, "struggles/sit-down.html")))
 
