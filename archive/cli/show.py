@@ -13,11 +13,11 @@ from archive.queries import RecordNotFound, show, stats
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @pass_context
 def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
-    """Counts per type of what is public now, embargoed, restricted, private or withdrawn (consent),
-    stubs to describe by type, and embargoes ending within 30 days.
+    """Counts per type and visibility, stubs to describe by type, and embargoes ending within 30 days.
 
-    A record counts under the first that applies: private, restricted, embargoed, consent withdrawn;
-    public means on the site today, by the same rule the site is built with.
+    Each record counts as what the public sees of it today: public (on the site now, by the rule the
+    site is built with), or else the first that applies of private, restricted, embargoed and
+    withdrawn (consent).
 
     \b
     Example:
