@@ -9,12 +9,18 @@ The payload (``data/``) has one stable, documented layout:
 - ``sources/SHA256``: the bytes each record was ingested from, named by their SHA-256;
 - ``stubs.json``: the records referred to but not yet described (type, slug, title, visibility).
 
+``bag-info.txt`` names the exporting archive (``Living-Archive-Title``, ``Living-Archive-Language``,
+``Living-Archive-Open-End``), so that importing into a folder that is not an archive yet creates one with
+that title, language and ``[site] open_end``. The default visibility is not carried: the new archive
+starts from ``archive init``'s (restricted), so nothing becomes public by moving.
+
 Where records came from on the exporting machine (file paths) is left out on purpose.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,12 +30,18 @@ from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
 from archive.canonical import iter_stored_records
+from archive.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
+from archive.create import init_archive
+from archive.db import make_engine
 from archive.models import Record, Revision, Source
 from archive.records import RecordError, normalize
 from archive.store import Incoming, insert_ignoring_conflicts, write_chunk
 
 FORMAT_NAME = "Living-Archive-Bag-Format"
 FORMAT_VERSION = "1"
+TITLE_LABEL = "Living-Archive-Title"
+LANGUAGE_LABEL = "Living-Archive-Language"
+OPEN_END_LABEL = "Living-Archive-Open-End"
 records_t = Record.__table__
 revisions_t = Revision.__table__
 
@@ -54,8 +66,9 @@ def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-def export_bag(engine: Engine, dest: Path) -> BagResult:
-    """Write every record, revision, source and stub into a new BagIt bag at ``dest``."""
+def export_bag(engine: Engine, dest: Path, archive: Archive | None = None) -> BagResult:
+    """Write every record, revision, source and stub into a new BagIt bag at ``dest``; ``archive`` names
+    the exporting archive in ``bag-info.txt`` (its title and language)."""
     if dest.exists() and any(dest.iterdir()):
         raise BagRejected(f"{dest} is not empty; export into a new folder")
     dest.mkdir(parents=True, exist_ok=True)
@@ -94,8 +107,11 @@ def export_bag(engine: Engine, dest: Path) -> BagResult:
         ).mappings()]
         (dest / "stubs.json").write_text(_dump(stubs), encoding="utf-8")
         result.stubs = len(stubs)
-    bagit.make_bag(str(dest), {FORMAT_NAME: FORMAT_VERSION, "Bag-Software-Agent": f"living-archive {__version__}"},
-                   checksums=["sha256", "sha512"])
+    info = {FORMAT_NAME: FORMAT_VERSION, "Bag-Software-Agent": f"living-archive {__version__}"}
+    if archive is not None:
+        info.update({TITLE_LABEL: " ".join(archive.title.split()), LANGUAGE_LABEL: archive.language,
+                     OPEN_END_LABEL: archive.open_end})
+    bagit.make_bag(str(dest), info, checksums=["sha256", "sha512"])
     return result
 
 
@@ -134,6 +150,56 @@ def _check_safe_path(text: str, where: str) -> None:
 def import_bag(engine: Engine, path: Path) -> BagResult:
     """Read a bag into this archive in one transaction; an invalid bag writes nothing."""
     check_bag(path)
+    return _import_checked(engine, path)
+
+
+def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -> tuple[Archive, BagResult]:
+    """Create an archive in ``root`` (a folder that does not exist yet, or is empty) and import the bag.
+
+    The title, language and ``[site] open_end`` come from the bag; every other setting is ``archive
+    init``'s default (records that do not give their visibility are restricted), and each record keeps its
+    own visibility. The bag is validated before anything is created; if the import fails, the new folder
+    is removed again."""
+    if (root / CONFIG_NAME).exists():
+        raise BagRejected(f"{root} already holds an archive: import into it with 'archive --archive {root} import'")
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise BagRejected(f"{root} is not an archive and is not empty: run 'archive init {root}' first, "
+                          "or import into a new folder")
+    bag = check_bag(path)
+    existed = root.exists()
+    try:
+        archive = init_archive(root, title=_info(bag, TITLE_LABEL) or "Living Archive",
+                               language=_info(bag, LANGUAGE_LABEL) or "en", database_url=database_url,
+                               open_end=_open_end(_info(bag, OPEN_END_LABEL)))
+        engine = make_engine(archive.db_url(), writer=True)
+        try:
+            result = _import_checked(engine, path)
+        finally:
+            engine.dispose()
+    except BaseException:
+        _remove_new_archive(root, existed)
+        raise
+    return archive, result
+
+
+def _info(bag: bagit.Bag, label: str) -> str:
+    value = bag.info.get(label) or ""
+    return str(value[0] if isinstance(value, list) else value).strip()
+
+
+def _open_end(value: str) -> str:
+    return value if value in OPEN_END_CHOICES else OPEN_END_CHOICES[0]
+
+
+def _remove_new_archive(root: Path, existed: bool) -> None:
+    if not existed:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for child in root.iterdir():  # the folder was empty: everything in it is ours
+        shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+
+
+def _import_checked(engine: Engine, path: Path) -> BagResult:
     data = path / "data"
     result = BagResult()
     incoming: list[Incoming] = []

@@ -16,6 +16,8 @@ CONFIG_NAME = "archive.toml"
 DEFAULT_DB_NAME = "archive.sqlite"
 INDEX_DIR_NAME = "index"
 ENV_ARCHIVE_DIR = "ARCHIVE_DIR"
+# What a page says of a struggle or articulation with a start and no end: [site] open_end.
+OPEN_END_CHOICES = ("ongoing", "not recorded")
 
 
 class ArchiveNotFound(Exception):
@@ -37,6 +39,7 @@ class Archive:
     database_url: str = ""
     records: RecordRules = field(default_factory=RecordRules)
     extra: dict = field(default_factory=dict)
+    open_end: str = "ongoing"
 
     @property
     def config_path(self) -> Path:
@@ -80,7 +83,17 @@ def load_archive(root: Path) -> Archive:
         database_url=section.get("database_url", ""),
         records=_record_rules(data.get("records", {}), path),
         extra={k: v for k, v in data.items() if k != "archive"},
+        open_end=_open_end(data.get("site", {}), path),
     )
+
+
+def _open_end(section: object, path: Path) -> str:
+    """``[site] open_end``: "not recorded" where a data set records no ends, so none reads as ongoing."""
+    value = section.get("open_end", OPEN_END_CHOICES[0]) if isinstance(section, dict) else OPEN_END_CHOICES[0]
+    if value not in OPEN_END_CHOICES:
+        raise ConfigError(f"{path}: [site] open_end must be one of "
+                          f"{', '.join(repr(c) for c in OPEN_END_CHOICES)}, not {value!r}")
+    return value
 
 
 def _record_rules(section: object, path: Path) -> RecordRules:
@@ -158,6 +171,7 @@ def write_config(archive: Archive) -> None:
         "# a postgresql+psycopg:// URL puts the archive on PostgreSQL.\n"
         "# [records] default_visibility: what a record that says nothing about its visibility gets\n"
         "# (per type in [records.TYPE]); extra_fields: fields beyond the record format kept on purpose.\n"
+        "# [site] open_end = \"not recorded\": pages say so of a start without an end, not \"ongoing\".\n"
         "# See docs/record-format.md.\n"
     )
     records = {**archive.extra.get("records", {}), **_records_section(archive.records)}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.config import CONFIG_NAME, Archive, write_config
+from archive.config import CONFIG_NAME, OPEN_END_CHOICES, Archive, write_config
 from archive.db import make_engine
+from archive.index import rebuild_index
 from archive.migrate import upgrade
 from archive.record_rules import RecordRules
 from archive.signing import ensure_key
@@ -16,20 +17,23 @@ class ArchiveExists(Exception):
 
 
 def init_archive(root: Path, *, title: str = "Living Archive", description: str = "",
-                 language: str = "en", database_url: str = "", records: RecordRules | None = None) -> Archive:
-    """Create ``archive.toml``, the database (SQLite unless a URL is given) and the index folder."""
+                 language: str = "en", database_url: str = "", records: RecordRules | None = None,
+                 open_end: str = OPEN_END_CHOICES[0]) -> Archive:
+    """Create ``archive.toml``, the database (SQLite unless a URL is given) and the search index (empty,
+    so that a search answers "no records match" before the first ingest)."""
     root = root.resolve()
     if (root / CONFIG_NAME).exists():
         raise ArchiveExists(f"{root} already holds an archive ({CONFIG_NAME} exists)")
     root.mkdir(parents=True, exist_ok=True)
     archive = Archive(root=root, title=title, description=description, language=language,
-                      database_url=database_url, records=records or RecordRules())
+                      database_url=database_url, records=records or RecordRules(), open_end=open_end,
+                      extra={} if open_end == OPEN_END_CHOICES[0] else {"site": {"open_end": open_end}})
     engine = make_engine(archive.db_url(), writer=True)
     try:
         upgrade(engine)
+        rebuild_index(archive.index_dir, engine)  # empty, unless --db names a store that holds records
     finally:
         engine.dispose()
-    archive.index_dir.mkdir(exist_ok=True)
     ensure_key(root)  # signs what the archive publishes; kept out of the site and of backups
     write_config(archive)
     return archive

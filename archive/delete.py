@@ -32,6 +32,15 @@ class DeleteResult:
     neighbour_ids: list[int] = field(default_factory=list)  # records that linked to them: reindex these
 
 
+def find_records(engine: Engine, keys: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Which of ``keys`` exist, before anyone is asked to confirm: ({"type/slug": title}, ["type/slug" missing])."""
+    with engine.connect() as conn:
+        found = {f"{t}/{s}": title for t, s, title in conn.execute(
+            select(records_t.c.type, records_t.c.slug, records_t.c.title)
+            .where(tuple_(records_t.c.type, records_t.c.slug).in_(keys)))}
+    return found, [f"{t}/{s}" for t, s in keys if f"{t}/{s}" not in found]
+
+
 def delete_permanently(engine: Engine, keys: list[tuple[str, str]], *, reason: str = "",
            now: dt.datetime | None = None) -> DeleteResult:
     """Delete records by (type, slug) in one transaction."""

@@ -38,6 +38,7 @@ def build_demo(path: Path) -> DemoResult:
         title="Living Archive demo: Collective Action in Tech",
         description="Worker actions in the tech industry, 1969-2022, from the Collective Action in Tech "
         "dataset (public domain).",
+        open_end="not recorded",  # the data set dates each action's start and records no ends
     )
     engine = make_engine(archive.db_url(), writer=True)
     try:

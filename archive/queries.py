@@ -4,30 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.models import RECORD_TYPES, Link, Record, RecordTag, Tag
+from archive.public.rule import EMBARGOED, PRIVATE, RESTRICTED, WITHDRAWN, reason_left_out
+
+# What a described record is, as of today, by the public projection's rule; the first that applies.
+PUBLIC_NOW = "public"
+STATUSES = (PUBLIC_NOW, EMBARGOED, RESTRICTED, PRIVATE, "withdrawn")
+_STATUS_OF_REASON = {None: PUBLIC_NOW, EMBARGOED: EMBARGOED, RESTRICTED: RESTRICTED, PRIVATE: PRIVATE,
+                     WITHDRAWN: "withdrawn"}
 
 
 def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = True) -> dict[str, Any]:
-    """Counts per type and visibility, the stubs still to describe (listed when ``list_stubs``), and
-    embargoes ending soon."""
+    """Described records per type by what they are today (public now, embargoed, restricted, private or
+    consent withdrawn, by the public projection's rule), the stubs still to describe by type (listed when
+    ``list_stubs``), and embargoes ending soon."""
     today = today or dt.date.today()
     with Session(engine) as session:
+        status = reason_left_out(today).label("status")
         rows = session.execute(
-            select(Record.type, Record.visibility, Record.is_stub, func.count())
-            .group_by(Record.type, Record.visibility, Record.is_stub)
+            select(Record.type, status, Record.is_stub, func.count())
+            .group_by(Record.type, status, Record.is_stub)
         ).all()
         counts: dict[str, dict[str, int]] = {t: {} for t in RECORD_TYPES}
         stub_counts: dict[str, int] = {}
-        for record_type, visibility, is_stub, count in rows:
+        for record_type, reason, is_stub, count in rows:
             if is_stub:
                 stub_counts[record_type] = stub_counts.get(record_type, 0) + count
             else:
-                counts[record_type][visibility] = counts[record_type].get(visibility, 0) + count
+                name = _STATUS_OF_REASON[reason]
+                counts[record_type][name] = counts[record_type].get(name, 0) + count
         stubs = session.execute(
             select(Record.type, Record.slug, Record.title).where(Record.is_stub.is_(True))
             .order_by(Record.type, Record.slug)
@@ -40,7 +50,8 @@ def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = Tr
             .order_by(Record.embargo_until, Record.type, Record.slug)
         ).all()
     return {
-        "records": {t: {"total": sum(c.values()), **dict(sorted(c.items()))} for t, c in counts.items()},
+        "records": {t: {"total": sum(c.values()), **{k: c[k] for k in STATUSES if k in c}}
+                    for t, c in counts.items()},
         "total": sum(sum(c.values()) for c in counts.values()),
         "stubs": {
             "total": sum(stub_counts.values()),
@@ -57,13 +68,21 @@ class RecordNotFound(Exception):
     """No record has that slug."""
 
 
+class LinkView(NamedTuple):
+    relation: str
+    type: str
+    slug: str
+    title: str
+    date: str | None = None  # when a lineage relation began (a split, a merger)
+
+
 @dataclass
 class RecordView:
     record: Record
     fields: dict[str, Any]
     tags: list[str]
-    links_out: list[tuple[str, str, str, str]] = field(default_factory=list)  # relation, type, slug, title
-    links_in: list[tuple[str, str, str, str]] = field(default_factory=list)
+    links_out: list[LinkView] = field(default_factory=list)
+    links_in: list[LinkView] = field(default_factory=list)
     revisions: int = 0
 
 
@@ -95,17 +114,17 @@ def show(engine: Engine, slug: str, record_type: str | None = None) -> list[Reco
             ))
             view = RecordView(record, values, tags, revisions=len(record.revisions))
             target = Record.__table__.alias("target")
-            for relation, t, s, title in session.execute(
-                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+            for row in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title, Link.date)
                 .join(target, target.c.id == Link.target_id)
                 .where(Link.source_id == record.id).order_by(Link.relation, Link.position)
             ):
-                view.links_out.append((relation, t, s, title))
-            for relation, t, s, title in session.execute(
-                select(Link.relation, target.c.type, target.c.slug, target.c.title)
+                view.links_out.append(LinkView(*row))
+            for row in session.execute(
+                select(Link.relation, target.c.type, target.c.slug, target.c.title, Link.date)
                 .join(target, target.c.id == Link.source_id)
                 .where(Link.target_id == record.id).order_by(target.c.type, target.c.slug)
             ):
-                view.links_in.append((relation, t, s, title))
+                view.links_in.append(LinkView(*row))
             views.append(view)
         return views

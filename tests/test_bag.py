@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import bagit
 import pytest
+from click.testing import CliRunner
 
-from archive.bag import BagRejected, export_bag, import_bag
+from archive.bag import BagRejected, export_bag, import_bag, import_into_new_archive
+from archive.cli import cli
+from archive.config import load_archive
 from archive.create import init_archive
 from archive.db import make_engine
 from archive.ingest import ingest
@@ -109,3 +113,60 @@ def test_export_refuses_a_non_empty_folder(engine, tmp_path):
     (tmp_path / "full" / "x").write_text("x", encoding="utf-8")
     with pytest.raises(BagRejected, match="not empty"):
         export_bag(engine, tmp_path / "full")
+
+
+def test_import_into_a_missing_folder_creates_the_archive(engine, archive, bag, tmp_path):
+    # The bag made by the fixture carries no archive name; export again through the command, which does.
+    named = tmp_path / "named-bag"
+    archive.config_path.write_text(archive.config_path.read_text(encoding="utf-8")
+                                   + '\n[site]\nopen_end = "not recorded"\n', encoding="utf-8")
+    run = CliRunner().invoke
+    result = run(cli, ["--archive", str(archive.root), "export", "--bagit", str(named)])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "next-wave"
+    result = run(cli, ["--archive", str(target), "import", str(named)])
+    assert result.exit_code == 0, result.output
+    assert "Created archive 'Test Archive'" in result.output
+    assert "Imported 3 records: 3 added" in result.output
+    assert load_archive(target).title == "Test Archive"
+    assert load_archive(target).open_end == "not recorded"  # as the exporting archive says
+    assert load_archive(target).records.default_visibility == "restricted"
+    second = make_engine(load_archive(target).db_url())
+    assert get(second, "organization", "bbtk").visibility == "restricted"
+    assert len(revisions(second, "account", "night-shift")) == 2
+    second.dispose()
+    searched = run(cli, ["--archive", str(target), "search", "legden", "--json"])
+    assert "night-shift" in searched.output
+    again = tmp_path / "again"
+    export_bag(make_engine(load_archive(target).db_url()), again)
+    assert payload_manifest(again) == payload_manifest(named)
+
+
+def test_a_bad_bag_creates_no_archive(bag, tmp_path):
+    _flip_a_bit(bag)
+    target = tmp_path / "next-wave"
+    result = CliRunner().invoke(cli, ["--archive", str(target), "import", str(bag)])
+    assert result.exit_code == 1
+    assert "bag rejected, nothing written" in result.output
+    assert not target.exists()
+
+
+def test_import_into_a_folder_that_holds_other_files_says_to_init(bag, tmp_path):
+    target = tmp_path / "papers"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--archive", str(target), "import", str(bag)])
+    assert result.exit_code == 1
+    assert f"run 'archive init {target}' first" in result.output
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
+
+
+def test_a_failed_import_removes_the_new_archive(bag, tmp_path):
+    record = next((bag / "data" / "records" / "account").glob("*.json"))
+    record.write_text(record.read_text(encoding="utf-8").replace("{", '{"date": "someday",', 1), encoding="utf-8")
+    bagit.Bag(str(bag)).save(manifests=True)  # a well-formed bag whose record is not
+    target = tmp_path / "empty"
+    target.mkdir()
+    with pytest.raises(BagRejected, match="field 'date': not a date"):
+        import_into_new_archive(target, bag)
+    assert target.is_dir() and not any(target.iterdir())

@@ -67,3 +67,26 @@ def test_cli_delete_updates_the_index(archive, stored):
 def count_rows(engine, table: str) -> int:
     with engine.connect() as conn:
         return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_cli_delete_of_a_missing_record_says_so_before_asking(archive, stored):
+    # No "y" on stdin: had the command asked, it would abort with "Aborted!" instead of naming the record.
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "delete", "account/nope"], input="")
+    assert result.exit_code == 1
+    assert "no such record: account/nope" in result.output
+    assert "for good?" not in result.output
+
+
+def test_cli_delete_asks_only_about_the_records_that_exist(archive, stored):
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "delete", "account/nope",
+                                      "account/testimony-of-a-striker"], input="n\n")
+    assert result.exit_code == 1  # answered no
+    assert "not found account/nope" in result.output
+    assert "account/testimony-of-a-striker  Testimony of a striker" in result.output
+    assert "Delete these 1 record(s) and their history for good?" in result.output
+    assert count(stored, "account") == 1
+    result = CliRunner().invoke(cli, ["--archive", str(archive.root), "delete", "account/nope",
+                                      "account/testimony-of-a-striker"], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("not found account/nope") == 1
+    assert count(stored, "account") == 0

@@ -60,7 +60,7 @@ def test_ingest_updates_the_index_after_its_commit(archive: Archive, engine: Eng
     write("two.md", account(f"cait-{second}", text_two))
     result = run(archive, "ingest", str(one.parent))
     assert result.exit_code == 0, result.output
-    assert "Search index built: 2 record(s)." in result.output
+    assert "Search index updated: 2 record(s), 0 removed." in result.output  # init made it, empty
     assert f"cait-{first}" in slugs(archive, engine, "strike")
 
     one.write_text(account(f"cait-{first}", text_one.replace("strike", "zebra-crossing")), encoding="utf-8")

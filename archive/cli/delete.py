@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.delete import NothingToDelete, delete_permanently
+from archive.delete import NothingToDelete, delete_permanently, find_records
 from archive.index import update_after_ingest
 from archive.models import RECORD_TYPES
 
@@ -31,16 +31,23 @@ def delete_command(ctx: Context, records: tuple[str, ...], reason: str, yes: boo
             raise click.BadParameter(f"{item!r}: write TYPE/SLUG, with TYPE one of {', '.join(RECORD_TYPES)}",
                                      param_hint="TYPE/SLUG")
         keys.append((record_type, slug))
-    if not yes:
-        click.confirm(f"Delete {len(keys)} record(s) and their history for good?", abort=True)
     engine = ctx.engine(writer=True)
+    found, missing = find_records(engine, keys)
+    if not found:
+        raise click.ClickException("no such record: " + ", ".join(missing))
+    for key in missing:
+        click.echo(f"not found {key}", err=True)
+    if not yes:
+        for key, title in found.items():
+            click.echo(f"  {key}  {title}")
+        click.confirm(f"Delete these {len(found)} record(s) and their history for good?", abort=True)
     try:
         result = delete_permanently(engine, keys, reason=reason)
     except NothingToDelete as exc:
         raise click.ClickException(str(exc)) from None
     for key in result.deleted:
         click.echo(f"deleted   {key}")
-    for key in result.not_found:
+    for key in set(result.not_found) - set(missing):  # deleted by someone else since the question
         click.echo(f"not found {key}", err=True)
     click.echo(f"Deleted {len(result.deleted)} record(s); purged {result.sources_purged} source file(s) "
                "no other record uses. Run 'archive build' to take them off the site.")

@@ -16,6 +16,10 @@ from archive.waves import wave_spans_of
 def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
     """Counts per type and visibility, stubs to describe by type, and embargoes ending within 30 days.
 
+    Each record counts as what the public sees of it today: public (on the site now, by the rule the
+    site is built with), or else the first that applies of private, restricted, embargoed and
+    withdrawn (consent).
+
     \b
     Example:
       archive stats
@@ -26,7 +30,7 @@ def stats_command(ctx: Context, list_stubs: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{data['total']} records")
+    click.echo(f"{data['total']} records, by what the public sees of them today")
     for record_type, counts in data["records"].items():
         if counts["total"]:
             detail = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total")
@@ -79,10 +83,12 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
         for name, value in sorted(record.extra.items()):
             click.echo(f"  {name}: {value}")
         click.echo(f"  revisions: {view.revisions}")
-        for relation, t, s, title in view.links_out:
-            click.echo(f"  -> {relation}: {t}/{s}  {title}")
-        for relation, t, s, title in view.links_in:
-            click.echo(f"  <- {t}/{s} ({relation})  {title}")
+        for link in view.links_out:
+            dated = f" ({link.date})" if link.date else ""
+            click.echo(f"  -> {link.relation}: {link.type}/{link.slug}{dated}  {link.title}")
+        for link in view.links_in:
+            dated = f", {link.date}" if link.date else ""
+            click.echo(f"  <- {link.type}/{link.slug} ({link.relation}{dated})  {link.title}")
         if record.body:
             click.echo("")
             click.echo(record.body)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from archive.backup import BackupError, anchor_beside, backup, key_beside
-from archive.bag import BagRejected, export_bag, import_bag
+from archive.bag import BagRejected, export_bag, import_bag, import_into_new_archive
 from archive.cli.common import Context, pass_context
+from archive.config import CONFIG_NAME, ENV_ARCHIVE_DIR
 from archive.index import update_after_ingest
 from archive.signing import key_path
 
@@ -53,7 +55,7 @@ def export_command(ctx: Context, bag_dir: Path) -> None:
       archive export --bagit /media/usb/archive-bag
     """
     try:
-        result = export_bag(ctx.engine(), bag_dir)
+        result = export_bag(ctx.engine(), bag_dir, ctx.archive())
     except BagRejected as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Exported {result.records} records, {result.revisions} revisions, {result.sources} sources and "
@@ -67,15 +69,25 @@ def import_command(ctx: Context, bag_dir: Path) -> None:
     """Import a bag made by 'archive export --bagit' into this archive.
 
     The bag is validated first: a flipped bit, a missing or extra file, an unsafe path or a bad
-    manifest rejects it, and nothing is written.
+    manifest rejects it, and nothing is written. When --archive (or $ARCHIVE_DIR) names a folder that
+    is not an archive yet (missing or empty), the archive is created there, with the bag's title and
+    language and 'archive init''s other defaults.
 
     \b
     Example:
-      archive init next-wave && archive --archive next-wave import /media/usb/archive-bag
+      archive --archive next-wave import /media/usb/archive-bag
     """
-    engine = ctx.engine(writer=True)
+    named = ctx.archive_path or (Path(os.environ[ENV_ARCHIVE_DIR]) if os.environ.get(ENV_ARCHIVE_DIR) else None)
     try:
-        result = import_bag(engine, bag_dir)
+        if named is not None and not (named / CONFIG_NAME).exists():
+            archive, result = import_into_new_archive(named, bag_dir, database_url=ctx.db_url or "")
+            click.echo(f"Created archive '{archive.title}' in {archive.root}; records that do not give their "
+                       f"visibility will be {archive.records.default_visibility} "
+                       f"(change it in {CONFIG_NAME}, [records] default_visibility).")
+            engine = ctx.engine(writer=True)
+        else:
+            engine = ctx.engine(writer=True)
+            result = import_bag(engine, bag_dir)
     except BagRejected as exc:
         raise click.ClickException(f"bag rejected, nothing written: {exc}") from None
     click.echo(f"Imported {result.records} records: {result.added} added, {result.updated} updated, "

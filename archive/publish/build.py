@@ -92,7 +92,7 @@ def site_settings(archive: Archive) -> dict[str, Any]:
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     return {"title": archive.title, "description": archive.description, "language": archive.language,
-            "base_url": base_url}
+            "base_url": base_url, "open_end": archive.open_end}
 
 
 def _last_year(data: SiteData) -> int | None:
