@@ -110,7 +110,8 @@ def test_public_cli_is_the_sites_list_named_by_titles(indexed):
     assert flint["slug"] == "flint-sit-down"
     assert flint["reasons"][:3] == ["same organizational form: Sit-down occupation", "same grievance: speed-up",
                                     "same place: flint"]
-    assert {"balance_sheet": "flint-assessed", "kind": "limit", "text": "the sit-down was outlawed in 1939"} in flint["lessons"]
+    limit = {"balance_sheet": "flint-assessed", "kind": "limit", "text": "the sit-down was outlawed in 1939"}
+    assert limit in flint["lessons"]
     assert {e["slug"] for e in data["earlier"]} <= {"flint-sit-down", "lordstown-1972", "bronx-rent-strike"}
 
 

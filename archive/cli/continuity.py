@@ -45,7 +45,8 @@ def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: 
             "in_waves": result.in_waves, "rule": result.rule, "notes": result.notes,
             "earlier": [{"slug": e.slug, "title": e.title, "start": e.start, "waves": e.waves, "because": e.because,
                          "score": round(e.score, 3), "reasons": e.reasons,
-                         "lessons": [{"balance_sheet": s, "kind": k, "text": t} for s, k, t in e.lessons]} for e in result.earlier],
+                         "lessons": [{"balance_sheet": s, "kind": k, "text": t} for s, k, t in e.lessons]}
+                        for e in result.earlier],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(f"Earlier struggles like {result.title} ({result.rule}):")
