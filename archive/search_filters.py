@@ -18,6 +18,7 @@ from archive.record_rules import RECORD_TYPES
 from archive.search_query import QueryError
 
 SUGGESTED = 3  # closest slugs suggested for an unknown wave or place
+CLOSE = 0.7  # difflib's similarity ratio for a suggestion ('thirtys' -> 'thirties' is 0.8)
 LISTED = 12  # list every choice when there are no more than this many
 
 
@@ -38,8 +39,9 @@ def check_filters(searcher: Searcher, *, types: Iterable[str], waves: Iterable[s
     ``facet_values(field)`` gives the values the index's live documents hold, with their counts; it is
     called only when a value is unknown, to say what there is."""
     for value in types:
-        if type_name(value.strip()) not in RECORD_TYPES:
-            raise UnknownFilterValue("--type", _unknown("type", value, RECORD_TYPES, listed=True))
+        wanted = type_name(value.strip())
+        if wanted not in RECORD_TYPES:
+            raise UnknownFilterValue("--type", _unknown("type", value, wanted, RECORD_TYPES, listed=True))
     for option, field, record_type, values in (("--wave", "waves", "wave", waves),
                                                 ("--place", "places", "place", places)):
         for value in values:
@@ -48,20 +50,20 @@ def check_filters(searcher: Searcher, *, types: Iterable[str], waves: Iterable[s
                 continue
             known = sorted(set(facet_values(field)) | set(_record_slugs(searcher, record_type)))
             noun = f"{'public ' if public else ''}{record_type}"
-            raise UnknownFilterValue(option, _unknown(noun, value, known, listed=len(known) <= LISTED))
+            raise UnknownFilterValue(option, _unknown(noun, value, wanted, known, listed=len(known) <= LISTED))
 
 
-def _unknown(noun: str, value: str, known: Iterable[str], *, listed: bool) -> str:
+def _unknown(noun: str, value: str, wanted: str, known: Iterable[str], *, listed: bool) -> str:
     known = list(known)
     message = f"unknown {noun} {value!r}"
-    close = difflib.get_close_matches(value.strip().lower(), known, n=SUGGESTED, cutoff=0.6)
+    close = difflib.get_close_matches(wanted, known, n=SUGGESTED, cutoff=CLOSE)
     if close:
         message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
     if not known:
         return message + f" (the archive has no {noun}s)"
     if listed:
         return message + f" (choose from: {', '.join(known)})"
-    return message + f" ({len(known)} {noun}s exist; 'archive search \"*\"' lists them by {noun.split()[-1]})"
+    return message + f" ({len(known)} {noun}s exist{'' if close else ', none of them close to it'})"
 
 
 def _holds(searcher: Searcher, field: str, term: str) -> bool:
