@@ -143,3 +143,14 @@ def test_a_continuity_finding_has_one_label(root, public: bool) -> None:
     assert data["earlier"][0]["lessons"] == [
         {"balance_sheet": "flint-assessed", "kind": "lesson", "text": "Occupy the choke point of production"},
         {"balance_sheet": "flint-assessed", "kind": "limit", "text": "repression: the sit-down was outlawed in 1939"}]
+
+
+def test_many_places_are_counted_not_listed(archive, engine, write) -> None:
+    places = [f"town-{n:02d}" for n in range(30)]
+    records = "\n".join(f"- {{type: struggle, slug: strike-{p}, title: Strike in {p}, places: [{p}]}}" for p in places)
+    assert ingest(engine, [write("many.yaml", records)], defaults=PUBLIC).errors == []
+    rebuild_index(archive.index_dir, engine)
+    out = usage_error(run(archive.root, "search", "strike", "--place", "town-7"), "--place")
+    assert "'town-07'" in out and "30 places exist" in out and "town-29" not in out
+    out = usage_error(run(archive.root, "search", "strike", "--place", "harbour", "--public"), "--place")
+    assert "30 public places exist, none of them close to it" in out
