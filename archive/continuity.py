@@ -71,7 +71,8 @@ class Earlier:
     waves: list[str]
     score: float
     reasons: list[str] = field(default_factory=list)
-    lessons: list[tuple[str, str]] = field(default_factory=list)  # (balance sheet slug, lesson or limit)
+    # (balance sheet slug, "lesson" or "limit", text): the kind is kept apart so that it is printed once
+    lessons: list[tuple[str, str, str]] = field(default_factory=list)
     because: str = ""  # why it counts as earlier: "from an earlier wave" or "from an earlier time"
 
 
@@ -410,5 +411,5 @@ def _attach_lessons(conn, earlier: list[Earlier]) -> None:  # noqa: ANN001
              .order_by(sheets.c.date, sheets.c.slug))
     by_slug = {e.slug: e for e in earlier}
     for struggle_slug, sheet_slug, lessons, limits in conn.execute(query):
-        for text in [*(lessons or []), *(f"limit: {limit}" for limit in (limits or []))]:
-            by_slug[struggle_slug].lessons.append((sheet_slug, text))
+        for kind, texts in (("lesson", lessons), ("limit", limits)):
+            by_slug[struggle_slug].lessons.extend((sheet_slug, kind, text) for text in texts or [])

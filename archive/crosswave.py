@@ -8,12 +8,13 @@ the archivist's view of every record.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from archive.demands import load_synonyms
-from archive.lessons import load_vocabulary
+from archive.lessons import OTHER, load_vocabulary
 from archive.public import Graph, Item, load
 from archive.publish.conversation import Category, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_records
@@ -35,12 +36,27 @@ def demands_across_struggles(engine: Engine, archive_root: Path, *, public_only:
 def lessons_by_category(engine: Engine, archive_root: Path, *, public_only: bool = False,
                         category: str | None = None) -> list[Category]:
     """Every limit and lesson of the balance sheets, by category; one category if ``category`` is given."""
-    categories = lesson_categories(gathered(engine, archive_root, public_only), load_vocabulary(archive_root))
+    vocabulary = load_vocabulary(archive_root)
+    categories = lesson_categories(gathered(engine, archive_root, public_only), vocabulary)
     if category is None:
         return categories
     wanted = category.casefold().strip()
-    named = load_vocabulary(archive_root).named(wanted)
-    return [c for c in categories if wanted in (c.name, c.slug) or c.name == named]
+    named = vocabulary.named(wanted)
+    chosen = [c for c in categories if wanted in (c.name, c.slug) or c.name == named]
+    if not chosen and named is None and wanted != OTHER:
+        raise UnknownCategory(category, [*vocabulary.names, *(c.name for c in categories
+                                                               if c.name not in vocabulary.categories)])
+    return chosen
+
+
+class UnknownCategory(LookupError):
+    """A --category that is neither in the vocabulary nor among the findings; the message lists them."""
+
+    def __init__(self, category: str, known: list[str]) -> None:
+        close = difflib.get_close_matches(category.casefold().strip(), known, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"unknown category {category!r}{hint} (categories: {', '.join(known)})")
+        self.category, self.known, self.close = category, known, close
 
 
 class LineageError(LookupError):

@@ -38,6 +38,7 @@ from archive.public import Graph, projection_clause
 from archive.records import make_slug
 from archive.redaction import load_redactions
 from archive.search_facets import FacetMap
+from archive.search_filters import check_filters
 from archive.search_query import (
     QueryError,
     did_you_mean,
@@ -235,6 +236,9 @@ class ArchiveSearcher:
         return self._public[key]
 
     def _allowed(self, request: SearchRequest) -> set[int] | None:
+        check_filters(self.searcher, types=request.types, waves=request.waves, places=request.places,
+                      type_name=_type_name, slug=make_slug, public=self.graph is not None,
+                      facet_values=lambda field: self._facet_map().counts(field, self.searcher.reader().all_doc_ids()))
         filters = _filter_query(request)
         return set(self.searcher.docs_for_query(filters)) if filters is not None else None
 

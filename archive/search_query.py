@@ -81,12 +81,24 @@ def _check_dates(text: str) -> None:
     """Whoosh silently drops a date it cannot read; say so instead."""
     for match in _DATE_VALUE.finditer(text):
         field, value = match.groups()
+        _check_range(field, value)
         parts = [p for p in re.split(r"(?i)[\s\[\]{}<>=]+|\bto\b", value.strip("'\"")) if p]
         bad = [p for p in parts if not _valid_date(p)]
         if not parts or bad:
             shown = bad[0] if bad else value or "nothing"
             raise QueryError(f"{field}: cannot read {shown!r} as a date; write 2020, 2020-05 or 2020-05-01, "
                              f"or a range such as {field}:[2020-05-01 to 2020-06-30]")
+
+
+def _check_range(field: str, value: str) -> None:
+    """A range Whoosh cannot read (not closed, no 'to') would otherwise match nothing without a word."""
+    if not value.startswith(("[", "{")):
+        return
+    example = f"write it as {field}:[2020-05-01 to 2020-06-30] (either end may be left out)"
+    if not re.search(r"[\]}]", value):
+        raise QueryError(f"{field}: the range {field}:{value.strip()} is not closed with ] or }}; {example}")
+    if not re.search(r"(?i)\bto\b", value):
+        raise QueryError(f"{field}: the range {field}:{value.strip()} has no 'to' between its ends; {example}")
 
 
 def _valid_date(text: str) -> bool:

@@ -63,8 +63,8 @@ def test_only_earlier_waves_with_reasons_and_lessons(indexed):
     assert "same organizational form: sit-down-occupation" in flint.reasons
     assert "same grievance: speed-up" in flint.reasons
     assert "same place: flint" in flint.reasons
-    assert ("flint-assessed", "Occupy the choke point of production") in flint.lessons
-    assert ("flint-assessed", "limit: the sit-down was outlawed in 1939") in flint.lessons
+    assert ("flint-assessed", "lesson", "Occupy the choke point of production") in flint.lessons
+    assert ("flint-assessed", "limit", "the sit-down was outlawed in 1939") in flint.lessons
     assert all(e.reasons for e in result.earlier)
 
 
@@ -110,7 +110,8 @@ def test_public_cli_is_the_sites_list_named_by_titles(indexed):
     assert flint["slug"] == "flint-sit-down"
     assert flint["reasons"][:3] == ["same organizational form: Sit-down occupation", "same grievance: speed-up",
                                     "same place: flint"]
-    assert {"balance_sheet": "flint-assessed", "text": "limit: the sit-down was outlawed in 1939"} in flint["lessons"]
+    limit = {"balance_sheet": "flint-assessed", "kind": "limit", "text": "the sit-down was outlawed in 1939"}
+    assert limit in flint["lessons"]
     assert {e["slug"] for e in data["earlier"]} <= {"flint-sit-down", "lordstown-1972", "bronx-rent-strike"}
 
 

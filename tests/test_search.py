@@ -34,6 +34,7 @@ from archive.mapping import load_mapping
 from archive.models import Link, Record
 from archive.public import public_clause
 from archive.search import ArchiveSearcher, QueryError, SearchRequest, SearchResult
+from archive.search_filters import UnknownFilterValue
 from tests.conftest import PG_URL, REPO_ROOT
 from tests.helpers import PUBLIC
 
@@ -268,7 +269,8 @@ def test_wave_filter_includes_what_a_struggle_brings(corpus: Corpus) -> None:
     slugs = corpus.slugs("petrograd", waves=["russian-revolution-1917"])
     assert "account/reed-1" in slugs  # the account names only its struggle; the struggle is in the wave
     assert not corpus.slugs("petrograd", waves=["pandemic-actions-2020-2021"])
-    assert corpus.search("strike", waves=["no-such-wave"]).total == 0
+    with pytest.raises(UnknownFilterValue, match="unknown wave 'no-such-wave'"):  # an error, not "no match"
+        corpus.search("strike", waves=["no-such-wave"])
 
 
 def test_place_kind_and_language_filters(corpus: Corpus) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
+from archive.search_filters import UnknownFilterValue
 
 RECORDS = """
 - {type: wave, slug: tech-2018, title: The tech worker wave, start: 2018, end: 2021}
@@ -55,4 +57,6 @@ def test_public_facets_count_public_links_only(archive, engine, write):
     public = search(archive.index_dir, engine, SearchRequest("walked", public=True))
     assert public.facets["waves"] == {"tech-2018": 1}
     assert public.facets["places"] == {}
-    assert search(archive.index_dir, engine, SearchRequest("walked", public=True, places=["secret-town"])).hits == []
+    unknown = r"unknown public place 'secret-town' \(choose from: mountain-view, usa\)"  # never the private one
+    with pytest.raises(UnknownFilterValue, match=unknown):
+        search(archive.index_dir, engine, SearchRequest("walked", public=True, places=["secret-town"]))

@@ -196,9 +196,9 @@ def test_cli_public_gives_the_list_the_site_shows(earlier_archive: Archive, site
         assert [f"struggles/{e['slug']}.html" for e in printed] == [e["path"] for e in shown], item.slug
         assert [e["reasons"] for e in printed] == [e["reasons"] for e in shown], item.slug
         # The page shows the first four lessons of each; the command line prints them all.
-        assert [[(x["balance_sheet"], x["text"]) for x in e["lessons"][:4]] for e in printed] == [
-            [(sheet.removeprefix("balance-sheets/").removesuffix(".html"),
-              text if kind == "lesson" else f"limit: {text}") for kind, text, sheet in e["lessons"]] for e in shown]
+        assert [[(x["balance_sheet"], x["kind"], x["text"]) for x in e["lessons"][:4]] for e in printed] == [
+            [(sheet.removeprefix("balance-sheets/").removesuffix(".html"), kind, text)
+             for kind, text, sheet in e["lessons"]] for e in shown]
         checked += 1
         if checked == 12:
             break

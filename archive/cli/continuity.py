@@ -45,7 +45,8 @@ def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: 
             "in_waves": result.in_waves, "rule": result.rule, "notes": result.notes,
             "earlier": [{"slug": e.slug, "title": e.title, "start": e.start, "waves": e.waves, "because": e.because,
                          "score": round(e.score, 3), "reasons": e.reasons,
-                         "lessons": [{"balance_sheet": s, "text": t} for s, t in e.lessons]} for e in result.earlier],
+                         "lessons": [{"balance_sheet": s, "kind": k, "text": t} for s, k, t in e.lessons]}
+                        for e in result.earlier],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(f"Earlier struggles like {result.title} ({result.rule}):")
@@ -56,5 +57,5 @@ def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: 
                    f"  {item.because}")
         for reason in item.reasons:
             click.echo(f"     because: {reason}")
-        for sheet, text in item.lessons:
-            click.echo(f"     lesson ({sheet}): {text}")
+        for sheet, kind, text in item.lessons:
+            click.echo(f"     {kind} ({sheet}): {text}")

@@ -5,7 +5,13 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.crosswave import LineageError, demands_across_struggles, lessons_by_category, lineage_of
+from archive.crosswave import (
+    LineageError,
+    UnknownCategory,
+    demands_across_struggles,
+    lessons_by_category,
+    lineage_of,
+)
 from archive.demands import SynonymsError
 from archive.lessons import LessonsError
 from archive.publish.lineage import Step
@@ -76,6 +82,8 @@ def lessons_command(ctx: Context, category: str | None, public_only: bool, as_js
     try:
         categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only,
                                          category=category)
+    except UnknownCategory as exc:
+        raise click.BadParameter(str(exc), param_hint="'--category'") from None
     except (RedactionError, LessonsError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

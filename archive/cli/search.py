@@ -11,6 +11,7 @@ from archive.cli.common import Context, pass_context
 from archive.index import SearchIndexError
 from archive.redaction import RedactionError, load_redactions
 from archive.search import SORTS, QueryError, SearchRequest, SearchResult, search
+from archive.search_filters import UnknownFilterValue
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
 FACETS_SHOWN = 8
@@ -57,6 +58,8 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     engine = ctx.engine()
     try:
         result = search(archive.index_dir, engine, request)
+    except UnknownFilterValue as exc:
+        raise click.BadParameter(exc.message, param_hint=f"'{exc.option}'") from None
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     except SearchIndexError as exc:

@@ -315,8 +315,7 @@ def public_continuity(archive: Archive, engine: Engine, slug: str, *, limit: int
     if view is None:
         raise ContinuityError(f"struggle {slug!r} has neither a start date nor a dated wave to look back from")
     earlier = [Earlier(e.item.slug, e.item.title, e.start, [w.slug for w in e.waves], e.score,
-                       e.reasons, [(x.sheet.slug, x.text if x.kind == "lesson" else f"limit: {x.text}")
-                                   for x in e.lessons], e.because)
+                       e.reasons, [(x.sheet.slug, x.kind, x.text) for x in e.lessons], e.because)
                for e in view.struggles]
     notes = [] if earlier else public_undated_notes(data)
     return ContinuityResult(item.slug, item.title, view.before, earlier, view.start, view.in_waves, notes)
