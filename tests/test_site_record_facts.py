@@ -95,6 +95,7 @@ def test_long_relations_keep_their_section(site: Path) -> None:
 
 def test_a_start_without_an_end_reads_as_ongoing_by_default(site: Path) -> None:
     assert ("End", ["ongoing"]) in entries(facts(page(site, "struggles/rent-strike.html")))
+    assert "Still open." in page(site, "waves/wave-of-1930s.html")
     undated = page(site, "struggles/undated-strike.html")
     assert "ongoing" not in undated and "not recorded" not in undated  # no start: nothing to say
 
@@ -107,6 +108,8 @@ def test_an_archive_that_records_no_ends_says_so(built: tuple[Archive, Engine], 
     assert ("End", ["not recorded"]) in entries(facts(page(site, "struggles/rent-strike.html")))
     assert "ongoing" not in page(site, "struggles/rent-strike.html")
     assert ("End", ["1937-02-11"]) in entries(facts(page(site, "struggles/sit-down.html")))
+    wave = page(site, "waves/wave-of-1930s.html")  # a wave with a start and no end, likewise
+    assert "End not recorded." in wave and "Still open." not in wave
 
 
 def test_a_bad_open_end_setting_is_a_message(archive) -> None:
