@@ -403,7 +403,7 @@ def stray_files(index_dir: Path) -> list[Path]:
         ix.close()
     for path in live.iterdir():
         name = path.name
-        if (name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
+        if (name in (toc, META_NAME, term_map.MAP_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
                 or is_cache_file(name)):
             continue
         strays.append(path)

@@ -15,7 +15,7 @@ from archive import lemmas, term_map
 from archive.analysis import ANALYSIS_VERSION
 from archive.create import init_archive
 from archive.db import make_engine
-from archive.index import current_dir, open_index, rebuild_index, update_index
+from archive.index import current_dir, open_index, rebuild_index, stray_files, update_index
 from archive.ingest import ingest
 from archive.search import ArchiveSearcher, SearchRequest
 from archive.search_query import expand_languages, parse
@@ -88,6 +88,7 @@ def test_query_terms_are_the_same_with_and_without_the_map(built: tuple[Path, ob
     assert known.term("buses", "nl") is not None  # an English word has its Dutch term too
     assert known.term("sit", "en") is not None and known.term("in", "en") is not None  # sit-in's parts
     assert known.term("zzqx", "en") is None
+    assert stray_files(index_dir) == []  # archive verify does not count the map as a stray file
 
 
 def test_a_search_for_held_words_loads_no_dictionary(built: tuple[Path, object], tmp_path: Path) -> None:
