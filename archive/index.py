@@ -337,7 +337,9 @@ def _write_term_map(ix: FileIndex, previous: term_map.TermMap | None) -> None:
     With ``--procs`` above 1 the words were analyzed in other processes: the map holds fewer of them, and
     a search looks the rest up in simplemma."""
     words = term_map.every_language(whoosh_tuning.indexed_terms(LEMMA_LANGUAGES), previous)
-    term_map.write(Path(ix.storage.folder), ix.latest_generation(), words, previous)
+    # A cache: if it cannot be written, searches load the dictionaries (the last generation's map is ignored).
+    with contextlib.suppress(OSError):
+        term_map.write(Path(ix.storage.folder), ix.latest_generation(), words, previous)
 
 
 def add_documents(ix: FileIndex, docs: Iterable[Document], *, procs: int = 1) -> int:

@@ -147,8 +147,12 @@ def _replace(folder: Path, generation: int, sections: Mapping[str, tuple[int, in
               "languages": sections}
     path = folder / MAP_NAME
     temporary = folder / f"{MAP_NAME}.{os.getpid()}"
-    temporary.write_bytes(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + body)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + body)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
