@@ -5,7 +5,8 @@ The index is a cache of the store. It lives in ``ARCHIVE/index/``::
     index/CURRENT        the name of the live generation folder (replaced atomically)
     index/LOCK           held by whoever writes the index (an update or a rebuild)
     index/PENDING        record ids whose update could not take the lock in time, applied by the next writer
-    index/gen-.../       Whoosh's files, and index.json (the analysis version)
+    index/gen-.../       Whoosh's files, index.json (the analysis version), and terms.map (each indexed
+                         word's term, so a search loads no lemma dictionary: ``archive.term_map``)
 
 A rebuild writes a fresh generation folder and then points ``CURRENT`` at it, so searches opened on
 the old folder keep working; the old folder is removed afterwards. Only this module and
@@ -34,11 +35,12 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT,
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from archive import whoosh_tuning
+from archive import term_map, whoosh_tuning
 from archive.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.dates import DateError, period_end, sort_key
 from archive.db import LARGE_CHANGE, has_statistics, refresh_statistics
 from archive.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
+from archive.lemmas import LEMMA_LANGUAGES
 from archive.search_facets import is_cache_file
 
 whoosh_tuning.apply()
@@ -290,10 +292,12 @@ def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResu
                 result.updated = len(found)
                 for missing in ids - found:
                     result.deleted += writer.delete_by_term("rid", str(missing))
+                before = ix.latest_generation()
                 writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
+            _write_term_map(ix, term_map.read(Path(ix.storage.folder), before))
     finally:
         ix.close()
     return result
@@ -317,6 +321,7 @@ def _rebuild_locked(index_dir: Path, engine: Engine, procs: int = 1) -> int:
         ix = whoosh_index.create_in(str(folder), make_schema())
         with engine.connect() as conn:
             count = add_documents(ix, iter_documents(conn), procs=procs)
+        _write_term_map(ix, None)
         ix.close()
         (folder / META_NAME).write_text(json.dumps({"analysis_version": ANALYSIS_VERSION}), encoding="utf-8")
     except BaseException:
@@ -325,6 +330,16 @@ def _rebuild_locked(index_dir: Path, engine: Engine, procs: int = 1) -> int:
     _point_current(index_dir, name)
     remove_old_generations(index_dir)
     return count
+
+
+def _write_term_map(ix: FileIndex, previous: term_map.TermMap | None) -> None:
+    """Keep the terms of the words this process indexed (and the previous generation's) beside the index.
+    With ``--procs`` above 1 the words were analyzed in other processes: the map holds fewer of them, and
+    a search looks the rest up in simplemma."""
+    words = term_map.every_language(whoosh_tuning.indexed_terms(LEMMA_LANGUAGES), previous)
+    # A cache: if it cannot be written, searches load the dictionaries (the last generation's map is ignored).
+    with contextlib.suppress(OSError):
+        term_map.write(Path(ix.storage.folder), ix.latest_generation(), words, previous)
 
 
 def add_documents(ix: FileIndex, docs: Iterable[Document], *, procs: int = 1) -> int:
@@ -390,7 +405,7 @@ def stray_files(index_dir: Path) -> list[Path]:
         ix.close()
     for path in live.iterdir():
         name = path.name
-        if (name in (toc, META_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
+        if (name in (toc, META_NAME, term_map.MAP_NAME) or name.startswith(prefixes) or name.endswith("WRITELOCK")
                 or is_cache_file(name)):
             continue
         strays.append(path)

@@ -48,6 +48,7 @@ from archive.search_query import (
     parse,
 )
 from archive.search_scoring import ArchiveBM25F, CollectionStats
+from archive.term_map import use_term_map
 
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
 
@@ -138,7 +139,10 @@ class ArchiveSearcher:
         # A rebuild may swap the live folder between reading CURRENT and opening it: try again.
         for attempt in range(3):
             try:
-                return open_index(self.index_dir).searcher()
+                ix = open_index(self.index_dir)
+                searcher = ix.searcher()
+                use_term_map(Path(ix.storage.folder), searcher.reader().generation())
+                return searcher
             except (FileNotFoundError, EmptyIndexError):
                 if attempt == 2:
                     raise

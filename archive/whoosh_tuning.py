@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import regex
@@ -212,6 +212,18 @@ def _terms_of(language: str) -> dict[tuple[str, bool], str]:
     """(word as written, inside a compound?) -> its term in ``language`` ("" when the analyzer drops it).
     Unbounded, like the analyzer's stem cache: an archive has a few hundred thousand distinct word forms."""
     return {}
+
+
+def indexed_terms(languages: Iterable[str]) -> dict[str, dict[str, str]]:
+    """language -> lowercased word -> term, for the words this process has indexed in ``languages`` (the
+    words a stop filter dropped left out): what ``archive.term_map`` keeps beside the index."""
+    result: dict[str, dict[str, str]] = {}
+    for language in languages:
+        words = result[language] = {}
+        for (word, _), term in _terms_of(language).items():
+            if term:
+                words[word.lower()] = term
+    return result
 
 
 def term_positions(value: str) -> list[tuple[str, int]]:
