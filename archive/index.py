@@ -283,6 +283,7 @@ def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResu
                 # replacing documents one by one, and leaves one generation of large segments.
                 ix.close()
                 return UpdateResult(updated=_rebuild_locked(index_dir, engine), rebuilt=True)
+            whoosh_tuning.forget_indexed_terms()  # the map keeps this index's words, no other archive's
             writer = ix.writer()
             try:
                 found: set[int] = set()
@@ -319,6 +320,7 @@ def _rebuild_locked(index_dir: Path, engine: Engine, procs: int = 1) -> int:
     folder.mkdir(parents=True)
     try:
         ix = whoosh_index.create_in(str(folder), make_schema())
+        whoosh_tuning.forget_indexed_terms()  # the map keeps this index's words, no other archive's
         with engine.connect() as conn:
             count = add_documents(ix, iter_documents(conn), procs=procs)
         _write_term_map(ix, None)

@@ -214,6 +214,12 @@ def _terms_of(language: str) -> dict[tuple[str, bool], str]:
     return {}
 
 
+def forget_indexed_terms() -> None:
+    """Start a write with no words remembered: a process that indexed another archive before (a server, the
+    tests) must not carry that archive's words into this index's term map."""
+    _terms_of.cache_clear()
+
+
 def indexed_terms(languages: Iterable[str]) -> dict[str, dict[str, str]]:
     """language -> lowercased word -> term, for the words this process has indexed in ``languages`` (the
     words a stop filter dropped left out): what ``archive.term_map`` keeps beside the index."""

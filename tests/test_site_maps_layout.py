@@ -86,8 +86,9 @@ def test_timeline_labels_take_lanes_and_links_are_not_in_an_image(seventies) -> 
 def test_the_drawing_is_the_same_in_every_process(seventies, tmp_path: Path) -> None:
     """networkx's subgraph views iterate a set: laid out from one, the map changed with PYTHONHASHSEED."""
     archive, engine = seventies
-    script = ("import sys, datetime; from archive.config import Archive; from archive.db import make_engine;"
-              "from archive.publish import build; a = Archive(root=__import__('pathlib').Path(sys.argv[1]));"
+    # load_archive reads archive.toml, so the subprocess uses the store under test (SQLite or PostgreSQL).
+    script = ("import sys, datetime; from archive.config import load_archive; from archive.db import make_engine;"
+              "from archive.publish import build; a = load_archive(__import__('pathlib').Path(sys.argv[1]));"
               "build(a, make_engine(a.db_url()), __import__('pathlib').Path(sys.argv[2]), "
               "today=datetime.date(2026, 1, 1))")
     pages = []
