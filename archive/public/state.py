@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, String, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, String, case, cast, func, literal, select
 
 from archive.models import Link, Record, RecordTag, Tag
 
@@ -28,10 +28,11 @@ tags_t = Tag.__table__
 PROJECTION_VERSION = "1"
 
 
-def _joined(*columns) -> object:  # noqa: ANN002
-    """One string of the columns' values, ``|`` between columns and ``;`` between rows (in the
-    database, so no Python loop over rows)."""
-    parts = []
+def _joined(table: FromClause, order: list[ColumnElement], *columns: ColumnElement) -> Select:
+    """A count and one string of the columns' values (``|`` between columns, ``;`` between rows), in
+    ``order``: built by the database, so no Python loop over rows. (An order the database did not keep
+    would only cost a needless refresh.)"""
+    parts: list[ColumnElement] = []
     for column in columns:
         if parts:
             parts.append(literal("|"))
@@ -39,7 +40,8 @@ def _joined(*columns) -> object:  # noqa: ANN002
     row = parts[0]
     for part in parts[1:]:
         row = row + part
-    return func.aggregate_strings(row, ";")
+    rows = select(row.label("row")).select_from(table).order_by(*order).subquery()
+    return select(func.count(), func.aggregate_strings(rows.c.row, ";"))
 
 
 def projection_state(conn: Connection, today: dt.date | None, redactions: Mapping[str, str]) -> str:
@@ -48,14 +50,12 @@ def projection_state(conn: Connection, today: dt.date | None, redactions: Mappin
     t = records_t
     passed = case((t.c.embargo_until.is_(None), literal("")), (t.c.embargo_until <= today, literal("p")),
                   else_=literal("e"))
+    r, lk, rt, tg = t.c, links_t.c, record_tags_t.c, tags_t.c
     queries = (
-        select(func.count(), _joined(t.c.id, t.c.content_sha256, t.c.visibility, t.c.embargo_until,
-                                     t.c.consent, t.c.is_stub, passed)),
-        select(func.count(), _joined(links_t.c.id, links_t.c.source_id, links_t.c.relation,
-                                     links_t.c.target_id, links_t.c.position, links_t.c.date)),
-        select(func.count(), _joined(record_tags_t.c.record_id, record_tags_t.c.tag_id,
-                                     record_tags_t.c.position)),
-        select(func.count(), _joined(tags_t.c.id, tags_t.c.name)),
+        _joined(t, [r.id], r.id, r.content_sha256, r.visibility, r.embargo_until, r.consent, r.is_stub, passed),
+        _joined(links_t, [lk.id], lk.id, lk.source_id, lk.relation, lk.target_id, lk.position, lk.date),
+        _joined(record_tags_t, [rt.record_id, rt.tag_id], rt.record_id, rt.tag_id, rt.position),
+        _joined(tags_t, [tg.id], tg.id, tg.name),
     )
     digest = hashlib.sha256(f"projection {PROJECTION_VERSION}\n".encode())
     for name, pseudonym in sorted(redactions.items()):
