@@ -157,3 +157,20 @@ def test_a_changed_redactions_file_is_seen(archive, engine, write):
     (archive.root / "redactions.yaml").write_text("Qxnamezk Smith: A. S.\n", encoding="utf-8")
     result = public(archive, engine, "qxnamezk")
     assert result.total == 0 and result.suggestion is None
+
+
+def test_many_appends_keep_few_segments_and_the_order_of_an_index_built_from_scratch(archive, engine, write):
+    from whoosh import index as whoosh_index
+
+    ingest(archive.root, write, "a.yaml", leaflets(20))
+    public(archive, engine, "leaflet")
+    for number in range(20, 27):
+        ingest(archive.root, write, f"b{number}.yaml", leaflets(1, start=number))
+    ix = whoosh_index.open_dir(str(archive.index_dir / "public" / current(archive)["folder"]))
+    segments = [s.doc_count_all() for s in ix._segments()]
+    ix.close()
+    assert sum(segments) == 27 and len(segments) <= 4  # the trailing small ones were merged
+    appended = [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=30).hits]
+    assert [h["slug"] for h in appended] == [f"leaflet-{i}" for i in range(27)]  # equal scores: id order
+    (archive.index_dir / "public" / "CURRENT").unlink()
+    assert [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=30).hits] == appended
