@@ -43,7 +43,7 @@ from archive.analysis import ANALYSIS_VERSION, LINEAGE_RELATIONS, compose_body
 from archive.index import make_schema, to_fields
 from archive.index_docs import Document, document_field, time_fields
 from archive.public import Graph, Item, load, names_in_search_text
-from archive.public.state import projection_state
+from archive.public.state import projection_state, store_files_key
 from archive.redaction import RedactionError, load_redactions
 
 PUBLIC_CACHE = "public"  # ARCHIVE/index/public/ (the same name as archive.search.PUBLIC_CACHE)
@@ -241,11 +241,15 @@ def _merge_tail(ix: Any) -> None:
 
 
 def _cached_index(cache_dir: Path, engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> Any:
-    with engine.connect() as conn:
-        state = projection_state(conn, today, redactions)
+    files = store_files_key(engine, today, redactions)  # read before the state: see store_files_key
     current = _read_current(cache_dir)
-    if current is None or current.get("state") != _versioned(state):
-        _refresh(cache_dir, engine, today, redactions, state=state)
+    if current is None or files is None or current.get("files") != files:
+        with engine.connect() as conn:
+            state = projection_state(conn, today, redactions)
+        if current is None or current.get("state") != _versioned(state):
+            _refresh(cache_dir, engine, today, redactions, state=state)
+        if files is not None:
+            _remember_files(cache_dir, _versioned(state), files)
         current = _read_current(cache_dir)
     if current is None:
         raise OSError("the public index could not be kept")
@@ -253,6 +257,15 @@ def _cached_index(cache_dir: Path, engine: Engine, today: dt.date | None, redact
     with contextlib.suppress(OSError):
         os.utime(folder)  # the most recently used folders are the ones kept
     return whoosh_index.open_dir(str(folder))
+
+
+def _remember_files(cache_dir: Path, state: str, files: str) -> None:
+    """Note that the store's files with key ``files`` hold the projection of ``state``, if that is still
+    the current index's, so that the next search need not read the aggregates."""
+    with _locked(cache_dir):
+        current = _read_current(cache_dir)
+        if current is not None and current["state"] == state and current.get("files") != files:
+            _write_current(cache_dir, current["folder"], state, files)
 
 
 def _versioned(state: str) -> str:
@@ -348,8 +361,8 @@ def _build(cache_dir: Path, docs: list[tuple[Document, dict[str, Any], str]], fi
     return folder
 
 
-def _write_current(cache_dir: Path, folder: str, state: str) -> None:
-    _write_json(cache_dir / CURRENT, {"folder": folder, "state": state})
+def _write_current(cache_dir: Path, folder: str, state: str, files: str | None = None) -> None:
+    _write_json(cache_dir / CURRENT, {"folder": folder, "state": state, "files": files})
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -174,3 +174,46 @@ def test_many_appends_keep_few_segments_and_the_order_of_an_index_built_from_scr
     assert [h["slug"] for h in appended] == [f"leaflet-{i}" for i in range(27)]  # equal scores: id order
     (archive.index_dir / "public" / "CURRENT").unlink()
     assert [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=30).hits] == appended
+
+
+def age_store_files(archive, seconds: float) -> None:  # noqa: ANN001
+    """Date the store's files ``seconds`` back, as if the last write were that old."""
+    import os
+    import time
+
+    for path in archive.root.glob("archive.sqlite*"):
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+
+
+def test_store_files_unchanged_since_the_last_check_are_trusted_without_the_aggregates(
+        archive, engine, write, monkeypatch):
+    if engine.url.get_backend_name() != "sqlite":
+        pytest.skip("the files' key is for an SQLite store; other stores always read the aggregates")
+    ingest(archive.root, write, "a.yaml", leaflets(3))
+    age_store_files(archive, 60)
+    assert public(archive, engine, "leaflet").total == 3  # checks the aggregates, notes the files' key
+    age_store_files(archive, 60)  # the search's own connection may have touched them: date them again
+    public(archive, engine, "leaflet")
+    forbid_projection(monkeypatch)
+    monkeypatch.setattr(search_public, "projection_state",
+                        lambda *a, **k: pytest.fail("the aggregates were read"))
+    assert public(archive, engine, "leaflet").total == 3
+    monkeypatch.undo()
+    # A change by hand moves the files' times: the aggregates are read again and see it.
+    with engine.begin() as conn:
+        conn.execute(update(Record.__table__).where(Record.__table__.c.slug == "leaflet-1")
+                     .values(visibility="private"))
+    age_store_files(archive, 30)
+    assert sorted(h.slug for h in public(archive, engine, "leaflet").hits) == ["leaflet-0", "leaflet-2"]
+
+
+def test_files_written_a_moment_ago_are_never_trusted(archive, engine, write):
+    from archive.public.state import store_files_key
+
+    ingest(archive.root, write, "a.yaml", leaflets(1))
+    assert store_files_key(engine, None, {}) is None  # racily clean: only the aggregates can tell
+    age_store_files(archive, 60)
+    key = store_files_key(engine, None, {})
+    assert key is not None and key != store_files_key(engine, None, {"Real Name": "R. N."})
+    assert key != store_files_key(engine, dt.date(2000, 1, 1), {})

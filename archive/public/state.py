@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Mapping
+from pathlib import Path
 
-from sqlalchemy import ColumnElement, Connection, FromClause, Select, String, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, Select, String, case, cast, func, literal, select
 
 from archive.models import Link, Record, RecordTag, Tag
 
@@ -64,3 +66,37 @@ def projection_state(conn: Connection, today: dt.date | None, redactions: Mappin
         count, joined = conn.execute(query).one()
         digest.update(f"{count}\n{joined or ''}\n".encode())
     return digest.hexdigest()[:40]
+
+
+RACY_SECONDS = 2.0  # a file written this recently may be written again within its timestamp's granularity
+
+
+def store_files_key(engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> str | None:
+    """For an SQLite store, a key that changes whenever its files are written: the database's and its
+    write-ahead log's size, inode and modification time, with ``today`` and the redactions. Read before
+    ``projection_state``, it lets a search trust a state computed earlier for the same files, as Git
+    trusts a file's stat data; None for another store, or for files written so recently that a second
+    write could leave the same times (Git's "racily clean" case), where only the aggregates can tell."""
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    path = Path(engine.url.database.removeprefix("file:").split("?")[0])
+    parts = [f"{(today or dt.date.today()).isoformat()} {PROJECTION_VERSION}"]
+    newest = 0
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            stat = name.stat()
+        except FileNotFoundError:
+            parts.append(f"{name.name} -")
+            continue
+        except OSError:
+            return None
+        if stat.st_size == 0 and name != path:
+            parts.append(f"{name.name} -")  # an empty log holds nothing (a reader opening the store makes one)
+            continue
+        newest = max(newest, stat.st_mtime_ns)
+        parts.append(f"{name.name} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}")
+    if newest > (time.time() - RACY_SECONDS) * 1e9:
+        return None
+    for name, pseudonym in sorted(redactions.items()):
+        parts.append(f"redact {name!r} {pseudonym!r}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
