@@ -67,11 +67,11 @@ def public_text(item: Item) -> str:
                          "lineage": names_in_search_text(item, LINEAGE_RELATIONS)})
 
 
-def public_row(item: Item) -> dict[str, Any]:
+def public_row(item: Item, indexed_body: str | None = None) -> dict[str, Any]:
     """What a snippet is cut from (the published text, never the store's), and the indexed body that
-    "did you mean" reads a word back from."""
+    "did you mean" reads a word back from (``public_text``, unless already composed)."""
     return {**item.fields, "id": item.id, "title": item.title, "body": item.body, "language": item.language,
-            "indexed_body": public_text(item)}
+            "indexed_body": public_text(item) if indexed_body is None else indexed_body}
 
 
 def _links(item: Item) -> dict[str, list[str]]:
@@ -194,7 +194,7 @@ def _documents(graph: Graph) -> Iterator[tuple[Document, dict[str, Any], str]]:
     """Each public document, its published row and a fingerprint of both."""
     by_id = graph.by_id()
     for doc in public_documents(graph):
-        row = public_row(by_id[doc.record_id])
+        row = public_row(by_id[doc.record_id], doc.body)  # the document's body is the indexed body
         text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
         yield doc, row, hashlib.sha256(f"{doc.fingerprint()}\n{text}".encode()).hexdigest()[:32]
 
