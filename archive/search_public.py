@@ -186,6 +186,8 @@ def keep_current(index_dir: Path, engine: Engine, *, graph: Graph | None = None,
         outcome = _refresh(cache_dir, engine, None, redactions, graph=graph, state=state)
     except (RedactionError, OSError):
         return None
+    except Exception as exc:  # noqa: BLE001 - the store has committed; the next public search refreshes
+        return f"Public search index not updated ({exc.__class__.__name__}: {exc}); the next public search will."
     return {"current": None, "added": "Public search index updated.",
             "rebuilt": "Public search index rebuilt."}[outcome]
 
