@@ -217,3 +217,18 @@ def test_files_written_a_moment_ago_are_never_trusted(archive, engine, write):
     key = store_files_key(engine, None, {})
     assert key is not None and key != store_files_key(engine, None, {"Real Name": "R. N."})
     assert key != store_files_key(engine, dt.date(2000, 1, 1), {})
+
+
+def test_a_failed_upkeep_does_not_fail_the_ingest_and_the_next_search_catches_up(archive, engine, write,
+                                                                                  monkeypatch):
+    ingest(archive.root, write, "a.yaml", leaflets(2))
+    public(archive, engine, "leaflet")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search_public, "_refresh", broken)
+        out = ingest(archive.root, write, "b.yaml", leaflets(1, start=2))
+    assert "Public search index not updated (RuntimeError: disk on fire)" in out
+    assert public(archive, engine, "leaflet").total == 3
