@@ -7,14 +7,20 @@ built from ``archive.public.load``, the graph the site is built from: its docume
 titles, bodies, tags and slugs, and links only between public records. Filters, facets, statistics and
 suggestions then see nothing else, and the ranking is the site's by construction.
 
-Building that index costs what indexing costs (about a second per hundred accounts), so it is kept on
-disk, in ``ARCHIVE/index/public/<digest>/``, named by a digest of every public document: a command whose
-projection has not changed since the last public search only loads the projection and opens the index.
-A changed projection is indexed again from scratch, never updated: Whoosh keeps a deleted document's
-terms and counts until its segment is merged, where "did you mean" and the statistics would still see a
-record that left the projection, and a merge of every segment costs as much as indexing again (measured).
-Indexing from scratch also keeps documents in record-id order, so equal scores rank as on the site. The
-folder holds only public, redacted text; the previous one is kept for a search still reading it, older
+Building that index costs what indexing costs, so it is kept on disk, in ``ARCHIVE/index/public/``
+(``CURRENT`` names the folder and the projection state it holds), and kept current where changes happen:
+after ``ingest``, ``delete`` and the other commands that update the archive's index, and during ``build``,
+which loads the projection anyway. A search only checks that the index is current, from the store's rows
+(``archive.public.state``, no texts loaded) or, for an SQLite store whose files have not changed since,
+from their stat data; the index stores each record's published row, for snippets and "did you mean".
+
+The index is appended to when only new records came (their ids following every indexed one), and indexed
+again from scratch into a new folder for anything else; it is never edited in place. Whoosh keeps a
+deleted document's terms and counts until its segment is merged, where "did you mean" and the statistics
+would still see a record that left the projection, and a merge costs about as much as indexing again.
+Appending only (in record-id order, without Whoosh's reordering merge) keeps the lexicon, the statistics
+and the order of equal scores exactly those of an index built from scratch. See docs/search.md. The
+folders hold only public, redacted text; the previous one is kept for a search still reading it, older
 ones are removed.
 """
 
