@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -42,7 +43,6 @@ from typing import Any
 from sqlalchemy import Engine
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import STORED
 from whoosh.filedb.filestore import RamStorage
 
 from archive.analysis import ANALYSIS_VERSION, LINEAGE_RELATIONS, compose_body
@@ -108,47 +108,53 @@ STALE_BUILD_SECONDS = 24 * 3600  # a folder still being built after this long wa
 CURRENT = "CURRENT"  # {"folder": name, "state": projection state} of the index that is current
 LOCK = ".lock"
 DOCS = "docs.json"  # record id -> fingerprint of its public document, in that folder's index
-PUBLISHED = "published"  # stored field: the published text a snippet or "did you mean" is cut from
+PUBLISHED = "published.sqlite"  # record id -> published row, beside the index (see PublishedTexts)
 BULK_LIMIT_MB = 256
 COMMIT_EVERY = 20_000
 TAIL_SHARE = 0.1  # trailing segments each under this share of the documents are merged, in order
 
 
-def public_schema() -> Any:
-    schema = make_schema()
-    schema.add(PUBLISHED, STORED())
-    return schema
-
-
 class PublishedTexts(Mapping[int, dict[str, Any]]):
-    """Record id -> the published row (``public_row``) of a record in a public index, read from the
-    index's stored fields, so that a search needs no projection loaded."""
+    """Record id -> the published row (``public_row``) of a record in a public index, so that a search
+    needs no projection loaded: kept in an SQLite file beside the index (not as a stored field: Whoosh
+    copies a compound segment's stored-fields file into memory each time a searcher opens it), or in
+    memory for an index in memory. Rows are only ever added to a file, before the documents that need them."""
 
-    def __init__(self, ix: Any) -> None:
-        self.ix = ix
+    def __init__(self, path: Path | None = None, rows: dict[int, dict[str, Any]] | None = None) -> None:
+        self.path, self.memory = path, rows if rows is not None else {}
 
     def __getitem__(self, record_id: int) -> dict[str, Any]:
-        with self.ix.searcher() as searcher:
-            fields = searcher.document(rid=str(record_id))
-        if fields is None:
+        found = self.rows([record_id])
+        if record_id not in found:
             raise KeyError(record_id)
-        return json.loads(fields[PUBLISHED])
+        return found[record_id]
 
     def __iter__(self) -> Iterator[int]:
-        with self.ix.searcher() as searcher:
-            return iter([fields["record_id"] for fields in searcher.all_stored_fields()])
+        if self.path is None:
+            return iter(list(self.memory))
+        with contextlib.closing(self._connect()) as conn:
+            return iter([i for (i,) in conn.execute("SELECT record_id FROM rows ORDER BY record_id")])
 
     def __len__(self) -> int:
-        return self.ix.doc_count()
+        return len(list(iter(self)))
 
     def rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        with self.ix.searcher() as searcher:
-            for record_id in ids:
-                fields = searcher.document(rid=str(record_id))
-                if fields is not None:
-                    out[record_id] = json.loads(fields[PUBLISHED])
-        return out
+        if self.path is None:
+            return {i: self.memory[i] for i in ids if i in self.memory}
+        with contextlib.closing(self._connect()) as conn:
+            marks = ",".join("?" * len(ids))
+            return {i: json.loads(row) for i, row in
+                    conn.execute(f"SELECT record_id, row FROM rows WHERE record_id IN ({marks})", ids)}
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+
+    @staticmethod
+    def add(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS rows (record_id INTEGER PRIMARY KEY, row TEXT NOT NULL)")
+            conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)",
+                             [(i, json.dumps(row, ensure_ascii=False, default=str)) for i, row in rows])
 
 
 def published_rows(published: Mapping[int, Any], ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -165,14 +171,15 @@ def public_index(engine: Engine, today: dt.date | None, redactions: Mapping[str,
     else built in memory."""
     if cache_dir is not None:
         try:
-            ix = _cached_index(cache_dir, engine, today, redactions)
-            return ix, PublishedTexts(ix)
+            ix, folder = _cached_index(cache_dir, engine, today, redactions)
+            return ix, PublishedTexts(folder / PUBLISHED)
         except OSError:  # a read-only archive (a copy on a DVD, say): search from memory instead
             pass
     graph = load(engine, None, today, redactions=redactions)
-    ix = RamStorage().create_index(public_schema())
-    _write_documents(ix, [(doc, row) for doc, row, _ in _documents(graph)], bulk=False)
-    return ix, PublishedTexts(ix)
+    docs = list(_documents(graph))
+    ix = RamStorage().create_index(make_schema())
+    _write_documents(ix, [doc for doc, _, _ in docs], bulk=False)
+    return ix, PublishedTexts(rows={doc.record_id: row for doc, row, _ in docs})
 
 
 def keep_current(index_dir: Path, engine: Engine, *, graph: Graph | None = None, state: str | None = None,
@@ -207,14 +214,14 @@ def _documents(graph: Graph) -> Iterator[tuple[Document, dict[str, Any], str]]:
         yield doc, row, hashlib.sha256(f"{doc.fingerprint()}\n{text}".encode()).hexdigest()[:32]
 
 
-def _write_documents(ix: Any, docs: list[tuple[Document, dict[str, Any]]], *, bulk: bool) -> None:
+def _write_documents(ix: Any, docs: list[Document], *, bulk: bool) -> None:
     """Add documents in the given order, one segment after the last (no merge: merging appends older
     segments after the new documents, and equal scores must keep ranking in record id order)."""
     options: dict[str, Any] = {"limitmb": BULK_LIMIT_MB, "codec": W3Codec(compression=0)} if bulk else {}
     writer = ix.writer(**options)
     try:
-        for count, (doc, row) in enumerate(docs, 1):
-            writer.add_document(**to_fields(doc), **{PUBLISHED: json.dumps(row, ensure_ascii=False, default=str)})
+        for count, doc in enumerate(docs, 1):
+            writer.add_document(**to_fields(doc))
             if count % COMMIT_EVERY == 0:
                 writer.commit(merge=False)
                 writer = ix.writer(**options)
@@ -248,7 +255,8 @@ def _merge_tail(ix: Any) -> None:
     writer.commit(mergetype=merge)
 
 
-def _cached_index(cache_dir: Path, engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> Any:
+def _cached_index(cache_dir: Path, engine: Engine, today: dt.date | None,
+                  redactions: Mapping[str, str]) -> tuple[Any, Path]:
     files = store_files_key(engine, today, redactions)  # read before the state: see store_files_key
     current = _read_current(cache_dir)
     if current is None or files is None or current.get("files") != files:
@@ -264,7 +272,7 @@ def _cached_index(cache_dir: Path, engine: Engine, today: dt.date | None, redact
     folder = cache_dir / current["folder"]
     with contextlib.suppress(OSError):
         os.utime(folder)  # the most recently used folders are the ones kept
-    return whoosh_index.open_dir(str(folder))
+    return whoosh_index.open_dir(str(folder)), folder
 
 
 def _remember_files(cache_dir: Path, state: str, files: str) -> None:
@@ -346,7 +354,8 @@ def _append(folder: Path, docs: list[tuple[Document, dict[str, Any], str]], fing
     try:
         if ix.doc_count_all() != len(indexed):
             return False  # an append was interrupted before its list was written
-        _write_documents(ix, new, bulk=len(new) > 1000)
+        PublishedTexts.add(folder / PUBLISHED, [(doc.record_id, row) for doc, row in new])  # rows first
+        _write_documents(ix, [doc for doc, _ in new], bulk=len(new) > 1000)
         _merge_tail(ix)
     finally:
         ix.close()
@@ -358,8 +367,9 @@ def _build(cache_dir: Path, docs: list[tuple[Document, dict[str, Any], str]], fi
     building = cache_dir / f"tmp-{uuid.uuid4().hex}"
     building.mkdir()
     try:
-        ix = whoosh_index.create_in(str(building), public_schema())
-        _write_documents(ix, [(doc, row) for doc, row, _ in docs], bulk=True)
+        PublishedTexts.add(building / PUBLISHED, [(doc.record_id, row) for doc, row, _ in docs])
+        ix = whoosh_index.create_in(str(building), make_schema())
+        _write_documents(ix, [doc for doc, _, _ in docs], bulk=True)
         ix.close()
         _write_json(building / DOCS, fingerprints)
         folder = cache_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
