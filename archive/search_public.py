@@ -12,7 +12,7 @@ Building that index costs what indexing costs, so it is kept on disk, in ``ARCHI
 after ``ingest``, ``delete`` and the other commands that update the archive's index, and during ``build``,
 which loads the projection anyway. A search only checks that the index is current, from the store's rows
 (``archive.public.state``, no texts loaded) or, for an SQLite store whose files have not changed since,
-from their stat data; the index stores each record's published row, for snippets and "did you mean".
+from their stat data; each record's published row, for snippets and "did you mean", is kept beside it.
 
 The index is appended to when only new records came (their ids following every indexed one), and indexed
 again from scratch into a new folder for anything else; it is never edited in place. Whoosh keeps a
