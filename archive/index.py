@@ -256,6 +256,14 @@ def update_after_ingest(index_dir: Path, engine: Engine, changed_ids: Iterable[i
         result = update_index(index_dir, engine, changed_ids, timeout=timeout)
     except IndexBusy as exc:
         return f"Search index not updated yet: {exc}. The update is queued; 'archive reindex' applies it now."
+    from archive.search_public import keep_current  # the public projection's index, if one is kept
+
+    public = keep_current(index_dir, engine)
+    line = _update_line(result)
+    return f"{line} {public}" if public else line
+
+
+def _update_line(result: UpdateResult) -> str:
     if result.rebuilt:
         return f"Search index built: {result.updated} record(s)."
     if result.updated or result.deleted:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,12 +119,12 @@ class ArchiveSearcher:
     """An open index plus the store; reuse one for many searches (statistics are cached)."""
 
     def __init__(self, index_dir: Path, engine: Engine, *, projection: whoosh_index.Index | None = None,
-                 graph: Graph | None = None) -> None:
+                 graph: Graph | Mapping[int, Any] | None = None) -> None:
         self.engine = engine
         self.index_dir = index_dir
         # ``projection``: an index of the public projection (see ``archive.search_public``), whose records
         # are all public; ``graph`` gives their published text.
-        self.graph = graph.by_id() if graph is not None else None
+        self.graph = graph.by_id() if isinstance(graph, Graph) else graph
         if projection is None and index_meta(index_dir).get("analysis_version", ANALYSIS_VERSION) != ANALYSIS_VERSION:
             raise SearchIndexError("the search index was built by another version of the analysis; "
                                    "run 'archive reindex'")
@@ -250,9 +250,9 @@ class ArchiveSearcher:
         """The text each record's snippet and suggestions are cut from: the published text in a public
         searcher, the store's current rows otherwise."""
         if self.graph is not None:
-            from archive.search_public import public_row
+            from archive.search_public import published_rows
 
-            return {i: public_row(self.graph[i]) for i in ids if i in self.graph}
+            return published_rows(self.graph, ids)
         with self.engine.connect() as conn:
             return {row["id"]: row for row in conn.execute(
                 select(records_t).where(records_t.c.id.in_(ids))).mappings()}
@@ -349,8 +349,8 @@ def public_searcher(index_dir: Path, engine: Engine, today: dt.date | None = Non
 
     if redactions is None:
         redactions = load_redactions(index_dir.parent)
-    ix, graph = public_index(engine, today, redactions, index_dir / PUBLIC_CACHE)
-    return ArchiveSearcher(index_dir, engine, projection=ix, graph=graph)
+    ix, published = public_index(engine, today, redactions, index_dir / PUBLIC_CACHE)
+    return ArchiveSearcher(index_dir, engine, projection=ix, graph=published)
 
 
 def _filter_query(request: SearchRequest) -> wq.Query | None:

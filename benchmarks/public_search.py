@@ -1,23 +1,24 @@
-"""Benchmark ``archive search --public`` (an index of the public projection, built per command) against
-``archive search`` (the archive's index on disk), one command each, at growing sizes.
+"""Benchmark ``archive search --public`` (the kept index of the public projection) against ``archive
+search`` (the archive's index), in the library and as a whole command, at growing sizes.
 
     python benchmarks/public_search.py                     # 1,000 and 10,000 accounts
-    python benchmarks/public_search.py --sizes 1000 10000 100000
+    python benchmarks/public_search.py --sizes 100000 --rounds 5 --no-change
 
 Accounts are those of ``benchmarks/search.py`` (real texts from ../shared/data), all public, one in ten
-with its own ``redactions``. For each size, in one run, each figure the median of ``--rounds``:
+with its own ``redactions``. For each size, in one run:
 
-- archivist: open the index on disk and run one query (``archive search --json`` minus start-up);
-- public, cold: the first query with ``public=True`` after a change, which loads the projection and
-  indexes it into ``ARCHIVE/index/public/`` (one run);
-- public: the same query again, which loads the projection, finds it unchanged and opens that index;
-- public, after a small change: 1% of the accounts retitled and ingested again, then one public query,
-  which indexes the changed projection again (one run);
-- of which the projection alone (``archive.public.load``), the part every ``--public`` command and the
-  site's build pay;
-- a second public query on the same searcher (the in-memory index is kept while the searcher lives).
+- p50/p95 of a term, an AND, a phrase and a prefix query (``benchmarks/search.py``'s queries, no facets,
+  snippets or suggestions), each one ``archive.search.search`` call (opening the index, as a command
+  does), archivist and public; and the same as a whole command (``archive search --json [--public]``);
+- what a public search pays to learn that its index is current (``projection_state``), against loading
+  the projection (what every public search paid before);
+- the first public search, which builds the public index from scratch;
+- the upkeep after ingesting 1 and 100 new accounts: the archive's index update and the public index's
+  (appended in place), then the next public search (warm);
+- with ``--change`` (default below 100,000): the upkeep after 1% of the accounts are retitled, which
+  rebuilds the public index (see docs/search.md).
 
-Figures are ratios against the archivist's query measured in the same run.
+Figures are ratios against the archivist's query in the same run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,77 +42,168 @@ import search as search_benchmark  # noqa: E402
 search_benchmark.DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", search_benchmark.DATA))
 make_accounts = search_benchmark.make_accounts
 
+from sqlalchemy import text  # noqa: E402
+
 from archive.create import init_archive  # noqa: E402
 from archive.db import make_engine  # noqa: E402
-from archive.index import rebuild_index  # noqa: E402
+from archive.index import rebuild_index, update_index  # noqa: E402
 from archive.ingest import ingest  # noqa: E402
 from archive.public import load  # noqa: E402
-from archive.search import ArchiveSearcher, SearchRequest, search  # noqa: E402
+from archive.public.state import projection_state  # noqa: E402
+from archive.search import SearchRequest, search  # noqa: E402
+from archive.search_public import keep_current  # noqa: E402
 
-QUERY = "workers union"
-
-
-def median_seconds(fn: Callable[[], object], rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+KINDS = {"term": "term (common)", "AND": "two-term AND", "phrase": "phrase", "prefix": "prefix"}
 
 
-def measure(n: int, rounds: int) -> dict[str, float]:
-    accounts = [{**a, "visibility": "public"} for a in make_accounts(n)]
-    for number, account in enumerate(accounts[::10]):
-        account["redactions"] = {f"Person{number}": "A. N."}
+def progress(row: dict[str, object], name: str) -> None:
+    """Each figure as it comes (to stderr), so that a long run can be followed and a cut-short one read."""
+    print(f"[{row['n']}] {name}: {json.dumps(row[name])}", file=sys.stderr, flush=True)
+
+
+def seconds(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def request(query: str, public: bool) -> SearchRequest:
+    return SearchRequest(query, public=public, facets=False, snippets=False, suggest=False, count=False)
+
+
+def library_latency(archive, engine, rounds: int) -> dict[str, tuple[float, ...]]:  # noqa: ANN001
+    out = {}
+    for kind, name in KINDS.items():
+        queries = search_benchmark.QUERIES[name]
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        for public in (False, True):
+            search(archive.index_dir, engine, request(queries[0], public))  # warm the caches
+        for _ in range(rounds):
+            for query in queries:
+                for public in (False, True):
+                    samples[public].append(seconds(lambda q=query, p=public: search(archive.index_dir, engine,
+                                                                                     request(q, p))))
+        out[kind] = (*percentiles(samples[False]), *percentiles(samples[True]))
+    return out
+
+
+def command_latency(root: Path, rounds: int) -> dict[str, tuple[float, ...]]:
+    out = {}
+    for kind, name in KINDS.items():
+        query = search_benchmark.QUERIES[name][0]
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(rounds):
+            for public in (False, True):
+                args = [sys.executable, "-m", "archive", "--archive", str(root), "search", query, "--json"]
+                args += ["--public"] if public else []
+                samples[public].append(seconds(lambda a=args: subprocess.run(a, check=True, capture_output=True)))
+        out[kind] = (*percentiles(samples[False]), *percentiles(samples[True]))
+    return out
+
+
+def upkeep(archive, engine, root: Path, accounts: list[dict]) -> dict[str, float]:  # noqa: ANN001
+    path = root / f"new-{len(accounts)}.jsonl"
+    path.write_text("".join(json.dumps(a) + "\n" for a in accounts), encoding="utf-8")
+    report = ingest(engine, [path])
+    archivist = seconds(lambda: update_index(archive.index_dir, engine, report.changed_ids))
+    outcome: list[str | None] = []
+    public = seconds(lambda: outcome.append(keep_current(archive.index_dir, engine)))
+    search_s = seconds(lambda: search(archive.index_dir, engine, request("workers union", True)))
+    return {"archivist_update_s": archivist, "public_upkeep_s": public, "next_public_search_s": search_s,
+            "outcome": outcome[0] or "current"}
+
+
+def measure(n: int, rounds: int, command_rounds: int, change: bool) -> dict[str, object]:
+    everything = make_accounts(n + 101)
+    for number, account in enumerate(everything):
+        account["visibility"] = "public"
+        account["slug"] = f"account-{number}"
+        if number % 10 == 0:
+            account["redactions"] = {f"Person{number}": "A. N."}
+    accounts, later = everything[:n], everything[n:]
+    row: dict[str, object] = {"n": n, "load_average": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         path = root / "accounts.jsonl"
         path.write_text("".join(json.dumps(a) + "\n" for a in accounts), encoding="utf-8")
         archive = init_archive(root / "archive")
         engine = make_engine(archive.db_url(), writer=True)
-        ingest(engine, [path])
-        rebuild_index(archive.index_dir, engine)
-        request = SearchRequest(QUERY, facets=False, snippets=False, suggest=False, count=False)
-        public = SearchRequest(QUERY, public=True, facets=False, snippets=False, suggest=False, count=False)
-        archivist_s = median_seconds(lambda: search(archive.index_dir, engine, request), rounds)
-        cold_s = median_seconds(lambda: search(archive.index_dir, engine, public), 1)
-        public_s = median_seconds(lambda: search(archive.index_dir, engine, public), rounds)
-        load_s = median_seconds(lambda: load(engine, archive.root), rounds)
-        with ArchiveSearcher(archive.index_dir, engine) as searcher:
-            searcher.search(public)
-            again_s = median_seconds(lambda: searcher.search(public), rounds)
-        changed = [{**a, "title": a["title"] + " (revised)"} for a in accounts[:: 100]]
-        path.write_text("".join(json.dumps(a) + "\n" for a in changed), encoding="utf-8")
-        ingest(engine, [path])
-        update_s = median_seconds(lambda: search(archive.index_dir, engine, public), 1)
+        row["ingest_s"] = seconds(lambda: ingest(engine, [path]))
+        progress(row, "ingest_s")
+        with engine.begin() as conn:  # statistics for the planner (issue 11: without them a rebuild is quadratic)
+            conn.execute(text("ANALYZE"))
+        row["archivist_rebuild_s"] = seconds(lambda: rebuild_index(archive.index_dir, engine))
+        progress(row, "archivist_rebuild_s")
+        row["public_first_s"] = seconds(lambda: search(archive.index_dir, engine, request("workers union", True)))
+        progress(row, "public_first_s")
+        with engine.connect() as conn:
+            row["state_s"] = statistics.median(seconds(lambda: projection_state(conn, None, {}))
+                                               for _ in range(rounds))
+            progress(row, "state_s")
+        row["projection_load_s"] = statistics.median(seconds(lambda: load(engine, archive.root)) for _ in range(2))
+        progress(row, "projection_load_s")
+        row["library"] = library_latency(archive, engine, rounds)
+        progress(row, "library")
+        row["command"] = command_latency(archive.root, command_rounds)
+        progress(row, "command")
+        row["upkeep_1"] = upkeep(archive, engine, root, later[:1])
+        progress(row, "upkeep_1")
+        row["upkeep_100"] = upkeep(archive, engine, root, later[1:101])
+        progress(row, "upkeep_100")
+        if change:
+            changed = [{**a, "title": a["title"] + " (revised)"} for a in accounts[::100]]
+            row["upkeep_1pct_changed"] = upkeep(archive, engine, root, changed)
+            progress(row, "upkeep_1pct_changed")
         engine.dispose()
-    return {"n": n, "archivist_s": archivist_s, "public_cold_s": cold_s, "public_s": public_s, "projection_s": load_s,
-            "public_again_s": again_s, "public_after_change_s": update_s}
+    return row
+
+
+def report(row: dict[str, object]) -> None:
+    n = row["n"]
+    print(f"\n{n:,} accounts (load average {', '.join(f'{x:.1f}' for x in row['load_average'])}): "
+          f"ingest {row['ingest_s']:.1f} s, archivist rebuild {row['archivist_rebuild_s']:.1f} s, "
+          f"first public search (builds the public index) {row['public_first_s']:.1f} s")
+    print(f"  current? {row['state_s'] * 1000:.1f} ms (projection_state) against "
+          f"{row['projection_load_s']:.2f} s to load the projection")
+    for where in ("library", "command"):
+        print(f"  {where:8} {'archivist p50':>14} {'p95':>9} {'public p50':>11} {'p95':>9} "
+              f"{'ratio p50':>10} {'p95':>6}")
+        for kind, (a50, a95, p50, p95) in row[where].items():
+            print(f"  {kind:8} {a50 * 1000:12.1f}ms {a95 * 1000:7.1f}ms {p50 * 1000:9.1f}ms {p95 * 1000:7.1f}ms "
+                  f"{p50 / a50:9.2f}x {p95 / a95:5.2f}x")
+    for name in ("upkeep_1", "upkeep_100", "upkeep_1pct_changed"):
+        if name in row:
+            u = row[name]
+            print(f"  {name}: archivist index {u['archivist_update_s']:.2f} s, public index "
+                  f"{u['public_upkeep_s']:.2f} s ({u['outcome']}), "
+                  f"next public search {u['next_public_search_s']:.3f} s")
+    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="times each library query is run")
+    parser.add_argument("--command-rounds", type=int, default=5, help="times each command is run")
+    parser.add_argument("--change", action=argparse.BooleanOptionalAction, default=None,
+                        help="also retitle 1%% of the accounts (a rebuild; default below 100,000)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     rows = []
-    print(f"{'accounts':>9} {'archivist':>10} {'cold':>9} {'ratio':>7} {'public':>9} {'ratio':>7} "
-          f"{'projection':>11} {'same searcher':>14} {'after 1% change':>16}")
     for n in args.sizes:
-        row = measure(n, args.rounds)
+        row = measure(n, args.rounds, args.command_rounds, args.change if args.change is not None else n < 100_000)
+        report(row)
         rows.append(row)
-        base = row["archivist_s"]
-        print(f"{n:9d} {base:9.3f}s {row['public_cold_s']:8.2f}s {row['public_cold_s'] / base:6.0f}x "
-              f"{row['public_s']:8.2f}s {row['public_s'] / base:6.0f}x {row['projection_s']:10.2f}s "
-              f"{row['public_again_s'] / base:13.2f}x {row['public_after_change_s']:8.2f}s "
-              f"{row['public_after_change_s'] / base:6.0f}x", flush=True)
     for previous, row in zip(rows, rows[1:], strict=False):
-        cold = row["public_cold_s"] / previous["public_cold_s"]
-        print(f"growth {previous['n']} -> {row['n']}: public cold x{cold:.1f}, "
-              f"public x{row['public_s'] / previous['public_s']:.1f}, "
-              f"archivist x{row['archivist_s'] / previous['archivist_s']:.1f}")
+        growth = {kind: row["library"][kind][2] / previous["library"][kind][2] for kind in KINDS}
+        print(f"growth {previous['n']:,} -> {row['n']:,}, public p50 in the library: "
+              + ", ".join(f"{k} x{v:.1f}" for k, v in growth.items())
+              + f"; projection_state x{row['state_s'] / previous['state_s']:.1f}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

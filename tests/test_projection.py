@@ -215,19 +215,26 @@ def test_the_public_index_on_disk_holds_public_words_only_and_follows_changes(ar
     cache = archive.index_dir / "public"
     assert [h["slug"] for h in json.loads(run(archive.root, "search", "letter", "--public", "--json"))] == [
         "open-letter"]
-    first = sorted(p.name for p in cache.iterdir())
+    first = sorted(p.name for p in cache.iterdir() if p.is_dir())
     assert len(first) == 1
     data = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
     assert b"docker" in data and b"qxcachedsecretzk" not in data.lower()
     run(archive.root, "search", "letter", "--public")
-    assert sorted(p.name for p in cache.iterdir()) == first  # unchanged projection: the same index
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == first  # unchanged projection: the same index
+    # A record turning public is only an addition (its id follows every indexed one): appended in place.
     run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("visibility: private", "visibility: public"))))
     found = json.loads(run(archive.root, "search", "letter", "--public", "--json"))
     assert sorted(h["slug"] for h in found) == ["closed-letter", "open-letter"]
-    assert len(list(cache.iterdir())) == 2  # the new one, and the previous one for a search still reading it
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == first
+    # A changed record is indexed again from scratch, in a new folder; the previous one is kept for a
+    # search still reading it.
     run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("Open letter", "An open letter"))))
     run(archive.root, "search", "letter", "--public")
-    assert len(list(cache.iterdir())) == 2 and first[0] not in [p.name for p in cache.iterdir()]
+    folders = [p.name for p in cache.iterdir() if p.is_dir()]
+    assert len(folders) == 2 and first[0] in folders
+    run(archive.root, "ingest", str(write("cache.yaml", CACHE.replace("Open letter", "A letter"))))
+    folders = [p.name for p in cache.iterdir() if p.is_dir()]
+    assert len(folders) == 2 and first[0] not in folders
 
 
 def test_after_a_change_the_public_index_keeps_nothing_of_a_record_that_left(archive, write):
@@ -245,14 +252,13 @@ def test_after_a_change_the_public_index_keeps_nothing_of_a_record_that_left(arc
     assert "Did you mean" not in out and "No records match." in out
     assert "leaflet-3" in run(archive.root, "search", "three", "--public", "--json")
     cache = archive.index_dir / "public"
-    newest = max((p for p in cache.iterdir()), key=lambda p: p.stat().st_mtime)
+    newest = cache / json.loads((cache / "CURRENT").read_text())["folder"]
     data = b"".join(p.read_bytes() for p in newest.rglob("*") if p.is_file())
     assert b"docker" in data and b"qxupdatesecretzk" not in data
     # The same answers as an index built from scratch, scores included.
     for query in ("leaflet", "dockers gate", "three"):
         updated = run(archive.root, "search", query, "--public", "--json", "--limit", "40")
-        for folder in cache.iterdir():
-            shutil.rmtree(folder)
+        shutil.rmtree(cache)
         assert run(archive.root, "search", query, "--public", "--json", "--limit", "40") == updated
 
 

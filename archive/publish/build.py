@@ -27,6 +27,7 @@ from archive.dates import sort_key
 from archive.demands import SynonymsError, load_synonyms
 from archive.fixity import check_published, current_anchor
 from archive.lessons import LessonsError, load_vocabulary
+from archive.public.state import projection_state
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
@@ -36,7 +37,7 @@ from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
-from archive.redaction import RedactionError
+from archive.redaction import RedactionError, load_redactions
 from archive.resources import resource_dir
 
 # Only the site's own files: no inline script or style, no other origin. 'self' covers file:// too.
@@ -174,6 +175,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     out = (out or archive.public_dir).resolve()
     check_output_folder(out)
     try:
+        public_state = _public_search_state(archive, engine, today)
         data = gather_published(engine, archive.root, today)
         load_vocabulary(archive.root)  # a bad lessons.yaml or demands.yaml stops the build before any write
         load_synonyms(archive.root)
@@ -206,5 +208,18 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
         cache.save()
     finally:
         gc.unfreeze()
+    if public_state is not None:
+        from archive.search_public import keep_current  # Whoosh, only once the site is written
+
+        keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
                        signing.fingerprint(public), unverified)
+
+
+def _public_search_state(archive: Archive, engine: Engine, today: dt.date | None) -> str | None:
+    """The projection's state, read before it is loaded, so that the build can hand the projection to
+    ``archive search --public``'s index (None for a build as of another day than today)."""
+    if today not in (None, dt.date.today()):
+        return None
+    with engine.connect() as conn:
+        return projection_state(conn, today, load_redactions(archive.root))

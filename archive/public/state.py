@@ -1,0 +1,102 @@
+"""A cheap fingerprint of everything the public projection is made from, read without loading texts.
+
+``archive.search_public`` keeps an index of the projection on disk and must know, on every public
+search, whether it is still current. Loading the projection to find out costs seconds at 10,000
+records; this reads a handful of aggregates instead: each record's id, content hash, visibility, embargo,
+consent and stub flag, whether its embargo has passed as of ``today``, every link and tag assignment,
+and the redactions in force. Any change to what the projection could show changes the fingerprint (a
+false alarm only costs a refresh; a missed change could show a record that left, so the inputs are
+over-covered rather than chosen finely). Store-level only: no Whoosh, no publisher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, Select, String, case, cast, func, literal, select
+
+from archive.models import Link, Record, RecordTag, Tag
+
+records_t = Record.__table__
+links_t = Link.__table__
+record_tags_t = RecordTag.__table__
+tags_t = Tag.__table__
+
+# Raise when the projection or its documents change shape, so that every kept index is refreshed.
+PROJECTION_VERSION = "1"
+
+
+def _joined(table: FromClause, order: list[ColumnElement], *columns: ColumnElement) -> Select:
+    """A count and one string of the columns' values (``|`` between columns, ``;`` between rows), in
+    ``order``: built by the database, so no Python loop over rows. (An order the database did not keep
+    would only cost a needless refresh.)"""
+    parts: list[ColumnElement] = []
+    for column in columns:
+        if parts:
+            parts.append(literal("|"))
+        parts.append(func.coalesce(cast(column, String), literal("")))
+    row = parts[0]
+    for part in parts[1:]:
+        row = row + part
+    rows = select(row.label("row")).select_from(table).order_by(*order).subquery()
+    return select(func.count(), func.aggregate_strings(rows.c.row, ";"))
+
+
+def projection_state(conn: Connection, today: dt.date | None, redactions: Mapping[str, str]) -> str:
+    """A digest of the store's rows the public projection is computed from, as of ``today``."""
+    today = today or dt.date.today()
+    t = records_t
+    passed = case((t.c.embargo_until.is_(None), literal("")), (t.c.embargo_until <= today, literal("p")),
+                  else_=literal("e"))
+    r, lk, rt, tg = t.c, links_t.c, record_tags_t.c, tags_t.c
+    queries = (
+        _joined(t, [r.id], r.id, r.content_sha256, r.visibility, r.embargo_until, r.consent, r.is_stub, passed),
+        _joined(links_t, [lk.id], lk.id, lk.source_id, lk.relation, lk.target_id, lk.position, lk.date),
+        _joined(record_tags_t, [rt.record_id, rt.tag_id], rt.record_id, rt.tag_id, rt.position),
+        _joined(tags_t, [tg.id], tg.id, tg.name),
+    )
+    digest = hashlib.sha256(f"projection {PROJECTION_VERSION}\n".encode())
+    for name, pseudonym in sorted(redactions.items()):
+        digest.update(f"redact {name!r} {pseudonym!r}\n".encode())
+    for query in queries:
+        count, joined = conn.execute(query).one()
+        digest.update(f"{count}\n{joined or ''}\n".encode())
+    return digest.hexdigest()[:40]
+
+
+RACY_SECONDS = 2.0  # a file written this recently may be written again within its timestamp's granularity
+
+
+def store_files_key(engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> str | None:
+    """For an SQLite store, a key that changes whenever its files are written: the database's and its
+    write-ahead log's size, inode and modification time, with ``today`` and the redactions. Read before
+    ``projection_state``, it lets a search trust a state computed earlier for the same files, as Git
+    trusts a file's stat data; None for another store, or for files written so recently that a second
+    write could leave the same times (Git's "racily clean" case), where only the aggregates can tell."""
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    path = Path(engine.url.database.removeprefix("file:").split("?")[0])
+    parts = [f"{(today or dt.date.today()).isoformat()} {PROJECTION_VERSION}"]
+    newest = 0
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            stat = name.stat()
+        except FileNotFoundError:
+            parts.append(f"{name.name} -")
+            continue
+        except OSError:
+            return None
+        if stat.st_size == 0 and name != path:
+            parts.append(f"{name.name} -")  # an empty log holds nothing (a reader opening the store makes one)
+            continue
+        newest = max(newest, stat.st_mtime_ns)
+        parts.append(f"{name.name} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}")
+    if newest > (time.time() - RACY_SECONDS) * 1e9:
+        return None
+    for name, pseudonym in sorted(redactions.items()):
+        parts.append(f"redact {name!r} {pseudonym!r}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]

@@ -1,0 +1,234 @@
+"""The kept index of the public projection (archive.search_public): reused while the projection is
+unchanged (found without loading it), kept current by ingest, delete and build, and never holding a
+trace of a record that left the projection (no suggestion, count or statistic drawn from it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sqlalchemy import update
+
+from archive import search_public
+from archive.cli import cli
+from archive.models import Record
+from archive.search import SearchRequest, search
+
+SECRET = "Qxleftprojectionzk"
+
+
+def run(root: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--archive", str(root), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def leaflets(count: int, start: int = 0) -> list[dict[str, object]]:
+    return [{"type": "account", "slug": f"leaflet-{i}", "title": f"Leaflet {i}", "visibility": "public",
+             "kind": "testimony" if i % 2 else "interview", "tags": ["dockers"],
+             "body": f"The dockers handed out leaflet {i} at the gate."} for i in range(start, start + count)]
+
+
+def ingest(root: Path, write, name: str, records: list[dict[str, object]]) -> str:  # noqa: ANN001
+    return run(root, "ingest", str(write(name, yaml.safe_dump_all(records))))
+
+
+def forbid_projection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if anything loads the projection: a current public index must be opened without it."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the projection was loaded")
+
+    monkeypatch.setattr(search_public, "load", refuse)
+
+
+def public(archive, engine, query: str, **options: object):  # noqa: ANN001, ANN201
+    return search(archive.index_dir, engine, SearchRequest(query, public=True, **options))
+
+
+def current(archive) -> dict[str, str]:  # noqa: ANN001
+    return json.loads((archive.index_dir / "public" / "CURRENT").read_text(encoding="utf-8"))
+
+
+def test_an_unchanged_projection_is_searched_without_loading_it(archive, engine, write, monkeypatch):
+    ingest(archive.root, write, "a.yaml", leaflets(5))
+    assert len(public(archive, engine, "leaflet").hits) == 5
+    forbid_projection(monkeypatch)
+    result = public(archive, engine, "leaflet", snippets=True)
+    assert len(result.hits) == 5
+    assert all("**leaflet**" in h.snippet.lower() for h in result.hits)  # the published text, read from the index
+
+
+def test_ingest_appends_new_records_to_the_kept_index(archive, engine, write, monkeypatch):
+    ingest(archive.root, write, "a.yaml", leaflets(5))
+    public(archive, engine, "leaflet")
+    folder = current(archive)["folder"]
+    out = ingest(archive.root, write, "b.yaml", leaflets(3, start=5))
+    assert "Public search index updated." in out
+    assert current(archive)["folder"] == folder  # appended in place
+    forbid_projection(monkeypatch)
+    assert public(archive, engine, "leaflet", limit=20).total == 8
+    # The same answers, scores and order as an index built from scratch.
+    appended = [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=20).hits]
+    monkeypatch.undo()
+    (archive.index_dir / "public" / "CURRENT").unlink()
+    assert [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=20).hits] == appended
+
+
+def test_an_archive_never_searched_in_public_keeps_no_public_index(archive, write):
+    ingest(archive.root, write, "a.yaml", leaflets(3))
+    assert not (archive.index_dir / "public").exists()
+
+
+def test_build_leaves_the_public_index_current(archive, engine, write, tmp_path, monkeypatch):
+    ingest(archive.root, write, "a.yaml", leaflets(4))
+    run(archive.root, "build", "--out", str(tmp_path / "site"))
+    forbid_projection(monkeypatch)
+    assert public(archive, engine, "leaflet").total == 4
+
+
+def test_a_record_turned_private_leaves_no_trace(archive, engine, write):
+    records = leaflets(12)
+    records[7]["body"] += f" {SECRET} wrote it."
+    records[7]["tags"] = ["dockers", "qxsecrettagzk"]
+    ingest(archive.root, write, "a.yaml", records)
+    assert [h.slug for h in public(archive, engine, SECRET).hits] == ["leaflet-7"]
+    records[7]["visibility"] = "private"
+    out = ingest(archive.root, write, "a.yaml", records)
+    assert "Public search index rebuilt." in out
+    result = public(archive, engine, SECRET[:-1] + "q")  # one edit away: "did you mean" must not find it
+    assert result.hits == [] and result.suggestion is None
+    assert public(archive, engine, "leaflet", limit=20).total == 11
+    assert public(archive, engine, "leaflet").facets["kind"] == {"interview": 6, "testimony": 5}
+    folder = archive.index_dir / "public" / current(archive)["folder"]
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as reader:
+        assert reader.doc_count_all() == reader.doc_count() == 11  # no deleted document left to count
+        words = {w.decode() if isinstance(w, bytes) else w for w in reader.lexicon("body")}
+        assert not any("qxleftprojection" in w or "qxsecrettag" in w for w in words)
+    ix.close()
+    data = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file()).lower()
+    assert SECRET.lower().encode() not in data and b"qxsecrettagzk" not in data
+
+
+def test_delete_keeps_the_public_index_current(archive, engine, write, monkeypatch):
+    records = leaflets(4)
+    records[2]["body"] += f" {SECRET}."
+    ingest(archive.root, write, "a.yaml", records)
+    public(archive, engine, "leaflet")
+    run(archive.root, "delete", "account/leaflet-2", "--yes")
+    forbid_projection(monkeypatch)
+    assert public(archive, engine, "leaflet").total == 3
+    result = public(archive, engine, SECRET[:-1] + "q")
+    assert result.hits == [] and result.suggestion is None
+
+
+def test_a_change_made_directly_in_the_store_is_seen(archive, engine, write):
+    """Visibility changed by hand, without the archive's commands (``updated_at`` untouched)."""
+    ingest(archive.root, write, "a.yaml", leaflets(3))
+    assert public(archive, engine, "leaflet").total == 3
+    with engine.begin() as conn:
+        conn.execute(update(Record.__table__).where(Record.__table__.c.slug == "leaflet-1")
+                     .values(visibility="private"))
+    assert sorted(h.slug for h in public(archive, engine, "leaflet").hits) == ["leaflet-0", "leaflet-2"]
+
+
+def test_an_embargo_that_passes_opens_the_record_without_any_write(archive, engine, write):
+    records = leaflets(3)
+    records[1]["embargo_until"] = "2030-01-01"
+    ingest(archive.root, write, "a.yaml", records)
+    before = public(archive, engine, "leaflet", today=dt.date(2029, 12, 31))
+    after = public(archive, engine, "leaflet", today=dt.date(2030, 1, 1))
+    assert before.total == 2 and after.total == 3
+    assert public(archive, engine, "leaflet", today=dt.date(2029, 12, 31)).total == 2
+
+
+def test_a_changed_redactions_file_is_seen(archive, engine, write):
+    records = leaflets(3)
+    records[0]["body"] += " Qxnamezk Smith spoke."
+    ingest(archive.root, write, "a.yaml", records)
+    assert public(archive, engine, "qxnamezk").total == 1
+    (archive.root / "redactions.yaml").write_text("Qxnamezk Smith: A. S.\n", encoding="utf-8")
+    result = public(archive, engine, "qxnamezk")
+    assert result.total == 0 and result.suggestion is None
+
+
+def test_many_appends_keep_few_segments_and_the_order_of_an_index_built_from_scratch(archive, engine, write):
+    from whoosh import index as whoosh_index
+
+    ingest(archive.root, write, "a.yaml", leaflets(20))
+    public(archive, engine, "leaflet")
+    for number in range(20, 27):
+        ingest(archive.root, write, f"b{number}.yaml", leaflets(1, start=number))
+    ix = whoosh_index.open_dir(str(archive.index_dir / "public" / current(archive)["folder"]))
+    segments = [s.doc_count_all() for s in ix._segments()]
+    ix.close()
+    assert sum(segments) == 27 and len(segments) <= 4  # the trailing small ones were merged
+    appended = [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=30).hits]
+    assert [h["slug"] for h in appended] == [f"leaflet-{i}" for i in range(27)]  # equal scores: id order
+    (archive.index_dir / "public" / "CURRENT").unlink()
+    assert [h.as_json() for h in public(archive, engine, "dockers leaflet", limit=30).hits] == appended
+
+
+def age_store_files(archive, seconds: float) -> None:  # noqa: ANN001
+    """Date the store's files ``seconds`` back, as if the last write were that old."""
+    import os
+    import time
+
+    for path in archive.root.glob("archive.sqlite*"):
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+
+
+def test_store_files_unchanged_since_the_last_check_are_trusted_without_the_aggregates(
+        archive, engine, write, monkeypatch):
+    if engine.url.get_backend_name() != "sqlite":
+        pytest.skip("the files' key is for an SQLite store; other stores always read the aggregates")
+    ingest(archive.root, write, "a.yaml", leaflets(3))
+    age_store_files(archive, 60)
+    assert public(archive, engine, "leaflet").total == 3  # checks the aggregates, notes the files' key
+    age_store_files(archive, 60)  # the search's own connection may have touched them: date them again
+    public(archive, engine, "leaflet")
+    forbid_projection(monkeypatch)
+    monkeypatch.setattr(search_public, "projection_state",
+                        lambda *a, **k: pytest.fail("the aggregates were read"))
+    assert public(archive, engine, "leaflet").total == 3
+    monkeypatch.undo()
+    # A change by hand moves the files' times: the aggregates are read again and see it.
+    with engine.begin() as conn:
+        conn.execute(update(Record.__table__).where(Record.__table__.c.slug == "leaflet-1")
+                     .values(visibility="private"))
+    age_store_files(archive, 30)
+    assert sorted(h.slug for h in public(archive, engine, "leaflet").hits) == ["leaflet-0", "leaflet-2"]
+
+
+def test_files_written_a_moment_ago_are_never_trusted(archive, engine, write):
+    from archive.public.state import store_files_key
+
+    ingest(archive.root, write, "a.yaml", leaflets(1))
+    assert store_files_key(engine, None, {}) is None  # racily clean: only the aggregates can tell
+    age_store_files(archive, 60)
+    key = store_files_key(engine, None, {})
+    assert key is not None and key != store_files_key(engine, None, {"Real Name": "R. N."})
+    assert key != store_files_key(engine, dt.date(2000, 1, 1), {})
+
+
+def test_a_failed_upkeep_does_not_fail_the_ingest_and_the_next_search_catches_up(archive, engine, write,
+                                                                                  monkeypatch):
+    ingest(archive.root, write, "a.yaml", leaflets(2))
+    public(archive, engine, "leaflet")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search_public, "_refresh", broken)
+        out = ingest(archive.root, write, "b.yaml", leaflets(1, start=2))
+    assert "Public search index not updated (RuntimeError: disk on fire)" in out
+    assert public(archive, engine, "leaflet").total == 3
