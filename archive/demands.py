@@ -41,6 +41,8 @@ from typing import Any
 import yaml
 from slugify import slugify
 
+from archive.formats import FormatError, load_yaml_bounded
+
 OUTCOMES = ("won", "partly won", "lost", "pending")
 _OUTCOME_ALIASES = {
     "won": "won", "win": "won", "granted": "won",
@@ -174,7 +176,9 @@ def load_synonyms(archive_root: Path | None) -> dict[str, str]:
     if path is None or not path.is_file():
         return {}
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = load_yaml_bounded(path.read_text(encoding="utf-8"))  # an alias bomb must not hang a build
+    except FormatError as exc:
+        raise SynonymsError(f"{path}:{exc.line}: {exc.message}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise SynonymsError(f"{path}{f':{line + 1}' if line is not None else ''}: not valid YAML "

@@ -46,6 +46,8 @@ from typing import Any
 
 import yaml
 
+from archive.formats import FormatError, load_yaml_bounded
+
 OTHER = "other"
 LESSONS_FILE = "lessons.yaml"
 
@@ -240,7 +242,9 @@ def load_vocabulary(archive_root: Path | None) -> Vocabulary:
         yaml_path = archive_root / LESSONS_FILE
         if yaml_path.is_file():
             try:
-                loaded = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+                loaded = load_yaml_bounded(yaml_path.read_text(encoding="utf-8"))  # a bomb must not hang a build
+            except FormatError as exc:
+                raise LessonsError(f"{yaml_path}:{exc.line}: {exc.message}") from None
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 line = getattr(getattr(exc, "problem_mark", None), "line", None)
                 raise LessonsError(f"{yaml_path}{f':{line + 1}' if line is not None else ''}: not valid YAML "

@@ -148,6 +148,16 @@ def test_alias_bomb_in_redactions_yaml_stops_the_build_with_a_message(archive, e
     assert not (tmp_path / "site").exists()
 
 
+
+@pytest.mark.parametrize("name", ["lessons.yaml", "demands.yaml"])
+def test_alias_bomb_in_an_editorial_file_stops_the_build_with_a_message(archive, engine, tmp_path, name):
+    from archive.publish import SiteError, build
+
+    (archive.root / name).write_text(billion_laughs(), encoding="utf-8")
+    with pytest.raises(SiteError, match=rf"{name.replace('.', '[.]')}:7: YAML aliases expand this record past"):
+        build(archive, engine, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
 def test_deep_value_inside_a_json_array_or_jsonl_line_is_refused(engine, write):
     deep = '{"title": "deep", "x": ' + "[" * 900 + "]" * 900 + "}"
     cases = (("rows.json", '[{"title": "fine"},\n' + deep + "]"), ("rows.jsonl", '{"title": "fine"}\n' + deep))
