@@ -19,8 +19,8 @@ from archive.index import rebuild_index
 from archive.index_verify import verify_index
 
 KILLS = 12
-FILES = 8
-PER_FILE = 60
+FILES = 16  # large enough that an ingest still runs when the kill comes (ingest got faster)
+PER_FILE = 100
 
 
 def make_batch(folder, prefix: str, words: list[str], rng: random.Random) -> None:
