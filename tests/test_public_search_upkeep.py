@@ -211,6 +211,9 @@ def test_store_files_unchanged_since_the_last_check_are_trusted_without_the_aggr
 def test_files_written_a_moment_ago_are_never_trusted(archive, engine, write):
     from archive.public.state import store_files_key
 
+    if engine.url.get_backend_name() != "sqlite":
+        assert store_files_key(engine, None, {}) is None  # no files to key: the aggregates are always read
+        pytest.skip("the files' key is for an SQLite store; other stores always read the aggregates")
     ingest(archive.root, write, "a.yaml", leaflets(1))
     assert store_files_key(engine, None, {}) is None  # racily clean: only the aggregates can tell
     age_store_files(archive, 60)
