@@ -38,10 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from slugify import slugify
 
-from archive.formats import FormatError, load_yaml_bounded
+from archive.formats import FormatError, read_yaml_file
 
 OUTCOMES = ("won", "partly won", "lost", "pending")
 _OUTCOME_ALIASES = {
@@ -176,13 +175,9 @@ def load_synonyms(archive_root: Path | None) -> dict[str, str]:
     if path is None or not path.is_file():
         return {}
     try:
-        loaded = load_yaml_bounded(path.read_text(encoding="utf-8"))  # an alias bomb must not hang a build
+        loaded = read_yaml_file(path)  # bounded: an alias bomb must not hang a build
     except FormatError as exc:
-        raise SynonymsError(f"{path}:{exc.line}: {exc.message}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise SynonymsError(f"{path}{f':{line + 1}' if line is not None else ''}: not valid YAML "
-                            f"({getattr(exc, 'problem', None) or exc})") from None
+        raise SynonymsError(f"{path}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -210,6 +210,17 @@ def load_yaml_bounded(text: str) -> Any:
         loader.dispose()
 
 
+
+def read_yaml_file(path: Path) -> Any:
+    """A settings file read with ``load_yaml_bounded``; every way it can fail (a bomb, invalid YAML, bytes
+    that are not UTF-8) is a ``FormatError`` with the line where known, for the caller to name the file."""
+    try:
+        return load_yaml_bounded(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise FormatError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
+                          line=line + 1 if line is not None else None) from None
+
 def _yaml_documents(text: str, first_line: int = 1) -> Iterator[tuple[Any, int, dict[str, int]]]:
     """Yield (value, line, field lines) for each YAML document, keeping the line of every key."""
     loader = _RecordLoader(text)

@@ -44,9 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from archive.formats import FormatError, load_yaml_bounded
+from archive.formats import FormatError, read_yaml_file
 
 OTHER = "other"
 LESSONS_FILE = "lessons.yaml"
@@ -242,13 +240,9 @@ def load_vocabulary(archive_root: Path | None) -> Vocabulary:
         yaml_path = archive_root / LESSONS_FILE
         if yaml_path.is_file():
             try:
-                loaded = load_yaml_bounded(yaml_path.read_text(encoding="utf-8"))  # a bomb must not hang a build
+                loaded = read_yaml_file(yaml_path)  # bounded: an alias bomb must not hang a build
             except FormatError as exc:
-                raise LessonsError(f"{yaml_path}:{exc.line}: {exc.message}") from None
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                line = getattr(getattr(exc, "problem_mark", None), "line", None)
-                raise LessonsError(f"{yaml_path}{f':{line + 1}' if line is not None else ''}: not valid YAML "
-                                   f"({getattr(exc, 'problem', None) or exc})") from None
+                raise LessonsError(f"{yaml_path}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
             if loaded is not None:
                 _extend(vocabulary, loaded, str(yaml_path))
     return Vocabulary(vocabulary)
