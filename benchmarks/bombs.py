@@ -1,6 +1,6 @@
 """How long ingest's readers take to refuse a file built to hang them, and how much memory they use.
 
-Each case is read in a fresh child process by ``archive.formats`` (decode, then read every record) and
+Each case is read in a fresh child process by ``archive.ingest.formats`` (decode, then read every record) and
 compared with a baseline in the same run: an ordinary file of the same format and about the same size,
 read the same way. Growth: each bomb at three sizes (YAML aliases 9**7, 9**8, 9**9 strings once
 expanded; JSON nested 1,000, 10,000 and 100,000 deep; CSV headers of 1,000, 10,000 and 100,000 columns).
@@ -19,7 +19,7 @@ from pathlib import Path
 CHILD = """
 import resource, sys, time
 from pathlib import Path
-from archive.formats import FormatError, decode, format_of, read_records
+from archive.ingest.formats import FormatError, decode, format_of, read_records
 path = Path(sys.argv[1])
 data = path.read_bytes()
 started = time.perf_counter()

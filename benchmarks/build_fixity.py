@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.fixity import check_published
-from archive.ingest import ingest
 from archive.publish.model import gather_published
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
+from archive.trust.fixity import check_published
 
 
 def main() -> None:

@@ -45,14 +45,14 @@ def main() -> None:
                         help="the full builds, in order (default ABBA, so that drift on a shared machine cancels)")
     args = parser.parse_args()
 
-    from archive.create import init_archive
-    from archive.db import make_engine
-    from archive.ingest import ingest
     from archive.publish import build, pages
     from archive.publish.build import plan
     from archive.publish.cache import CACHE_NAME
     from archive.publish.earlier import EarlierIndex
     from archive.publish.model import gather
+    from archive.store.db import make_engine
+    from archive.store.ingest import ingest
+    from archive.trust.create import init_archive
 
     workdir = Path(tempfile.mkdtemp(prefix="earlier-bench-"))
     result: dict[str, Any] = {}

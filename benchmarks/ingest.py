@@ -7,7 +7,7 @@ tags drawn from that data. They are written as Markdown files in a temporary fol
 one JSON Lines file (``--format jsonl``).
 
 Each measurement runs in a fresh child process, so that its peak memory (``ru_maxrss``) is the ingest's own:
-1. ``archive.ingest.ingest`` into a new archive (SQLite, WAL, synchronous=FULL, as shipped);
+1. ``archive.store.ingest.ingest`` into a new archive (SQLite, WAL, synchronous=FULL, as shipped);
 2. the baseline: a plain ``sqlite3`` ``executemany`` of the same rows into a copy of the archive's
    ``records`` table (same columns, constraints and indexes), with the same pragmas, in one transaction.
 
@@ -161,11 +161,11 @@ def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, A
     a batch builds it in one bulk pass), each timed on its own."""
     import resource
 
-    from archive.create import init_archive
-    from archive.db import make_engine
-    from archive.index import update_after_ingest
-    from archive.ingest import ingest
-    from archive.mapping import load_mapping
+    from archive.ingest.mapping import load_mapping
+    from archive.search.index import update_after_ingest
+    from archive.store.db import make_engine
+    from archive.store.ingest import ingest
+    from archive.trust.create import init_archive
 
     archive = init_archive(archive_dir, title="Benchmark")
     engine = make_engine(archive.db_url(), writer=True)

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import archive.records as records
-from archive.mapping import load_mapping
-from archive.records import normalize
+import archive.ingest.records as records
+from archive.ingest.mapping import load_mapping
+from archive.ingest.records import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCERPT = ROOT / "tests" / "data" / "mapping_examples" / "fmcs_work_stoppages.csv"

@@ -8,7 +8,7 @@ Accounts are those of ``benchmarks/search.py`` (real texts from ../shared/data),
 with its own ``redactions``. For each size, in one run:
 
 - p50/p95 of a term, an AND, a phrase and a prefix query (``benchmarks/search.py``'s queries, no facets,
-  snippets or suggestions), each one ``archive.search.search`` call (opening the index, as a command
+  snippets or suggestions), each one ``archive.search.searcher.search`` call (opening the index, as a command
   does), archivist and public; and the same as a whole command (``archive search --json [--public]``);
 - what a public search pays to learn that its index is current (``projection_state``), against loading
   the projection (what every public search paid before);
@@ -44,14 +44,14 @@ make_accounts = search_benchmark.make_accounts
 
 from sqlalchemy import text  # noqa: E402
 
-from archive.create import init_archive  # noqa: E402
-from archive.db import make_engine  # noqa: E402
-from archive.index import rebuild_index, update_index  # noqa: E402
-from archive.ingest import ingest  # noqa: E402
 from archive.public import load  # noqa: E402
 from archive.public.state import projection_state  # noqa: E402
-from archive.search import SearchRequest, search  # noqa: E402
-from archive.search_public import keep_current  # noqa: E402
+from archive.search.index import rebuild_index, update_index  # noqa: E402
+from archive.search.public_index import keep_current  # noqa: E402
+from archive.search.searcher import SearchRequest, search  # noqa: E402
+from archive.store.db import make_engine  # noqa: E402
+from archive.store.ingest import ingest  # noqa: E402
+from archive.trust.create import init_archive  # noqa: E402
 
 KINDS = {"term": "term (common)", "AND": "two-term AND", "phrase": "phrase", "prefix": "prefix"}
 

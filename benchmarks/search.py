@@ -8,11 +8,11 @@ Accounts are shaped like the real data in ../shared/data: half are Collective Ac
 with their places, grievances and dates, half are 300-700 word passages of the Gutenberg testimonies.
 In one run it measures:
 
-- indexing through the archive's own path (``archive.index.rebuild_index``: read the store, build the
+- indexing through the archive's own path (``archive.search.index.rebuild_index``: read the store, build the
   documents, a tuned writer), and the same documents given to bare Whoosh with the same schema and a
   default writer committing once; and SQLite FTS5 on the same texts, the anchor;
 - p50 and p95 latency per kind of query (common and rare terms, two-term AND, phrases, prefixes, a
-  fielded query with a date range) through ``archive.search.ArchiveSearcher`` as ``archive search
+  fielded query with a date range) through ``archive.search.searcher.ArchiveSearcher`` as ``archive search
   --json`` runs it, less the snippets (the top 10 with their public marks from the store), and through
   FTS5 with bm25() ordering (LIMIT 10).
 """
@@ -37,13 +37,13 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.formats import Positions
 
-from archive import whoosh_tuning
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.index import make_schema, rebuild_index, to_fields
-from archive.index_docs import iter_documents
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.search import whoosh_tuning
+from archive.search.index import make_schema, rebuild_index, to_fields
+from archive.search.index_docs import iter_documents
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 
 DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 KINDS = ("testimony", "report", "minutes", "leaflet", "interview", "article", "statement")
@@ -219,7 +219,7 @@ def queries_only(args: argparse.Namespace) -> None:
     """Query latency on an archive built earlier (for a size whose full run does not fit the time)."""
     from sqlalchemy import select
 
-    from archive.models import Record
+    from archive.store.models import Record
 
     load = os.getloadavg()
     engine = make_engine(f"sqlite:///{args.existing / 'archive.sqlite'}")

@@ -11,9 +11,9 @@ For each case, a query word (or compound) and the word forms a reader means by i
 the oracle's answer is every document whose source text holds one of those forms as a whole word
 (case-insensitive; a full stop, a hyphen or punctuation ends a word, so ``staking.De`` holds ``staking``).
 The analysis' answer is every document whose analyzed terms match the query as ``archive search`` matches
-it: one alternative per query language (``archive.analysis.query_alternatives``), a multi-term alternative
+it: one alternative per query language (``archive.search.analysis.query_alternatives``), a multi-term alternative
 as a phrase over the term positions. "Before" is ANALYSIS_VERSION 3, copied below (Snowball stems, the old
-tokenizer, stop words dropped inside compounds, every present language); "after" is ``archive.analysis``.
+tokenizer, stop words dropped inside compounds, every present language); "after" is ``archive.search.analysis``.
 
 Recall is found / relevant, precision is relevant among found, per case; the family tables give their
 micro-averages (sums over the cases). This measures the analysis, which decides what matches; ranking is
@@ -36,7 +36,7 @@ from pathlib import Path
 import regex
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-from archive import analysis
+from archive.search import analysis
 
 DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 PASSAGE_WORDS = 300

@@ -810,9 +810,9 @@ def profile_plan(archive: Any, engine: Any, top: int = 40) -> str:
     import io
     import pstats
 
+    from archive.ingest.redaction import load_redactions
     from archive.publish.build import plan
     from archive.publish.model import gather
-    from archive.redaction import load_redactions
 
     data = gather(engine, dt.date(2026, 11, 27), load_redactions(archive.root))
     profiler = cProfile.Profile()
@@ -828,7 +828,7 @@ def profile_plan(archive: Any, engine: Any, top: int = 40) -> str:
 
 def time_continuity_cli(archive: Any, engine: Any, slugs: list[str]) -> dict[str, Any]:
     """``archive continuity SLUG`` (through the search index) and ``--public`` (the site's list), per slug."""
-    from archive.index import rebuild_index
+    from archive.search.index import rebuild_index
 
     result: dict[str, Any] = {}
     started = time.perf_counter()
@@ -882,10 +882,10 @@ def main() -> None:
         print(json.dumps(measure_site(args.queries_only, not args.no_pagefind), indent=2))
         return
 
-    from archive.config import load_archive
-    from archive.create import init_archive
-    from archive.db import make_engine
-    from archive.ingest import ingest
+    from archive.store.config import load_archive
+    from archive.store.db import make_engine
+    from archive.store.ingest import ingest
+    from archive.trust.create import init_archive
 
     result: dict[str, Any]
     workdir = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="site-bench-"))
@@ -940,7 +940,7 @@ ADDED = [{"type": "account", "slug": "one-more", "title": "One more account of t
 def measure_rebuilds(archive: Any, engine: Any, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     """A cold full build (the baseline), a no-op rebuild, then one rebuild after each added account; the
     files each rewrote (bytes changed), the output's size on disk; Pagefind's indexing of the same pages."""
-    from archive.ingest import ingest
+    from archive.store.ingest import ingest
 
     result: dict[str, Any] = {"load_average_start": [round(x, 2) for x in os.getloadavg()]}
     seconds, cpu, report = build_once(archive, engine)
@@ -991,9 +991,9 @@ def measure_rebuilds(archive: Any, engine: Any, workdir: Path, args: argparse.Na
 
 def series(sizes: list[int], args: argparse.Namespace) -> None:
     """One archive per size, each measured as ``measure_rebuilds`` does, then the growth exponents."""
-    from archive.create import init_archive
-    from archive.db import make_engine
-    from archive.ingest import ingest
+    from archive.store.db import make_engine
+    from archive.store.ingest import ingest
+    from archive.trust.create import init_archive
 
     runs = []
     for n in sizes:

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from archive.publish.output import write_site
-from archive.signing import sign
+from archive.trust.signing import sign
 
 
 def files(count: int, salt: str = "") -> list[tuple[str, bytes]]:

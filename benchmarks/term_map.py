@@ -1,4 +1,4 @@
-"""Benchmark the map of indexed words' terms (archive.term_map): `archive search` with and without it.
+"""Benchmark the map of indexed words' terms (archive.search.term_map): `archive search` with and without it.
 
     nice -n 10 python benchmarks/term_map.py --sizes 1000,10000
 
@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search import make_accounts  # noqa: E402
 
-from archive import term_map, whoosh_tuning  # noqa: E402
-from archive.create import init_archive  # noqa: E402
-from archive.db import make_engine  # noqa: E402
-from archive.index import current_dir, open_index, rebuild_index  # noqa: E402
-from archive.ingest import ingest  # noqa: E402
-from archive.lemmas import LEMMA_LANGUAGES, term  # noqa: E402
+from archive.search import term_map, whoosh_tuning  # noqa: E402
+from archive.search.index import current_dir, open_index, rebuild_index  # noqa: E402
+from archive.search.lemmas import LEMMA_LANGUAGES, term  # noqa: E402
+from archive.store.db import make_engine  # noqa: E402
+from archive.store.ingest import ingest  # noqa: E402
+from archive.trust.create import init_archive  # noqa: E402
 
 DUTCH = ["De arbeiders van de haven legden het werk neer en eisten hogere lonen.",
          "Na de staking ontsloeg de directie de havenarbeiders, maar in augustus kwamen zij terug.",

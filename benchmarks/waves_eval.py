@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from archive.wave_activity import ActivitySeries
-from archive.waves import WaveProposal, suggest_by_place, suggest_waves
+from archive.continuity.wave_activity import ActivitySeries
+from archive.continuity.waves import WaveProposal, suggest_by_place, suggest_waves
 
 DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", "/work/shared/data"))
 Span = tuple[int, int]

@@ -1,8 +1,8 @@
-"""Alembic environment: the engine comes from archive.migrate, never from an ini file."""
+"""Alembic environment: the engine comes from archive.store.migrate, never from an ini file."""
 
 from alembic import context
 
-from archive.models import Base
+from archive.store.models import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from archive.config import Archive
-from archive.create import init_archive
-from archive.db import make_engine
+from archive.store.config import Archive
+from archive.store.db import make_engine
+from archive.trust.create import init_archive
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from archive.models import Link, Record, Revision
+from archive.store.models import Link, Record, Revision
 
 
 def count(engine: Engine, record_type: str | None = None) -> int:

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from archive.backup import BackupError, backup
-from archive.db import make_engine
-from archive.ingest import ingest
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.backup import BackupError, backup
 from tests.helpers import count
 
 

@@ -9,12 +9,12 @@ import bagit
 import pytest
 from click.testing import CliRunner
 
-from archive.bag import BagRejected, export_bag, import_bag, import_into_new_archive
 from archive.cli import cli
-from archive.config import load_archive
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.ingest import ingest
+from archive.store.config import load_archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.bag import BagRejected, export_bag, import_bag, import_into_new_archive
+from archive.trust.create import init_archive
 from tests.helpers import get, revisions, snapshot
 
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from archive.canonical import iter_stored_records
-from archive.formats import MAX_CSV_COLUMNS, MAX_NESTING
-from archive.ingest import ingest
+from archive.ingest.formats import MAX_CSV_COLUMNS, MAX_NESTING
+from archive.store.canonical import iter_stored_records
+from archive.store.ingest import ingest
 from tests.helpers import count
 
 
@@ -132,7 +132,7 @@ def test_nesting_within_the_limit_is_kept(engine, write):
 
 
 def test_alias_bomb_in_a_mapping_file_is_refused(engine, write):
-    from archive.mapping import MappingError, load_mapping
+    from archive.ingest.mapping import MappingError, load_mapping
 
     path = write("bomb.map.yaml", billion_laughs())
     with pytest.raises(MappingError, match=r"bomb\.map\.yaml:7: YAML aliases expand this record past 100,000"):

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from archive.cli import cli
-from archive.ingest import ingest
 from archive.publish import SiteError, build, verify_site
 from archive.publish.build import UnverifiedRecords
+from archive.store.ingest import ingest
 
 RECORDS = """\
 - {type: struggle, slug: rent-strike, title: Rent strike, start: 1932, visibility: public}
@@ -141,8 +141,8 @@ KILLER = textwrap.dedent("""\
     import os, signal, sys
     from pathlib import Path
     import archive.publish.output as output
-    from archive.config import load_archive
-    from archive.db import make_engine
+    from archive.store.config import load_archive
+    from archive.store.db import make_engine
     from archive.publish import build
 
     real_open, count = open, [0]

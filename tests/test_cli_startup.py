@@ -15,7 +15,7 @@ import click
 from click.testing import CliRunner
 
 from archive.cli import COMMANDS, cli
-from archive.migrate import _head_from_headers, alembic_config
+from archive.store.migrate import _head_from_headers, alembic_config
 from tests.conftest import REPO_ROOT
 
 HEAVY = ("sqlalchemy", "whoosh", "alembic", "mako", "jinja2")

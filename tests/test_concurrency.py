@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from archive.index_verify import verify_index
+from archive.search.index_verify import verify_index
 from tests.helpers import count
 
 

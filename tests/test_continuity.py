@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.continuity import ContinuityError, Profile, compare, earlier_struggles, rarity
-from archive.index import rebuild_index
-from archive.ingest import ingest
+from archive.continuity.earlier import ContinuityError, Profile, compare, earlier_struggles, rarity
+from archive.search.index import rebuild_index
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 RECORDS = """

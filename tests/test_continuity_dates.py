@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.continuity import (
+from archive.continuity.earlier import (
     EARLIER_TIME,
     EARLIER_WAVE,
     Placement,
@@ -24,10 +24,10 @@ from archive.continuity import (
     placement,
     starts_before,
 )
-from archive.index import rebuild_index
-from archive.ingest import ingest
+from archive.continuity.waves import WaveSpan, wave_span
 from archive.publish import build
-from archive.waves import WaveSpan, wave_span
+from archive.search.index import rebuild_index
+from archive.store.ingest import ingest
 
 TODAY = dt.date(2026, 1, 1)
 

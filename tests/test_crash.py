@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from archive.fixity import verify_fixity
-from archive.index import rebuild_index
-from archive.index_verify import verify_index
+from archive.search.index import rebuild_index
+from archive.search.index_verify import verify_index
+from archive.trust.fixity import verify_fixity
 
 KILLS = 12
 FILES = 16  # large enough that an ingest still runs when the kill comes (ingest got faster)

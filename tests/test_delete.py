@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from archive.cli import cli
-from archive.delete import NothingToDelete, delete_permanently
-from archive.fixity import verify_fixity
-from archive.ingest import ingest
+from archive.store.ingest import ingest
+from archive.trust.delete import NothingToDelete, delete_permanently
+from archive.trust.fixity import verify_fixity
 from tests.helpers import count, links
 
 

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.demands import SynonymsError, demand_key, group_demands, load_synonyms
-from archive.ingest import ingest
+from archive.ingest.demands import SynonymsError, demand_key, group_demands, load_synonyms
 from archive.publish import build
+from archive.store.ingest import ingest
 
 
 def grouped(texts: list[str], synonyms: dict[str, str] | None = None) -> dict[str, str]:

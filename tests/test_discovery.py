@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.config import ArchiveNotFound, ConfigError, find_archive, load_archive
-from archive.create import ArchiveExists, init_archive
+from archive.store.config import ArchiveNotFound, ConfigError, find_archive, load_archive
+from archive.trust.create import ArchiveExists, init_archive
 
 
 def test_init_writes_settings_database_and_index(tmp_path):

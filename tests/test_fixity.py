@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from archive.fixity import verify_fixity
-from archive.ingest import ingest
+from archive.store.ingest import ingest
+from archive.trust.fixity import verify_fixity
 
 
 @pytest.fixture

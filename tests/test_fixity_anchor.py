@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from archive.cli import cli
-from archive.fixity import ANCHOR_NAME, LogAnchor, check_anchors, read_anchor, seal_of, verify_fixity
-from archive.signing import key_path, load_key, seal_key
+from archive.trust.fixity import ANCHOR_NAME, LogAnchor, check_anchors, read_anchor, seal_of, verify_fixity
+from archive.trust.signing import key_path, load_key, seal_key
 
 RECORDS = "- {type: struggle, slug: rent-strike, title: Rent strike, start: 1932, visibility: public}\n"
 

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from archive.cli import cli
-from archive.config import Archive
-from archive.index import (
+from archive.search.index import (
     IndexBusy,
     current_dir,
     pending_ids,
@@ -21,10 +20,11 @@ from archive.index import (
     update_index,
     writer_lock,
 )
-from archive.index_verify import verify_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
-from archive.store import delete_records
+from archive.search.index_verify import verify_index
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.config import Archive
+from archive.store.ingest import ingest
+from archive.store.write import delete_records
 
 
 def descriptions(shared_data: Path, count: int, containing: str = "") -> list[tuple[str, str]]:
@@ -181,6 +181,6 @@ def test_a_busy_lock_is_a_message_and_the_update_is_queued(archive: Archive, eng
 def test_whoosh_is_tuned_for_writing() -> None:
     from whoosh.codec import whoosh3
 
-    from archive import whoosh_tuning
+    from archive.search import whoosh_tuning
 
     assert whoosh3.W3PerDocReader._cached_reader is whoosh_tuning._cached_reader

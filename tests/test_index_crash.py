@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from archive.config import Archive
-from archive.index import current_dir, rebuild_index, stray_files, update_index
-from archive.index_verify import verify_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.search.index import current_dir, rebuild_index, stray_files, update_index
+from archive.search.index_verify import verify_index
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 from tests.test_index import account, descriptions
 
 # Runs in a child process: index ``ids`` but stall at the given point, so the test can kill -9 it there.
@@ -25,9 +25,9 @@ STALLING_WRITER = """
 import sys, time
 from pathlib import Path
 import whoosh.index, whoosh.writing
-from archive.config import load_archive
-from archive.db import make_engine
-from archive.index import rebuild_index, update_index
+from archive.store.config import load_archive
+from archive.store.db import make_engine
+from archive.search.index import rebuild_index, update_index
 
 root, signal_file, where, ids = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 

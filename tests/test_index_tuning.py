@@ -13,10 +13,10 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.formats import Positions
 
-from archive import whoosh_tuning
-from archive.analysis import analyze, mark_language
-from archive.index import make_schema, to_fields
-from archive.index_docs import Document
+from archive.search import whoosh_tuning
+from archive.search.analysis import analyze, mark_language
+from archive.search.index import make_schema, to_fields
+from archive.search.index_docs import Document
 
 EDGE_CASES = [
     ("en", "The strike", "The the a of strike. Strikes, STRIKING: strikers' U.S.A. 1.5 x y z"),
@@ -100,7 +100,7 @@ def test_tuned_writer_writes_what_whoosh_writes(tmp_path: Path, shared_data: Pat
 
 @pytest.mark.parametrize(("language", "title", "body"), EDGE_CASES)
 def test_term_positions_are_the_analyzers(language: str | None, title: str, body: str) -> None:
-    from archive.analysis import MultilingualAnalyzer
+    from archive.search.analysis import MultilingualAnalyzer
 
     for text in (title, body):
         value = mark_language(text, language)

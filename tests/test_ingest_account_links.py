@@ -8,8 +8,8 @@ import datetime as dt
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.ingest import ingest
 from archive.publish import build
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC, get, links
 
 ACCOUNT = """---

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.cli.ingest import ERRORS_SHOWN_PER_FILE, EXIT_REFUSED
-from archive.create import init_archive
-from archive.ingest import ingest
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 from tests.helpers import get
 
 MAPPING = "columns:\n  Name: title\n  Began: start\nconstants:\n  type: struggle\nslug: \"case-{Case}\"\n"

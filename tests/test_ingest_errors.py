@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from archive.ingest import ingest
+from archive.store.ingest import ingest
 from tests.helpers import count, snapshot
 
 

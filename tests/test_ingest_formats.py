@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from archive.ingest import ingest
+from archive.store.ingest import ingest
 from tests.helpers import count, get, links
 
 

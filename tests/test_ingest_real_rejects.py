@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.ingest import ingest
-from archive.mapping import load_mapping
+from archive.ingest.mapping import load_mapping
+from archive.store.ingest import ingest
 from tests.helpers import count, get
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from archive.ingest import ingest
-from archive.mapping import load_mapping
-from archive.rejects import LOG_SUFFIX
+from archive.ingest.mapping import load_mapping
+from archive.ingest.rejects import LOG_SUFFIX
+from archive.store.ingest import ingest
 from tests.helpers import count, get, snapshot
 
 

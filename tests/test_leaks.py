@@ -20,11 +20,11 @@ import pytest
 import yaml
 from sqlalchemy import func, or_, select
 
-from archive.ingest import ingest
-from archive.models import Link, Record
 from archive.public import public_clause
 from archive.publish.build import build
-from archive.queries import stats
+from archive.search.lookup import stats
+from archive.store.ingest import ingest
+from archive.store.models import Link, Record
 from tests.helpers import PUBLIC
 
 HIDDEN = {  # how a record is kept out of public output

@@ -18,8 +18,8 @@ import yaml
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.create import init_archive
-from archive.signing import KEY_DIR
+from archive.trust.create import init_archive
+from archive.trust.signing import KEY_DIR
 from tests.test_leaks import HIDDEN, NAMES, all_canaries, hidden_records, leaks, public_commands, public_records
 
 # Other real names, some longer, behind the same pseudonyms as in NAMES.

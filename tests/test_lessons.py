@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.ingest import ingest
-from archive.lessons import BUILT_IN, LessonsError, built_in, load_vocabulary, name_key
+from archive.continuity.lessons import BUILT_IN, LessonsError, built_in, load_vocabulary, name_key
+from archive.store.ingest import ingest
 
 FINDINGS = Path(__file__).parent / "data" / "lessons_findings.yaml"
 

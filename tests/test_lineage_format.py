@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive.bag import export_bag, import_bag
-from archive.canonical import iter_stored_records
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.demands import Demand, parse_demand, stored_demands
-from archive.fixity import verify_fixity
-from archive.ingest import ingest
-from archive.models import Link, Record
-from archive.records import RecordError, normalize
+from archive.ingest.demands import Demand, parse_demand, stored_demands
+from archive.ingest.records import RecordError, normalize
+from archive.store.canonical import iter_stored_records
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.models import Link, Record
+from archive.trust.bag import export_bag, import_bag
+from archive.trust.create import init_archive
+from archive.trust.fixity import verify_fixity
 from tests.helpers import PUBLIC, get
 
 # Real history: the AFL and the CIO, their split and their merger.

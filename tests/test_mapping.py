@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.ingest import ingest
-from archive.mapping import MappingError, load_mapping
+from archive.ingest.mapping import MappingError, load_mapping
+from archive.store.ingest import ingest
 from tests.helpers import count, get, links, revisions
 
 SHEET = (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.ingest import ingest
-from archive.mapping import load_mapping
+from archive.ingest.mapping import load_mapping
+from archive.store.ingest import ingest
 from tests.conftest import REPO_ROOT
 from tests.helpers import count, get, links
 from tests.test_real_data import tag_names

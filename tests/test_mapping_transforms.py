@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.ingest import ingest
-from archive.mapping import MappingError, load_mapping
-from archive.mapping_values import DateFormat, read_number
+from archive.ingest.mapping import MappingError, load_mapping
+from archive.ingest.mapping_values import DateFormat, read_number
+from archive.store.ingest import ingest
 from tests.helpers import count, get, links
 
 

@@ -7,9 +7,16 @@ import json
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from archive.db import make_engine
-from archive.ingest import ingest
-from archive.migrate import alembic_config, current_revision, downgrade, head_revision, schema_differences, upgrade
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    schema_differences,
+    upgrade,
+)
 from tests.helpers import snapshot
 
 
@@ -83,11 +90,11 @@ def test_consent_kept_as_an_extra_field_moves_to_its_column(db_url):
     """Before 0004 a struggle's consent was an extra field and did not keep it out of public output."""
     from sqlalchemy import select
 
-    from archive.canonical import iter_stored_records
-    from archive.models import Record
+    from archive.ingest.records import NormalizedRecord
     from archive.public import public_clause
-    from archive.records import NormalizedRecord
-    from archive.store import Incoming, write_chunk
+    from archive.store.canonical import iter_stored_records
+    from archive.store.models import Record
+    from archive.store.write import Incoming, write_chunk
 
     engine = make_engine(db_url, writer=True)
     upgrade(engine, "0003")

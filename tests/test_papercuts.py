@@ -38,8 +38,8 @@ def test_stats_counts_what_is_public_now(archive, engine, write) -> None:
     import datetime as dt
     import json
 
-    from archive.ingest import ingest
-    from archive.queries import stats
+    from archive.search.lookup import stats
+    from archive.store.ingest import ingest
 
     assert not ingest(engine, [_records(write)]).errors
     data = stats(engine, today=dt.date(2026, 12, 2))
@@ -58,7 +58,7 @@ def test_stats_counts_what_is_public_now(archive, engine, write) -> None:
 
 
 def test_show_gives_the_dates_of_lineage_links(archive, engine, write) -> None:
-    from archive.ingest import ingest
+    from archive.store.ingest import ingest
 
     path = write("unions.yaml", """\
 - {type: organization, slug: cio, title: Congress of Industrial Organizations, visibility: public,

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.index import make_schema, rebuild_index
-from archive.ingest import ingest
-from archive.search_query import QueryError, make_parser, parse
+from archive.search.index import make_schema, rebuild_index
+from archive.search.query import QueryError, make_parser, parse
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 RECORDS = """

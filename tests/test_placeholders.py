@@ -8,14 +8,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from archive.clean import clean_placeholder_stubs
 from archive.cli import cli
-from archive.fixity import verify_fixity
-from archive.ingest import ingest
-from archive.mapping import load_mapping
-from archive.models import FixityRun
-from archive.placeholders import DEFAULT, PlaceholderConfigError, from_config, in_use, is_placeholder
-from archive.records import RecordError, normalize
+from archive.ingest.mapping import load_mapping
+from archive.ingest.placeholders import DEFAULT, PlaceholderConfigError, from_config, in_use, is_placeholder
+from archive.ingest.records import RecordError, normalize
+from archive.store.ingest import ingest
+from archive.store.models import FixityRun
+from archive.trust.clean import clean_placeholder_stubs
+from archive.trust.fixity import verify_fixity
 from tests.helpers import count, get, links, revisions
 
 
@@ -87,7 +87,7 @@ def test_cli_ingest_uses_archive_toml(archive, write):
     path = write("s.yaml", "type: struggle\nslug: s\norganizations: [Sans info, Not known, CGT]\n")
     result = CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", str(path)])
     assert result.exit_code == 0, result.output
-    from archive.db import make_engine
+    from archive.store.db import make_engine
     engine = make_engine(archive.db_url())
     try:
         assert links(engine, "struggle", "s") == [("organizations", "organization", "cgt")]

@@ -44,11 +44,11 @@ def test_importing_the_projection_loads_only_store_level_modules_and_no_whoosh()
     code = ("import sys, archive.public; "
             "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    # archive.formats reads redactions.yaml with the bounded YAML loader, and archive.record_rules holds the
-    # record format's vocabulary: both lie below the store, not above.
-    assert out.strip() == str(["archive", "archive.dates", "archive.formats", "archive.models", "archive.public",
-                               "archive.public.graph", "archive.public.rule", "archive.record_rules",
-                               "archive.redaction"])
+    # The projection sits on the store, which sits on the record format (archive.ingest: the bounded YAML
+    # loader reads redactions.yaml, record_rules holds the vocabulary): nothing above it is loaded.
+    assert out.strip() == str(["archive", "archive.dates", "archive.ingest", "archive.ingest.formats",
+                               "archive.ingest.record_rules", "archive.ingest.redaction", "archive.public",
+                               "archive.public.graph", "archive.public.rule", "archive.store", "archive.store.models"])
 
 
 
@@ -60,9 +60,9 @@ def test_importing_the_publisher_loads_no_search_index():
             "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(ast.literal_eval(out.strip()))
-    forbidden = {"archive.index", "archive.index_docs", "archive.search", "archive.search_public",
-                 "archive.search_query", "archive.whoosh_tuning", "whoosh.index", "whoosh.searching",
-                 "whoosh.query", "whoosh.writing"}
+    forbidden = {"archive.search.index", "archive.search.index_docs", "archive.search.searcher",
+                 "archive.search.public_index", "archive.search.query", "archive.search.whoosh_tuning",
+                 "whoosh.index", "whoosh.searching", "whoosh.query", "whoosh.writing"}
     assert loaded & forbidden == set()
     assert "archive.public" in loaded
 
@@ -106,7 +106,7 @@ def test_a_records_own_redactions_reach_its_tags_and_the_stubs_it_creates(archiv
 
 
 def load_public(archive):
-    from archive.db import make_engine
+    from archive.store.db import make_engine
 
     engine = make_engine(archive.db_url())
     try:
@@ -193,7 +193,7 @@ def test_withdrawn_consent_keeps_any_type_out(archive, engine, record_type):
     """The projection reads the consent column for every type (the record format decides who may set it)."""
     from sqlalchemy import insert
 
-    from archive.models import Record
+    from archive.store.models import Record
 
     with engine.begin() as conn:
         conn.execute(insert(Record.__table__).values(type=record_type, slug="withdrawn-one", title="Withdrawn",
@@ -263,8 +263,8 @@ def test_after_a_change_the_public_index_keeps_nothing_of_a_record_that_left(arc
 
 
 def test_public_search_on_an_archive_it_cannot_write_to_searches_from_memory(archive, engine, write, monkeypatch):
-    from archive import search_public
-    from archive.search import SearchRequest, search
+    from archive.search import public_index as search_public
+    from archive.search.searcher import SearchRequest, search
 
     run(archive.root, "ingest", str(write("cache.yaml", CACHE)))
 

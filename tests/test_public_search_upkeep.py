@@ -1,4 +1,4 @@
-"""The kept index of the public projection (archive.search_public): reused while the projection is
+"""The kept index of the public projection (archive.search.public_index): reused while the projection is
 unchanged (found without loading it), kept current by ingest, delete and build, and never holding a
 trace of a record that left the projection (no suggestion, count or statistic drawn from it)."""
 
@@ -13,10 +13,10 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from archive import search_public
 from archive.cli import cli
-from archive.models import Record
-from archive.search import SearchRequest, search
+from archive.search import public_index as search_public
+from archive.search.searcher import SearchRequest, search
+from archive.store.models import Record
 
 SECRET = "Qxleftprojectionzk"
 

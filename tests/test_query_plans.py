@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, event
 
-from archive import index_docs
-from archive.db import has_statistics, refresh_statistics
-from archive.index_docs import iter_documents, link_targets, related_ids
-from archive.ingest import ingest
 from archive.public import load
+from archive.search import index_docs
+from archive.search.index_docs import iter_documents, link_targets, related_ids
+from archive.store.db import has_statistics, refresh_statistics
+from archive.store.ingest import ingest
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by ANALYZE")

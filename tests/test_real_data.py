@@ -1,7 +1,7 @@
 """The spreadsheet mappings in examples/ on the real public data sets in ../shared/data.
 
 FMCS (14,317 US work stoppages), Collective Action in Tech (506 actions, Python-repr list cells) and Wikidata
-(strikes, revolutions; odd dates) are ingested through ``archive.ingest.ingest`` with the shipped mappings,
+(strikes, revolutions; odd dates) are ingested through ``archive.store.ingest.ingest`` with the shipped mappings,
 and the results are checked against facts in the data.
 """
 
@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.demo import DEMO_DATA
-from archive.ingest import ingest
-from archive.mapping import load_mapping
-from archive.models import Record, RecordTag, Tag
+from archive.ingest.mapping import load_mapping
+from archive.publish.demo import DEMO_DATA
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.models import Record, RecordTag, Tag
+from archive.trust.create import init_archive
 from tests.conftest import REPO_ROOT
 from tests.helpers import count, get, links, revisions
 

@@ -10,12 +10,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from archive.cli import cli
-from archive.config import ConfigError, load_archive
-from archive.db import make_engine
-from archive.ingest import ingest
-from archive.models import Record
+from archive.ingest.records import SLUG_MAX, RecordError, RecordRules, normalize
 from archive.public import public_clause
-from archive.records import SLUG_MAX, RecordError, RecordRules, normalize
+from archive.store.config import ConfigError, load_archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.models import Record
 from tests.helpers import PUBLIC, count, get, links
 
 
@@ -104,7 +104,7 @@ def test_a_mappings_kept_columns_are_declared(engine, write):
     mapping = write("m.map.yaml", "columns:\n  Name: title\nconstants:\n  type: struggle\n  visibility: public\n"
                                   "slug: 's-{Id}'\nkeep_unmapped: true\n")
     path = write("rows.csv", "Id,Name,Place\n1,Flint sit-down,Flint\n")
-    from archive.mapping import load_mapping
+    from archive.ingest.mapping import load_mapping
 
     assert ingest(engine, [path], mapping=load_mapping(mapping)).errors == []
     assert get(engine, "struggle", "s-1").extra == {"Id": "1", "Place": "Flint"}
@@ -290,8 +290,8 @@ def test_boundary_dates_are_kept_on_every_store(engine, write):
 
 
 def test_a_bag_restores_declared_extra_fields_into_an_archive_that_does_not_declare_them(engine, write, tmp_path):
-    from archive.bag import export_bag, import_bag
-    from archive.create import init_archive
+    from archive.trust.bag import export_bag, import_bag
+    from archive.trust.create import init_archive
 
     path = write("a.md", "---\ntitle: A\nvisibility: public\ndates: 1937-1938\n---\nText.\n")
     assert ingest(engine, [path], rules=RecordRules(extra_fields=frozenset({"dates"}))).errors == []

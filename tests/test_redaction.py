@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.ingest import ingest
-from archive.redaction import WITHHELD, RedactionError, Redactor, load_redactions, parse_redactions
+from archive.ingest.redaction import WITHHELD, RedactionError, Redactor, load_redactions, parse_redactions
+from archive.store.ingest import ingest
 from tests.helpers import get
 
 

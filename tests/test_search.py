@@ -23,18 +23,18 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 import archive as archive_package
-from archive import analysis
 from archive.cli import cli
-from archive.config import Archive
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.index import rebuild_index
-from archive.ingest import ingest
-from archive.mapping import load_mapping
-from archive.models import Link, Record
+from archive.ingest.mapping import load_mapping
 from archive.public import public_clause
-from archive.search import ArchiveSearcher, QueryError, SearchRequest, SearchResult
-from archive.search_filters import UnknownFilterValue
+from archive.search import analysis
+from archive.search.filters import UnknownFilterValue
+from archive.search.index import rebuild_index
+from archive.search.searcher import ArchiveSearcher, QueryError, SearchRequest, SearchResult
+from archive.store.config import Archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.models import Link, Record
+from archive.trust.create import init_archive
 from tests.conftest import PG_URL, REPO_ROOT
 from tests.helpers import PUBLIC
 
@@ -296,7 +296,7 @@ def test_the_top_ten_are_the_first_ten_of_everything(corpus: Corpus, public: boo
 
 
 def test_no_score_exceeds_the_bound_whoosh_skips_by(corpus: Corpus) -> None:
-    from archive.search_scoring import ArchiveBM25F
+    from archive.search.scoring import ArchiveBM25F
 
     with ArchiveSearcher(corpus.archive.index_dir, corpus.engine) as archivist:
         for searcher in (archivist, archivist.public_searcher()):
@@ -375,7 +375,7 @@ def test_records_that_are_not_public_are_marked_and_public_leaves_them_out(corpu
 
 
 def test_public_scores_are_bm25f_over_the_public_records_only(corpus: Corpus) -> None:
-    """What the site's browser search computes from archive.analysis must equal what the CLI ranks."""
+    """What the site's browser search computes from archive.search.analysis must equal what the CLI ranks."""
     term_query = "workers"
     expected = expected_scores(corpus.engine, term_query)
     hits = corpus.search(term_query, public=True, limit=10).hits

@@ -1,11 +1,11 @@
-"""``archive.analysis``: the terms and scores the index and the site's browser search share."""
+"""``archive.search.analysis``: the terms and scores the index and the site's browser search share."""
 
 from __future__ import annotations
 
 import regex
 
-from archive import analysis
-from archive.index import make_schema
+from archive.search import analysis
+from archive.search.index import make_schema
 
 
 def test_english_is_the_default_and_stems_the_lemma() -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from whoosh import sorting
 
-from archive.config import Archive
-from archive.index import current_dir, stray_files, update_index
-from archive.index_verify import verify_index
-from archive.ingest import ingest
-from archive.search import FACETS, ArchiveSearcher, SearchRequest, _counts
-from archive.search_facets import CACHE_PREFIX
-from archive.search_query import expand_languages
-from archive.search_scoring import CollectionStats
+from archive.search.facets import CACHE_PREFIX
+from archive.search.index import current_dir, stray_files, update_index
+from archive.search.index_verify import verify_index
+from archive.search.query import expand_languages
+from archive.search.scoring import CollectionStats
+from archive.search.searcher import FACETS, ArchiveSearcher, SearchRequest, _counts
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 
 PLACES = ["Flint", "Detroit", "Oakland", "Seattle"]
 

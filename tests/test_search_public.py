@@ -32,8 +32,8 @@ def test_a_private_records_language_does_not_shape_public_search(archive, write)
     public = write("en.md", "---\ntitle: Strikers\n---\nThe strikers held the gate.\n")
     private = write("nl.md", "---\ntitle: Stakers\nlanguage: nl\nvisibility: private\n---\nDe stakers hielden stand.\n")
     assert run(archive.root, "ingest", "--set", "visibility=public", str(public), str(private)).exit_code == 0
-    from archive.db import make_engine
-    from archive.search import ArchiveSearcher, SearchRequest
+    from archive.search.searcher import ArchiveSearcher, SearchRequest
+    from archive.store.db import make_engine
 
     engine = make_engine(archive.db_url())
     with ArchiveSearcher(archive.index_dir, engine) as searcher:

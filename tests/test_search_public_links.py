@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.search_filters import UnknownFilterValue
+from archive.search.filters import UnknownFilterValue
 
 RECORDS = """
 - {type: wave, slug: tech-2018, title: The tech worker wave, start: 2018, end: 2021}
@@ -46,7 +46,7 @@ def test_wave_filter_and_facets_follow_public_links_only(archive, write):
 
 
 def test_public_facets_count_public_links_only(archive, engine, write):
-    from archive.search import SearchRequest, search
+    from archive.search.searcher import SearchRequest, search
 
     path = write("records.yaml", RECORDS)
     assert CliRunner().invoke(cli, ["--archive", str(archive.root), "ingest", "--set", "visibility=public",

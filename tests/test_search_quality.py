@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.index import rebuild_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.search.index import rebuild_index
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 from tests.helpers import PUBLIC
 
 RECORDS = {

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine
 from whoosh.matching.binary import UnionMatcher
 
-from archive import whoosh_tuning
-from archive.config import Archive
-from archive.index import rebuild_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.search import whoosh_tuning
+from archive.search.index import rebuild_index
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 
 QUERIES = ["workers", "men work", "women right", "power people", "the people", '"working class"',
            "strik*", "liberty OR freedom", "slavery NOT cotton", "government labour", "revolution army", "strike"]
@@ -41,8 +41,8 @@ def passages(shared_data: Path, count: int) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Archive, Engine]:
-    from archive.create import init_archive
-    from archive.db import make_engine
+    from archive.store.db import make_engine
+    from archive.trust.create import init_archive
 
     root = tmp_path_factory.mktemp("skipping")
     archive = init_archive(root / "archive", title="Skipping")

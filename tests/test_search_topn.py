@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.index import rebuild_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.search.index import rebuild_index
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 from tests.test_site_data import write_sample
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import signing
-from archive.backup import backup
-from archive.bag import export_bag
 from archive.cli import cli
-from archive.ingest import ingest
 from archive.publish import build, verify_site
 from archive.publish.output import ALLOWED_SIGNERS, MANIFEST, PUBLIC_KEY, SIGNATURE
+from archive.store.ingest import ingest
+from archive.trust import signing
+from archive.trust.backup import backup
+from archive.trust.bag import export_bag
 
 RECORDS = """\
 - {type: struggle, slug: rent-strike, title: Rent strike, start: 1932, visibility: public}

@@ -14,14 +14,14 @@ from sqlalchemy import delete, update
 from test_site_data import SECRET_WORDS, XSS_SLUG, write_sample
 
 from archive.cli import cli
-from archive.config import Archive
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.ingest import ingest
-from archive.models import Record
 from archive.publish import SiteError, build, verify_site
 from archive.publish.cache import CACHE_NAME
 from archive.publish.output import MANIFEST
+from archive.store.config import Archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.store.models import Record
+from archive.trust.create import init_archive
 from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
@@ -331,7 +331,7 @@ def test_redacted_names_leave_no_trace(site_archive: Archive, engine, tmp_path: 
 
 
 def test_base_url_makes_feed_sitemap_and_404_absolute(site_archive: Archive, engine) -> None:
-    from archive.config import load_archive
+    from archive.store.config import load_archive
 
     with site_archive.config_path.open("a", encoding="utf-8") as handle:
         handle.write('\n[site]\nbase_url = "https://archive.example.org/memory"\n')

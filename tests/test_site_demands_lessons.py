@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.conversation import categorize
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)
@@ -190,11 +190,11 @@ def test_demands_and_lessons_are_searchable_in_the_cli_and_the_site(archive, eng
 
     from click.testing import CliRunner
 
-    from archive.analysis import analyze
     from archive.cli import cli
     from archive.publish.cache import BuildCache
     from archive.publish.model import gather
     from archive.publish.searchindex import documents, term_scores
+    from archive.search.analysis import analyze
 
     struggles = tech_struggles(shared_data)
     for struggle in struggles:
@@ -254,7 +254,7 @@ def test_demands_and_lessons_on_the_command_line(archive, engine, shared_data, w
 
 
 def test_category_names_that_share_a_slug_get_their_own_pages(tmp_path):
-    from archive.lessons import load_vocabulary
+    from archive.continuity.lessons import load_vocabulary
     from archive.publish.conversation import lesson_categories
     from archive.publish.model import Item, SiteData
 

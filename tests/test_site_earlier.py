@@ -20,15 +20,15 @@ from click.testing import CliRunner
 from test_site_data import write_sample
 
 from archive.cli import cli
-from archive.config import Archive
 from archive.dates import sort_key
-from archive.ingest import ingest
+from archive.ingest.redaction import load_redactions
 from archive.publish import build
 from archive.publish.build import plan
 from archive.publish.earlier import CAP, EarlierIndex
 from archive.publish.model import Item, SiteData, gather
 from archive.publish.paths import item_path
-from archive.redaction import load_redactions
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import Archive
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.searchindex import FOLDER_FILES
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 
 TODAY = dt.date(2026, 1, 1)
 ACCOUNTS = 2_500

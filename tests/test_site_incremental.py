@@ -15,12 +15,12 @@ import pytest
 import regex
 from test_site_data import sample_records
 
-from archive import analysis
-from archive.config import Archive
-from archive.ingest import ingest
 from archive.publish import build, verify_site
 from archive.publish.cache import CACHE_NAME
 from archive.publish.searchindex import DOC_CHUNK, docs_path, tail_name
+from archive.search import analysis
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 
 TODAY = dt.date(2026, 1, 1)
 # Words the archive already holds ("workers", "strike", "union"), one it does not, and a struggle it names.

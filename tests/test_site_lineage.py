@@ -26,15 +26,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archive import analysis
 from archive.cli import cli
-from archive.config import Archive
 from archive.publish import build
 from archive.publish.cache import BuildCache
 from archive.publish.lineage import MAX_ROWS, MAX_SHOWN, LineageIndex, instances_svg
 from archive.publish.model import SiteData, gather
 from archive.publish.pages import Planner
 from archive.publish.searchindex import documents, term_scores
+from archive.search import analysis
+from archive.store.config import Archive
 
 TODAY = dt.date(2026, 1, 1)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archive.ingest import ingest
 from archive.publish.build import build
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 

@@ -23,13 +23,13 @@ from test_site_places import (
     strikes,  # noqa: F401 (a fixture)
 )
 
-from archive.config import Archive
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.cache import CACHE_NAME
 from archive.publish.maps import CAP, build_map
 from archive.publish.model import gather
 from archive.publish.places import Places
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 SVG = "{http://www.w3.org/2000/svg}"

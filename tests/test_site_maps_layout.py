@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.maps import CHAR, FONT, WIDTH, _layout, place_labels
 from archive.publish.model import gather
 from archive.publish.places import Places
 from archive.publish.timeline import label_lanes, timeline_svg
+from archive.store.ingest import ingest
 
 DATA = Path(__file__).parent / "data" / "seventies_articulations.yaml"
 TODAY = dt.date(2026, 1, 1)
@@ -87,7 +87,8 @@ def test_the_drawing_is_the_same_in_every_process(seventies, tmp_path: Path) -> 
     """networkx's subgraph views iterate a set: laid out from one, the map changed with PYTHONHASHSEED."""
     archive, engine = seventies
     # load_archive reads archive.toml, so the subprocess uses the store under test (SQLite or PostgreSQL).
-    script = ("import sys, datetime; from archive.config import load_archive; from archive.db import make_engine;"
+    script = ("import sys, datetime; from archive.store.config import load_archive; "
+              "from archive.store.db import make_engine;"
               "from archive.publish import build; a = load_archive(__import__('pathlib').Path(sys.argv[1]));"
               "build(a, make_engine(a.db_url()), __import__('pathlib').Path(sys.argv[2]), "
               "today=datetime.date(2026, 1, 1))")

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from slugify import slugify
 
-from archive.config import Archive
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.model import gather
 from archive.publish.places import Places
+from archive.store.config import Archive
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 1, 1)

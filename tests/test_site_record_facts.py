@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from archive.config import Archive, ConfigError, load_archive
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.ingest import ingest
 from archive.publish import build
+from archive.store.config import Archive, ConfigError, load_archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 from tests.helpers import PUBLIC
 
 TODAY = dt.date(2026, 12, 2)

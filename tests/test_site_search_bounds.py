@@ -12,12 +12,12 @@ import random
 
 import pytest
 
-from archive import analysis
 from archive.publish.searchindex import BOUND_SCALE, FIELDS, HEAD, _chunks, term_postings
+from archive.search import analysis
 
 
 def exact(row: list[int], frequencies: list[int], count: int, averages: list[float]) -> float:
-    """A posting's score as ``search.js`` and ``archive.analysis`` compute it; ``row``: per field tf, length."""
+    """A posting's score as ``search.js`` and ``archive.search.analysis`` compute it; ``row``: per field tf, length."""
     total = 0.0
     for f, boost in enumerate(analysis.FIELD_BOOSTS.values()):
         tf, length = row[2 * f], row[2 * f + 1]

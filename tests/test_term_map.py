@@ -1,4 +1,4 @@
-"""The map of indexed words' terms (archive.term_map): the same query terms with it as without it, no
+"""The map of indexed words' terms (archive.search.term_map): the same query terms with it as without it, no
 dictionary loaded for words the archive holds, and kept current by rebuilds and updates."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from archive import lemmas, term_map
-from archive.analysis import ANALYSIS_VERSION
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.index import current_dir, open_index, rebuild_index, stray_files, update_index
-from archive.ingest import ingest
-from archive.search import ArchiveSearcher, SearchRequest
-from archive.search_query import expand_languages, parse
+from archive.search import lemmas, term_map
+from archive.search.analysis import ANALYSIS_VERSION
+from archive.search.index import current_dir, open_index, rebuild_index, stray_files, update_index
+from archive.search.query import expand_languages, parse
+from archive.search.searcher import ArchiveSearcher, SearchRequest
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 from tests.helpers import PUBLIC
 
 RECORDS = {
@@ -95,8 +95,8 @@ def test_a_search_for_held_words_loads_no_dictionary(built: tuple[Path, object],
     index_dir, engine = built
     script = f"""
 import sys
-from archive.db import make_engine
-from archive.search import ArchiveSearcher, SearchRequest
+from archive.store.db import make_engine
+from archive.search.searcher import ArchiveSearcher, SearchRequest
 engine = make_engine({str(engine.url)!r})
 with ArchiveSearcher(__import__('pathlib').Path({str(index_dir)!r}), engine) as searcher:
     held = [h.slug for h in searcher.search(SearchRequest("buses havenarbeiders", limit=5)).hits]

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.ingest import ingest
-from archive.mapping import load_mapping
-from archive.wave_activity import activity_series
-from archive.waves import apply_waves, suggest_waves
+from archive.continuity.wave_activity import activity_series
+from archive.continuity.waves import apply_waves, suggest_waves
+from archive.ingest.mapping import load_mapping
+from archive.store.ingest import ingest
 from tests.helpers import get, links, revisions
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

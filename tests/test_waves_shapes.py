@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.ingest import ingest
-from archive.wave_activity import activity_series, period_label, period_of, read_amount
-from archive.waves import apply_waves, suggest_by_place, suggest_waves
+from archive.continuity.wave_activity import activity_series, period_label, period_of, read_amount
+from archive.continuity.waves import apply_waves, suggest_by_place, suggest_waves
+from archive.store.ingest import ingest
 from tests.helpers import links
 
 

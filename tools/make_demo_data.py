@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from archive.records import make_slug
+from archive.ingest.records import make_slug
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "archive" / "demo_data"

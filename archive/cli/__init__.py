@@ -2,6 +2,9 @@
 
 Subcommands are loaded when they run, not when ``archive`` starts: ``archive --help`` imports neither
 SQLAlchemy, Whoosh nor Alembic, and ``archive stats`` imports only what ``stats`` uses.
+
+What it may import: every room (it is the top of the house). Nothing imports it but ``archive.__main__``.
+Library errors (``archive.errors.ArchiveError``) are caught once, in ``main``.
 """
 
 from __future__ import annotations

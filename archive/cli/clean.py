@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import click
 
-from archive.clean import clean_placeholder_stubs
 from archive.cli.common import Context, pass_context
-from archive.index import update_after_ingest
-from archive.placeholders import PlaceholderConfigError, archive_placeholders
+from archive.ingest.placeholders import PlaceholderConfigError, archive_placeholders
+from archive.search.index import update_after_ingest
+from archive.trust.clean import clean_placeholder_stubs
 
 
 @click.group("clean")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive.config import Archive, ArchiveNotFound, ConfigError, find_archive
+from archive.store.config import Archive, ArchiveNotFound, ConfigError, find_archive
 
 if TYPE_CHECKING:  # imported by the commands that open the store, not by ``archive --help``
     from sqlalchemy import Engine
@@ -31,8 +31,8 @@ class Context:
     def engine(self, *, writer: bool = False, check_schema: bool = True) -> Engine:
         from sqlalchemy.exc import OperationalError
 
-        from archive.db import make_engine
-        from archive.migrate import SchemaOutOfDate, ensure_current
+        from archive.store.db import make_engine
+        from archive.store.migrate import SchemaOutOfDate, ensure_current
 
         archive = self.archive()
         url = archive.db_url(self.db_url)

@@ -5,10 +5,10 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.continuity import ContinuityError, earlier_struggles
-from archive.index import SearchIndexError
+from archive.continuity.earlier import ContinuityError, earlier_struggles
+from archive.ingest.redaction import RedactionError
 from archive.publish.earlier import SHOWN, public_continuity
-from archive.redaction import RedactionError
+from archive.search.index import SearchIndexError
 
 
 @click.command("continuity")

@@ -5,17 +5,17 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.crosswave import (
+from archive.continuity.lessons import LessonsError
+from archive.ingest.demands import SynonymsError
+from archive.ingest.redaction import RedactionError
+from archive.publish.crosswave import (
     LineageError,
     UnknownCategory,
     demands_across_struggles,
     lessons_by_category,
     lineage_of,
 )
-from archive.demands import SynonymsError
-from archive.lessons import LessonsError
 from archive.publish.lineage import Step
-from archive.redaction import RedactionError
 
 
 @click.command("demands")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.migrate import current_revision, head_revision, schema_differences, upgrade
+from archive.store.migrate import current_revision, head_revision, schema_differences, upgrade
 
 
 @click.group("db")

@@ -3,9 +3,9 @@ from __future__ import annotations
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.delete import NothingToDelete, delete_permanently, find_records
-from archive.index import update_after_ingest
-from archive.models import RECORD_TYPES
+from archive.search.index import update_after_ingest
+from archive.store.models import RECORD_TYPES
+from archive.trust.delete import NothingToDelete, delete_permanently, find_records
 
 
 @click.command("delete")

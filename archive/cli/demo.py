@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.demo import DemoError, build_demo
+from archive.publish.demo import DemoError, build_demo
 
 
 @click.command("demo")

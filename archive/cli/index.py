@@ -1,5 +1,5 @@
-"""``archive reindex`` and ``archive verify``: the commands; the work is in ``archive.index`` and
-``archive.index_verify``."""
+"""``archive reindex`` and ``archive verify``: the commands; the work is in ``archive.search.index`` and
+``archive.search.index_verify``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.fixity import ANCHOR_NAME, anchors_of, verify_fixity
-from archive.index import LOCK_TIMEOUT, SearchIndexError, rebuild_index
-from archive.index_verify import verify_index
+from archive.search.index import LOCK_TIMEOUT, SearchIndexError, rebuild_index
+from archive.search.index_verify import verify_index
+from archive.trust.fixity import ANCHOR_NAME, anchors_of, verify_fixity
 
 DRIFTS_SHOWN = 50
 
@@ -144,7 +144,7 @@ def _verify_site(site: Path, key: Path | None) -> None:
 
 def _seal_key(root: Path) -> bytes | None:
     """What opens the sealed anchor of the archive's own published sites (None without a key)."""
-    from archive import signing
+    from archive.trust import signing
 
     path = signing.key_path(root)
     if not path.is_file():

@@ -11,13 +11,13 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from archive.cli.common import Context, pass_context
-from archive.formats import known_encoding
-from archive.index import update_after_ingest
-from archive.ingest import IngestReport, collect_files, ingest
-from archive.mapping import MappingError, load_mapping
-from archive.placeholders import PlaceholderConfigError, archive_placeholders, in_use
-from archive.records import RecordError
-from archive.rejects import LOG_SUFFIX, default_folder
+from archive.ingest.formats import known_encoding
+from archive.ingest.mapping import MappingError, load_mapping
+from archive.ingest.placeholders import PlaceholderConfigError, archive_placeholders, in_use
+from archive.ingest.records import RecordError
+from archive.ingest.rejects import LOG_SUFFIX, default_folder
+from archive.search.index import update_after_ingest
+from archive.store.ingest import IngestReport, collect_files, ingest
 
 EXIT_REFUSED = 3  # --skip-invalid: what was valid went in, some records were refused (see the rejects)
 ERRORS_SHOWN_PER_FILE = 20  # the rest are counted in the summary, listed with -v and kept in the rejects

@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.create import ArchiveExists, init_archive
-from archive.models import VISIBILITIES
-from archive.record_rules import DEFAULT_VISIBILITY, RecordRules
+from archive.ingest.record_rules import DEFAULT_VISIBILITY, RecordRules
+from archive.store.models import VISIBILITIES
+from archive.trust.create import ArchiveExists, init_archive
 
 
 @click.command("init")

@@ -1,4 +1,4 @@
-"""``archive search``: the command; the work is in ``archive.search``."""
+"""``archive search``: the command; the work is in ``archive.search.searcher``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.index import SearchIndexError
-from archive.redaction import RedactionError, load_redactions
-from archive.search import SORTS, QueryError, SearchRequest, SearchResult, search
-from archive.search_filters import UnknownFilterValue
+from archive.ingest.redaction import RedactionError, load_redactions
+from archive.search.filters import UnknownFilterValue
+from archive.search.index import SearchIndexError
+from archive.search.searcher import SORTS, QueryError, SearchRequest, SearchResult, search
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
 FACETS_SHOWN = 8

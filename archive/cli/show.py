@@ -5,8 +5,8 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.queries import RecordNotFound, show, stats
-from archive.waves import wave_spans_of
+from archive.continuity.waves import wave_spans_of
+from archive.search.lookup import RecordNotFound, show, stats
 
 
 @click.command("stats")

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-from archive.backup import BackupError, anchor_beside, backup, key_beside
-from archive.bag import BagRejected, export_bag, import_bag, import_into_new_archive
 from archive.cli.common import Context, pass_context
-from archive.config import CONFIG_NAME, ENV_ARCHIVE_DIR
-from archive.index import update_after_ingest
-from archive.signing import key_path
+from archive.search.index import update_after_ingest
+from archive.store.config import CONFIG_NAME, ENV_ARCHIVE_DIR
+from archive.trust.backup import BackupError, anchor_beside, backup, key_beside
+from archive.trust.bag import BagRejected, export_bag, import_bag, import_into_new_archive
+from archive.trust.signing import key_path
 
 
 @click.command("backup")

@@ -5,9 +5,9 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.index import update_after_ingest
-from archive.wave_activity import RESOLUTIONS, activity_series
-from archive.waves import apply_waves, proposals_as_json, suggest_by_place, suggest_waves
+from archive.continuity.wave_activity import RESOLUTIONS, activity_series
+from archive.continuity.waves import apply_waves, proposals_as_json, suggest_by_place, suggest_waves
+from archive.search.index import update_after_ingest
 
 
 @click.group("waves")
@@ -41,7 +41,7 @@ def waves_suggest(ctx: Context, weight: str | None, by: str | None, resolution: 
     """Propose waves from the dates of struggles and accounts (or a numeric field).
 
     Finds sharp peaks above a moving median and sustained levels that stand above the years around them
-    (change-point segmentation); the method is documented in archive/waves.py. Struggles already in a
+    (change-point segmentation); the method is documented in archive/continuity/waves.py. Struggles already in a
     wave keep it.
 
     \b

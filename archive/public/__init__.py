@@ -9,9 +9,9 @@ the archivist. The site, every ``--public`` command, the public search (its docu
 and "did you mean") and the build's report of what was left out are all built from it; no other module
 decides what is public.
 
-What it may import: store-level modules only (``archive.models``, ``archive.dates``,
-``archive.redaction``), never ``archive.publish``, the search modules or the command line, and nothing
-that loads Whoosh: the publisher imports it, and a build must not need the search index.
+What it may import: the kernel, ``archive.ingest`` and ``archive.store``, never ``archive.publish``, the
+search modules or the command line, and nothing that loads Whoosh: the publisher imports it, and a build
+must not need the search index.
 """
 
 from archive.public.graph import PUBLISHED_COLUMNS, Graph, Item, left_out, load, names_in_search_text, time_key

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, true
 
 from archive.dates import sort_key
-from archive.models import Link, Record, RecordTag, Tag
+from archive.ingest.redaction import Redactor, load_redactions
 from archive.public.rule import REASONS, projection_clause, reason_left_out
-from archive.redaction import Redactor, load_redactions
+from archive.store.models import Link, Record, RecordTag, Tag
 
 records_t = Record.__table__
 
@@ -59,7 +59,7 @@ class Item:
     # (relation, target id) -> date, for the links that carry one (lineage)
     link_dates: dict[tuple[str, int], str] = field(default_factory=dict)
     # Public now, but only once its embargo passed: its name stays out of other records' search text,
-    # as in ``archive search`` (see archive.analysis.LINEAGE_RELATIONS).
+    # as in ``archive search`` (see archive.search.analysis.LINEAGE_RELATIONS).
     embargoed: bool = False
 
     @property

@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, FromClause, and_, case, literal, or_, select
 
-from archive.models import Link, Record
+from archive.store.models import Link, Record
 
 records_t = Record.__table__
 

@@ -1,6 +1,6 @@
 """A cheap fingerprint of everything the public projection is made from, read without loading texts.
 
-``archive.search_public`` keeps an index of the projection on disk and must know, on every public
+``archive.search.public_index`` keeps an index of the projection on disk and must know, on every public
 search, whether it is still current. Loading the projection to find out costs seconds at 10,000
 records; this reads a handful of aggregates instead: each record's id, content hash, visibility, embargo,
 consent and stub flag, whether its embargo has passed as of ``today``, every link and tag assignment,
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, Select, String, case, cast, func, literal, select
 
-from archive.models import Link, Record, RecordTag, Tag
+from archive.store.models import Link, Record, RecordTag, Tag
 
 records_t = Record.__table__
 links_t = Link.__table__

@@ -1,7 +1,13 @@
 """Publish the archive's public projection as a static site: pages, feed, sitemap, browser search.
 
 ``build`` gathers every public record first and plans every page, then writes (see ``build.py``).
-``verify_site`` checks a copy of a published site against its manifest.
+``verify_site`` checks a copy of a published site against its manifest. The room also holds the same
+views as text for the command line (``crosswave``: demands, lessons and lineage across waves) and the demo
+archive (``demo``).
+
+What it may import: every room below it (the kernel, ``archive.ingest``, ``archive.store``,
+``archive.public``, ``archive.search``, ``archive.trust``, ``archive.continuity``); only ``archive.cli`` imports
+it. Records reach pages only through ``archive.public``.
 """
 
 from archive.publish.build import BuildReport, build

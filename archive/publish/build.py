@@ -21,12 +21,10 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
 
-from archive import signing
-from archive.config import Archive
+from archive.continuity.lessons import LessonsError, load_vocabulary
 from archive.dates import sort_key
-from archive.demands import SynonymsError, load_synonyms
-from archive.fixity import check_published, current_anchor
-from archive.lessons import LessonsError, load_vocabulary
+from archive.ingest.demands import SynonymsError, load_synonyms
+from archive.ingest.redaction import RedactionError, load_redactions
 from archive.public.state import projection_state
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
@@ -37,8 +35,10 @@ from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
-from archive.redaction import RedactionError, load_redactions
 from archive.resources import resource_dir
+from archive.store.config import Archive
+from archive.trust import signing
+from archive.trust.fixity import check_published, current_anchor
 
 # Only the site's own files: no inline script or style, no other origin. 'self' covers file:// too.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -209,7 +209,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     finally:
         gc.unfreeze()
     if public_state is not None:
-        from archive.search_public import keep_current  # Whoosh, only once the site is written
+        from archive.search.public_index import keep_current  # Whoosh, only once the site is written
 
         keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,

@@ -18,8 +18,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from archive import __version__, analysis
+from archive import __version__
 from archive.publish import markdown
+from archive.search import analysis
 
 CACHE_NAME = ".site-cache.json"
 # Bump when markdown.py's output changes without a package version change.

@@ -5,7 +5,7 @@ A struggle can have many balance sheets, written from different positions, and o
 position and what it answers. The lessons pages gather every limit and lesson of every public balance sheet
 by category, each linked to the sheet it came from.
 
-A finding's category comes from the archive's controlled vocabulary (``archive.lessons``): the category
+A finding's category comes from the archive's controlled vocabulary (``archive.continuity.lessons``): the category
 its text names when the vocabulary has it ("repression: the police broke the picket"), else the one whose
 keywords it uses most, else "other".
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from slugify import slugify
 
-from archive import lessons
-from archive.lessons import Vocabulary
+from archive.continuity import lessons
+from archive.continuity.lessons import Vocabulary
 from archive.publish.model import Item, SiteData, time_key
 
 OTHER = lessons.OTHER
@@ -38,7 +38,7 @@ class Category:
 
 
 def categorize(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, str]:
-    """(category, text without its category prefix), by the archive's vocabulary (``archive.lessons``)."""
+    """(category, text without its category prefix), by the archive's vocabulary (``archive.continuity.lessons``)."""
     return (vocabulary or _BUILT_IN).categorize(text)
 
 

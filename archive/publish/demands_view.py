@@ -1,6 +1,6 @@
 """The demands page: each demand raised across struggles and waves, with its record of outcomes.
 
-Demands that mean the same are one demand (``archive.demands.group_demands``: normalized wording, the
+Demands that mean the same are one demand (``archive.ingest.demands.group_demands``: normalized wording, the
 archivist's synonyms in ``demands.yaml``, containment and near-duplicates); the page shows the group's
 heading with its variant wordings beneath it. It lists recurring demands first, most often raised first,
 each with its tally of outcomes and the struggles that raised it, with their waves. This is the raw
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archive.demands import OUTCOMES, Demand, group_demands, stored_demands
+from archive.ingest.demands import OUTCOMES, Demand, group_demands, stored_demands
 from archive.publish.model import Item, SiteData, time_key
 
 UNKNOWN = "not recorded"
@@ -65,7 +65,7 @@ def struggle_demands(struggle: Item) -> list[Demand]:
 
 def demand_records(data: SiteData, synonyms: dict[str, str] | None = None) -> list[DemandRecord]:
     """Every demand of every public struggle, grouped (see the module's documentation), recurring first, then
-    most raised, then alphabetical. ``synonyms`` are ``archive.demands.load_synonyms`` of the archive."""
+    most raised, then alphabetical. ``synonyms`` are ``archive.ingest.demands.load_synonyms`` of the archive."""
     synonyms = synonyms or {}
     demands = [(s, struggle_demands(s)) for s in sorted(data.of_type("struggle"), key=time_key)]
     groups = group_demands((d.text for _, raised in demands for d in raised), synonyms)

@@ -14,7 +14,7 @@ Method (once per build, then a few hundred dictionary updates per struggle; neve
 1. Each public struggle becomes a ``continuity.Profile``: its organizational forms (its own and those of
    its organizations, whichever side names the link), social forces, organizations, places, grievances
    (tags, case-folded) and demands (``Demand.key``), named by their public titles. Its text (title and
-   body, analysed exactly as the search index does, ``archive.analysis``) becomes a tf-idf vector cut to
+   body, analysed exactly as the search index does, ``archive.search.analysis``) becomes a tf-idf vector cut to
    its ``TOP_TERMS`` most significant terms, as more-like-this does; terms that only one struggle has
    cannot match and are left out.
 2. Struggles that can be someone's earlier struggle (placed in time: a start, or a wave with an end) get a
@@ -24,7 +24,7 @@ Method (once per build, then a few hundred dictionary updates per struggle; neve
    the candidates are among the ranks before the first one starting at that date or later: a prefix of
    every posting list, found by bisection. The
    candidates are accumulated term-at-a-time over the struggle's features and terms, each weighted by
-   ``WEIGHTS[kind] * rarity`` (see ``archive.continuity``). A posting list's eligible part longer than
+   ``WEIGHTS[kind] * rarity`` (see ``archive.continuity.earlier``). A posting list's eligible part longer than
    ``CAP`` is read only for its last ``CAP`` entries: the nearest earlier struggles. This bounds the work
    on a feature that thousands of struggles share (such a feature has little weight anyway, and a
    candidate that shares rarer things is found through those). Since all windows run back from the same
@@ -34,7 +34,7 @@ Method (once per build, then a few hundred dictionary updates per struggle; neve
    after candidates that ``earlier_because`` refuses (not from an earlier wave, or sharing one of the
    struggle's waves) are dropped; the best ``SHOWN`` are kept; equal scores go to the nearest earlier
    struggle (the later in time order), as the windows do. A wave without dates takes its span from its
-   public struggles (``archive.waves.wave_span``).
+   public struggles (``archive.continuity.waves.wave_span``).
 
 The page gets plain values (paths, titles, text), not records: its fingerprint for incremental builds and
 its rendering then cost little, and each shown struggle's links and lessons are computed once per build.
@@ -54,9 +54,7 @@ from operator import itemgetter
 
 from sqlalchemy import Engine
 
-from archive import analysis
-from archive.config import Archive
-from archive.continuity import (
+from archive.continuity.earlier import (
     EARLIER_TIME,
     EARLIER_WAVE,
     TEXT_REASON,
@@ -79,6 +77,8 @@ from archive.dates import sort_key
 from archive.publish.model import Item, SiteData, gather_published, time_key
 from archive.publish.paths import item_path
 from archive.publish.timeline import wave_spans
+from archive.search import analysis
+from archive.store.config import Archive
 
 SHOWN = 5  # earlier struggles on a struggle's page
 CAP = 1024  # postings read per feature or term for one struggle (nearly exact on the benchmark)

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from archive.analysis import LINEAGE_RELATIONS
 from archive.dates import sort_key
 from archive.public import names_in_search_text
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
 from archive.publish.timeline import year_axis
+from archive.search.analysis import LINEAGE_RELATIONS
 
 # relation -> True when the source descends from the target ("A split from B": B is A's parent).
 SOURCE_DESCENDS = {"succeeded_by": False, "merged_into": False, "split_from": True, "grew_out_of": True,

@@ -10,7 +10,7 @@ file the build did not produce is gone from the new site, so a record that was r
 leaves nothing behind.
 
 ``manifest.json`` lists every file's SHA-256 (the public key files included) and the fixity log's
-anchor; ``manifest.json.sig`` is its SSHSIG signature by the archive's key (see ``archive.signing``).
+anchor; ``manifest.json.sig`` is its SSHSIG signature by the archive's key (see ``archive.trust.signing``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.publish.incremental import Deferred
-from archive.signing import SigningError, fingerprint, parse_public_key, parse_signature, verify
+from archive.trust.signing import SigningError, fingerprint, parse_public_key, parse_signature, verify
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"

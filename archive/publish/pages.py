@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from archive.lessons import Vocabulary
+from archive.continuity.lessons import Vocabulary
 from archive.publish.conversation import conversation, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_path, demand_records, struggle_demands
 from archive.publish.earlier import EarlierIndex
@@ -70,8 +70,8 @@ class Planner:
     def __init__(self, data: SiteData, continuity: bool = True, vocabulary: Vocabulary | None = None,
                  demand_synonyms: dict[str, str] | None = None) -> None:
         self.data = data
-        self.demand_synonyms = demand_synonyms  # demands.yaml (archive.demands.load_synonyms)
-        self.vocabulary = vocabulary  # lesson categories (archive.lessons); None: the built-in ones
+        self.demand_synonyms = demand_synonyms  # demands.yaml (archive.ingest.demands.load_synonyms)
+        self.vocabulary = vocabulary  # lesson categories (archive.continuity.lessons); None: the built-in ones
         self.continuity = continuity  # the views across waves: lineage, earlier struggles, demands, lessons, maps
         self.tag_slugs = tag_slugs(list(data.tags))
         # Accounts reach a wave through their struggles.

@@ -1,6 +1,6 @@
 """The browser's search index: what ``archive search --public`` ranks by, cut into small, stable files.
 
-Everything that needs the analyzer happens here, at build time, through ``archive.analysis``: the browser
+Everything that needs the analyzer happens here, at build time, through ``archive.search.analysis``: the browser
 never stems a word the archive contains. It does compute BM25F, from statistics shipped as they are:
 each posting holds a term's count and the field's length in one document, and ``search/meta.js`` holds
 the number of documents and the total field lengths, from which the browser takes ``idf`` and the
@@ -50,11 +50,11 @@ from dataclasses import dataclass
 
 import regex
 
-from archive import analysis
 from archive.publish.cache import BuildCache
 from archive.publish.lineage import lineage_names
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
+from archive.search import analysis
 
 FIELDS = tuple(analysis.FIELD_BOOSTS)  # ("title", "body"): a posting's values come in this order
 HEAD = 64  # postings per term kept in the prefix shard, best first
@@ -100,7 +100,7 @@ def documents(data: SiteData, cache: BuildCache) -> list[SearchDoc]:
 
 
 def _body(item: Item) -> str:
-    """The indexed body, as ``archive.index_docs`` composes it: text columns, then lineage names."""
+    """The indexed body, as ``archive.search.index_docs`` composes it: text columns, then lineage names."""
     return analysis.compose_body({**item.fields, "body": item.body, "lineage": lineage_names(item)})
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
+from archive.continuity.waves import WaveSpan, wave_span
 from archive.dates import sort_key
 from archive.publish.model import Item
 from archive.publish.paths import item_path
-from archive.waves import WaveSpan, wave_span
 
 WIDTH, PLOT_HEIGHT, MARGIN, AXIS = 800, 130, 24, 24
 FONT = 13  # viewBox units; the figure never draws narrower than MIN_WIDTH px, so a label is at least 11 px

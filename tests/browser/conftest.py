@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from test_site_data import sample_records, write_sample
 
-from archive.config import Archive
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.ingest import ingest
 from archive.publish import build
 from archive.publish.serve import make_server
+from archive.store.config import Archive
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 from tests.helpers import PUBLIC
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
@@ -38,7 +38,7 @@ class BuiltSite:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> BuiltSite:
-    from archive.index import rebuild_index
+    from archive.search.index import rebuild_index
 
     root = tmp_path_factory.mktemp("browser")
     archive = init_archive(root / "archive", title="Browser Test Archive")
@@ -68,7 +68,7 @@ def grown_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> B
     from click.testing import CliRunner
 
     from archive.cli import cli
-    from archive.index import rebuild_index
+    from archive.search.index import rebuild_index
 
     root = tmp_path_factory.mktemp("grown")
     archive = init_archive(root / "archive", title="Browser Test Archive")

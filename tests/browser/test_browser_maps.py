@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from archive.create import init_archive
-from archive.db import make_engine
-from archive.ingest import ingest
 from archive.publish import build
+from archive.store.db import make_engine
+from archive.store.ingest import ingest
+from archive.trust.create import init_archive
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "seventies_articulations.yaml"
 

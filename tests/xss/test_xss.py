@@ -20,9 +20,9 @@ import nh3
 import pytest
 import yaml
 
-from archive.ingest import ingest
 from archive.publish.build import build
 from archive.publish.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
+from archive.store.ingest import ingest
 from tests.helpers import PUBLIC
 from tests.xss.payloads import payloads
 
@@ -67,8 +67,8 @@ def hostile_records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
-    from archive.create import init_archive
-    from archive.db import make_engine
+    from archive.store.db import make_engine
+    from archive.trust.create import init_archive
 
     root = tmp_path_factory.mktemp("xss")
     archive = init_archive(root / "archive", title="<script>alert('title')</script>")
