@@ -20,6 +20,8 @@ from archive.cli.common import Context
 # name -> (module, attribute, the first paragraph of its help, shown by ``archive --help`` without importing
 # the module; tests/test_cli_startup.py checks that it matches the command's own help).
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "attach": ("archive.cli.attach", "attach_command",
+               "Attach files to a record: leaflet scans, photographs, recordings, documents, transcripts."),
     "backup": ("archive.cli.trust", "backup_command",
                "Make a consistent copy of the store while writes may be running."),
     "build": ("archive.cli.build", "build_command",
@@ -33,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demands": ("archive.cli.crosswave", "demands_command",
                 "Each demand across struggles and waves, with its record of outcomes (won, partly won, lost, "
                 "pending)."),
+    "detach": ("archive.cli.attach", "detach_command",
+               "Remove attachments from a record by file name; kept files nothing else uses are deleted."),
     "demo": ("archive.cli.demo", "demo_command",
              "Build an example archive in PATH from real public records shipped with the package, index it and "
              "publish its site."),

@@ -42,13 +42,14 @@ def delete_command(ctx: Context, records: tuple[str, ...], reason: str, yes: boo
             click.echo(f"  {key}  {title}")
         click.confirm(f"Delete these {len(found)} record(s) and their history for good?", abort=True)
     try:
-        result = delete_permanently(engine, keys, reason=reason)
+        result = delete_permanently(engine, keys, reason=reason, archive_root=ctx.archive().root)
     except NothingToDelete as exc:
         raise click.ClickException(str(exc)) from None
     for key in result.deleted:
         click.echo(f"deleted   {key}")
     for key in set(result.not_found) - set(missing):  # deleted by someone else since the question
         click.echo(f"not found {key}", err=True)
-    click.echo(f"Deleted {len(result.deleted)} record(s); purged {result.sources_purged} source file(s) "
-               "no other record uses. Run 'archive build' to take them off the site.")
+    click.echo(f"Deleted {len(result.deleted)} record(s); purged {result.sources_purged} source file(s) and "
+               f"{len(result.files_purged)} attached file(s) no other record uses. Run 'archive build' to take "
+               "them off the site.")
     click.echo(update_after_ingest(ctx.archive().index_dir, engine, result.deleted_ids + result.neighbour_ids))

@@ -84,7 +84,7 @@ def verify_command(ctx: Context, site: Path | None, key: Path | None, anchors: t
         report = verify_index(archive.index_dir, engine)
         # DESIGN: verify also checks that every content hash still matches
         fixity = verify_fixity(engine, anchors=kept, anchor_file=archive.root / ANCHOR_NAME,
-                               seal_key=_seal_key(archive.root))
+                               seal_key=_seal_key(archive.root), files_root=archive.root)
     finally:
         engine.dispose()
     fixity_findings = [f"fixity {kind}: {line}" for kind, lines in (

@@ -268,6 +268,8 @@ def compose_body(values: Mapping[str, Any]) -> str:
             value = "\n".join(str(item) for item in value)
         if value:
             parts.append(str(value))
+    # Attached files' captions and words (a PDF's text, a transcript, OCR), after the record's own text.
+    parts.extend(str(text) for text in values.get("attachments") or () if text)
     return "\n\n".join(part for part in parts if part)
 
 

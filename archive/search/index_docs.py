@@ -21,10 +21,11 @@ from archive.ingest.records import canonical_json
 from archive.public.rule import is_always_public
 from archive.search.analysis import LINEAGE_RELATIONS, compose_body
 from archive.store.canonical import tags_by_record
-from archive.store.models import Link, Record
+from archive.store.models import Attachment, Link, Record
 
 records_t = Record.__table__
 links_t = Link.__table__
+attachments_t = Attachment.__table__
 
 CHUNK = 1000
 LINK_FIELDS = ("places", "waves", "struggles", "forms", "forces", "organizations")
@@ -132,13 +133,15 @@ def _documents(conn: Connection, condition: Any, limit: int | None = None) -> It
     links = _links(conn, ids)
     lineage = _lineage_names(conn, ids)
     tags = tags_by_record(conn, ids)
+    attached = attachment_texts(conn, ids)
     for row in rows:
         record_type = row["type"]
         date_column = _DATE_COLUMN.get(record_type)
         start_column, end_column = _PERIOD_COLUMNS.get(record_type, (None, None))
         yield Document(
             record_id=row["id"], type=record_type, slug=row["slug"], title=row["title"] or "",
-            body=compose_body({**row, "lineage": lineage.get(row["id"])}), language=row["language"],
+            body=compose_body({**row, "lineage": lineage.get(row["id"]), "attachments": attached.get(row["id"])}),
+            language=row["language"],
             kind=row["kind"] if record_type in ("account", "articulation") else None,
             date=row[date_column] if date_column else None,
             start=row[start_column] if start_column else None,
@@ -199,6 +202,20 @@ def _lineage_names(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
         if is_always_public(row.visibility, row.embargo_until, row.consent):
             names.setdefault(row.source_id, []).append(row.title or row.slug)
     return names
+
+
+def attachment_texts(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
+    """Each record's attachments as search reads them: caption, then the file's words, in attachment order.
+
+    The private index reads every attachment; public documents are built from the projection, which
+    carries only the attachments it publishes."""
+    texts: dict[int, list[str]] = {}
+    for record_id, caption, text in conn.execute(
+            select(attachments_t.c.record_id, attachments_t.c.caption, attachments_t.c.text)
+            .where(attachments_t.c.record_id.in_(ids))
+            .order_by(attachments_t.c.record_id, attachments_t.c.position, attachments_t.c.id)):
+        texts.setdefault(record_id, []).append("\n".join(part for part in (caption, text) if part))
+    return texts
 
 
 def _add(fields: dict[str, list[str]], name: str, value: str) -> None:

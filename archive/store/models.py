@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -266,6 +267,50 @@ class Source(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
 
+
+class StoredFile(Base):
+    """An attached file's original bytes, kept once by SHA-256 in the archive's ``files/`` folder."""
+
+    __tablename__ = "files"
+
+    sha256: Mapped[Sha256] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[Timestamp] = mapped_column(default=_now, server_default=func.current_timestamp())
+
+
+class Attachment(Base):
+    """A file attached to a record, with its caption, credit, licence and its own visibility and consent.
+
+    ``visibility`` None means the record's; an attachment is never published when its record is not.
+    ``text`` is what search reads from it (a PDF's text layer, a transcript's cues, OCR of a scan)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("record_id", "name"),
+        CheckConstraint(f"visibility IS NULL OR visibility IN {VISIBILITIES!r}", name="visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[Sha256] = mapped_column(ForeignKey("files.sha256"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[str] = mapped_column(Text, default="")
+    licence: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    visibility: Mapped[str | None] = mapped_column(String(16))
+    consent: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[Timestamp] = mapped_column(default=_now, server_default=func.current_timestamp())
 
 
 class FixityRun(Base):

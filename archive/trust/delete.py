@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, select, tuple_, union
 
-from archive.store.models import Link, Record, Revision, Source
+from archive.store.attach import forget_unused_files
+from archive.store.files import FileStore
+from archive.store.models import Attachment, Link, Record, Revision, Source
 from archive.store.write import delete_records
 from archive.trust.fixity import append_entry, check_log
 
 records_t = Record.__table__
+attachments_t = Attachment.__table__
 
 
 class NothingToDelete(Exception):
@@ -28,6 +32,8 @@ class DeleteResult:
     deleted: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     sources_purged: int = 0
+    attachments_deleted: int = 0
+    files_purged: list[str] = field(default_factory=list)  # SHA-256 of attached files nothing else used
     deleted_ids: list[int] = field(default_factory=list)
     neighbour_ids: list[int] = field(default_factory=list)  # records that linked to them: reindex these
 
@@ -42,8 +48,9 @@ def find_records(engine: Engine, keys: list[tuple[str, str]]) -> tuple[dict[str,
 
 
 def delete_permanently(engine: Engine, keys: list[tuple[str, str]], *, reason: str = "",
-           now: dt.datetime | None = None) -> DeleteResult:
-    """Delete records by (type, slug) in one transaction."""
+           now: dt.datetime | None = None, archive_root: Path | None = None) -> DeleteResult:
+    """Delete records by (type, slug) in one transaction, with their attachments; the attached files no
+    other record uses leave ``archive_root``'s ``files/`` folder after the transaction commits."""
     result = DeleteResult()
     with engine.begin() as conn:
         found = {(t, s): i for i, t, s in conn.execute(
@@ -55,20 +62,31 @@ def delete_permanently(engine: Engine, keys: list[tuple[str, str]], *, reason: s
         ids = list(found.values())
         result.neighbour_ids = sorted(set(conn.execute(
             select(Link.source_id).where(Link.target_id.in_(ids), Link.source_id.not_in(ids))).scalars()))
+        result.attachments_deleted = conn.execute(
+            attachments_t.delete().where(attachments_t.c.record_id.in_(ids))).rowcount or 0
         result.deleted_ids = delete_records(conn, list(found))
+        result.files_purged = forget_unused_files(conn)
         result.deleted = sorted(f"{t}/{s}" for t, s in found)
         used = union(select(records_t.c.source_sha256.label("sha")).where(records_t.c.source_sha256.is_not(None)),
                      select(Revision.source_sha256.label("sha")).where(Revision.source_sha256.is_not(None))).subquery()
         purged = conn.execute(Source.__table__.delete().where(Source.sha256.not_in(select(used.c.sha))))
         result.sources_purged = purged.rowcount or 0
-        _log_deletion(conn, result.deleted, reason, now or dt.datetime.now(dt.UTC))
+        _log_deletion(conn, result.deleted, reason, now or dt.datetime.now(dt.UTC), result.files_purged)
+    if archive_root is not None:  # the bytes go once the rows are gone for good
+        store = FileStore(archive_root)
+        for sha in result.files_purged:
+            store.remove(sha)
     return result
 
 
-def _log_deletion(conn, deleted: list[str], reason: str, now: dt.datetime) -> None:  # noqa: ANN001
+def _log_deletion(conn, deleted: list[str], reason: str, now: dt.datetime,  # noqa: ANN001
+                  files: list[str]) -> None:
     _, entries, manifest, _ = check_log(conn)
     if not entries:
         return  # no fixity run yet: the first one starts from what is there
     for key in deleted:
         manifest.pop(key, None)
-    append_entry(conn, {"run_at": now.isoformat(), "deleted": deleted, "reason": reason}, manifest, now)
+    summary = {"run_at": now.isoformat(), "deleted": deleted, "reason": reason}
+    if files:
+        summary["files_deleted"] = sorted(files)
+    append_entry(conn, summary, manifest, now)

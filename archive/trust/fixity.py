@@ -34,20 +34,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from archive.store.canonical import iter_stored_records, stored_records_by_id
-from archive.store.models import FixityRun, Revision, Source
+from archive.store.files import FileStore
+from archive.store.models import Attachment, FixityRun, Record, Revision, Source, StoredFile
 
 GENESIS = "0" * 64
 ANCHOR_NAME = "fixity-anchor.json"
 fixity_t = FixityRun.__table__
+files_t = StoredFile.__table__
+attachments_t = Attachment.__table__
+records_t = Record.__table__
 
 
 @dataclass
 class FixityReport:
     checked: int = 0
     sources_checked: int = 0
+    files_checked: int = 0
     changed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     untracked: list[str] = field(default_factory=list)
@@ -87,8 +92,11 @@ def seal_of(seal_key: bytes, entries: int, head: str) -> str:
 
 def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime | None = None,
                   anchors: Sequence[tuple[str, Anchor]] = (), anchor_file: Path | None = None,
-                  seal_key: bytes | None = None) -> FixityReport:
+                  seal_key: bytes | None = None, files_root: Path | None = None) -> FixityReport:
     """Check every record and source; append the run to the fixity log unless ``record_run`` is False.
+
+    With ``files_root`` (the archive folder), every attached file the store names is read again and its
+    bytes hashed: a file missing from ``files/`` or changed is reported.
 
     ``anchors`` are (where it was kept, anchor) pairs the log must still reach (a sealed one is opened
     with ``seal_key``); after a recorded run the new length and head are written to ``anchor_file``."""
@@ -114,6 +122,8 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
             if hashlib.sha256(content).hexdigest() != sha:
                 report.changed.append(f"source {sha[:12]}: its bytes no longer match their SHA-256")
         report.missing = [f"{key}: checked before, now gone" for key in sorted(set(previous_manifest) - set(manifest))]
+        if files_root is not None:
+            _check_files(conn, FileStore(files_root), report)
     if record_run:
         _append_run(engine, report, manifest, last_entry, now or dt.datetime.now(dt.UTC))
         # A log found cut short or rewritten keeps its old anchor, so the finding stays until an archivist
@@ -122,6 +132,25 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
             with engine.connect() as conn:
                 write_anchor(anchor_file, current_anchor(conn))
     return report
+
+
+def _check_files(conn: Connection, store: FileStore, report: FixityReport) -> None:
+    names = {}
+    for sha, record_type, slug, name in conn.execute(
+            select(files_t.c.sha256, records_t.c.type, records_t.c.slug, attachments_t.c.name)
+            .join(attachments_t, attachments_t.c.sha256 == files_t.c.sha256, isouter=True)
+            .join(records_t, records_t.c.id == attachments_t.c.record_id, isouter=True)
+            .order_by(files_t.c.sha256, records_t.c.type, records_t.c.slug)):
+        names.setdefault(sha, f"{record_type}/{slug}: attachment {name}" if name else f"file {sha[:12]}")
+    for sha, where in names.items():
+        report.files_checked += 1
+        problem = store.check(sha)
+        if problem is None:
+            continue
+        if store.has(sha):
+            report.changed.append(f"{where}: its bytes no longer match their SHA-256 {sha[:12]}")
+        else:
+            report.missing.append(f"{where}: the kept file {sha[:12]} is missing from {store.root}")
 
 
 def check_published(engine: Engine, record_ids: Iterable[int]) -> list[str]:
