@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,70 @@ def test_attached_path_names_stay_inside_the_store(walkout, engine, tmp_path):
     attach_files(walkout.root, engine, "account/laundry-walkout", [photo])
     [row] = rows(engine, Attachment)
     assert FileStore(walkout.root).path(row["sha256"]).resolve().is_relative_to(Path(walkout.root).resolve())
+
+
+def test_a_bag_carries_attachments_and_round_trips_identically(walkout, engine, tmp_path):
+    from archive.store.db import make_engine
+    from archive.trust.bag import BagRejected, export_bag, import_bag
+    from archive.trust.create import init_archive
+
+    attach_files(walkout.root, engine, "account/laundry-walkout",
+                 [make.leaflet_pdf(tmp_path / "leaflet.pdf"), make.transcript(tmp_path / "interview.vtt")],
+                 Description(caption="From the strike", credit="T. Ruiz", visibility="restricted"))
+    attach_files(walkout.root, engine, "account/mill-strike", [make.photo(tmp_path / "picket.jpg")])
+    with pytest.raises(BagRejected, match="needs the archive folder"):
+        export_bag(engine, tmp_path / "no-folder")
+    first = tmp_path / "bag"
+    result = export_bag(engine, first, walkout)
+    assert (result.attachments, result.files) == (3, 3)
+    second_archive = init_archive(tmp_path / "second")
+    second = make_engine(second_archive.db_url(), writer=True)
+    try:
+        imported = import_bag(second, first, second_archive.root)
+        assert (imported.attachments, imported.files) == (3, 3)
+        again = tmp_path / "bag2"
+        export_bag(second, again, second_archive)
+        assert _payload(again) == _payload(first)
+        assert sorted(FileStore(second_archive.root).kept()) == sorted(FileStore(walkout.root).kept())
+        assert import_bag(second, first, second_archive.root).attachments == 3  # again: the same rows, no new ones
+        assert len(rows(second, Attachment)) == 3
+    finally:
+        second.dispose()
+
+
+def test_a_bag_whose_file_does_not_match_its_name_is_refused_before_anything_is_written(walkout, engine, tmp_path):
+    from archive.store.db import make_engine
+    from archive.trust.bag import BagRejected, export_bag, import_bag
+    from archive.trust.create import init_archive
+
+    attach_files(walkout.root, engine, "account/mill-strike", [make.photo(tmp_path / "picket.jpg")])
+    bag = tmp_path / "bag"
+    export_bag(engine, bag, walkout)
+    [kept] = (bag / "data" / "files").iterdir()
+    (bag / "data" / "attachments" / "account" / "mill-strike.json").write_text(
+        (bag / "data" / "attachments" / "account" / "mill-strike.json").read_text().replace(kept.name, "0" * 64))
+    second_archive = init_archive(tmp_path / "second")
+    second = make_engine(second_archive.db_url(), writer=True)
+    try:
+        with pytest.raises(BagRejected):  # the manifest no longer matches (and the file would be missing)
+            import_bag(second, bag, second_archive.root)
+        assert rows(second, Attachment) == [] and list(FileStore(second_archive.root).kept()) == []
+    finally:
+        second.dispose()
+
+
+def _payload(bag: Path) -> dict[str, str]:
+    lines = (bag / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    return dict(reversed(line.split(maxsplit=1)) for line in lines if line)
+
+
+def test_a_backup_carries_the_files_its_store_names(walkout, engine, tmp_path):
+    from archive.trust.backup import backup, files_beside
+
+    if not walkout.db_url().startswith("sqlite") and shutil.which("pg_dump") is None:
+        pytest.fail("pg_dump is needed to back up a PostgreSQL store (Debian: postgresql-client)")
+    attach_files(walkout.root, engine, "account/laundry-walkout", [make.photo(tmp_path / "picket.jpg")])
+    made = backup(walkout.db_url(), tmp_path / "backups" / "archive.backup", files_root=walkout.root)
+    [sha] = FileStore(walkout.root).kept()
+    copy = files_beside(made) / sha[:2] / sha
+    assert copy.read_bytes() == FileStore(walkout.root).path(sha).read_bytes()

@@ -8,7 +8,7 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.search.index import update_after_ingest
 from archive.store.config import CONFIG_NAME, ENV_ARCHIVE_DIR
-from archive.trust.backup import BackupError, anchor_beside, backup, key_beside
+from archive.trust.backup import BackupError, anchor_beside, backup, files_beside, key_beside
 from archive.trust.bag import BagRejected, export_bag, import_bag, import_into_new_archive
 from archive.trust.signing import key_path
 
@@ -30,10 +30,13 @@ def backup_command(ctx: Context, dest: Path, with_key: bool) -> None:
     """
     archive = ctx.archive()
     try:
-        made = backup(archive.db_url(ctx.db_url), dest, key_path(archive.root) if with_key else None)
+        made = backup(archive.db_url(ctx.db_url), dest, key_path(archive.root) if with_key else None,
+                      files_root=archive.root)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Backed up the store to {made} ({made.stat().st_size} bytes).")
+    if files_beside(made).is_dir():
+        click.echo(f"Copied the attached files it names to {files_beside(made)}/ (restore them into ARCHIVE/files/).")
     click.echo(f"Kept the fixity log's anchor in {anchor_beside(made)}; check against it later with "
                f"'archive verify --anchor {anchor_beside(made)}'.")
     if with_key:
@@ -58,8 +61,8 @@ def export_command(ctx: Context, bag_dir: Path) -> None:
         result = export_bag(ctx.engine(), bag_dir, ctx.archive())
     except BagRejected as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Exported {result.records} records, {result.revisions} revisions, {result.sources} sources and "
-               f"{result.stubs} stubs to {bag_dir}.")
+    click.echo(f"Exported {result.records} records, {result.revisions} revisions, {result.sources} sources, "
+               f"{result.stubs} stubs and {result.attachments} attachments ({result.files} files) to {bag_dir}.")
 
 
 @click.command("import")
@@ -87,7 +90,7 @@ def import_command(ctx: Context, bag_dir: Path) -> None:
             engine = ctx.engine(writer=True)
         else:
             engine = ctx.engine(writer=True)
-            result = import_bag(engine, bag_dir)
+            result = import_bag(engine, bag_dir, ctx.archive().root)
     except BagRejected as exc:
         raise click.ClickException(f"bag rejected, nothing written: {exc}") from None
     click.echo(f"Imported {result.records} records: {result.added} added, {result.updated} updated, "

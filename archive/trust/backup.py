@@ -7,7 +7,9 @@ consistent snapshot; restore it with ``pg_restore``.
 Beside every backup, ``DEST.anchor.json`` keeps the fixity log's length and head as the backup holds
 them, so that ``archive verify --anchor DEST.anchor.json`` later shows a log cut short since. The
 archive's signing key (``ARCHIVE/keys/``) is a file, not in the store: a backup carries it only when
-asked (``--with-key``), beside it as ``DEST.signing_key``.
+asked (``--with-key``), beside it as ``DEST.signing_key``. Attached files are not in the store either:
+those the backed-up store names are copied beside it into ``DEST.files/`` (same layout as the archive's
+``files/``; hard links where the backup is on the same file system, since kept files never change).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from archive.store.db import make_engine
+from archive.store.files import FileStore
+from archive.store.models import StoredFile
 from archive.trust.fixity import GENESIS, LogAnchor, current_anchor, write_anchor
 
 
@@ -28,7 +33,7 @@ class BackupError(Exception):
     """The backup could not be made; nothing was left at the destination."""
 
 
-def backup(database_url: str, dest: Path, signing_key: Path | None = None) -> Path:
+def backup(database_url: str, dest: Path, signing_key: Path | None = None, files_root: Path | None = None) -> Path:
     """Copy the store to ``dest`` (a SQLite file, or a pg_dump archive) and return it.
 
     Only when asked (``signing_key``) is the archive's private key copied too, to ``DEST.signing_key``,
@@ -37,26 +42,71 @@ def backup(database_url: str, dest: Path, signing_key: Path | None = None) -> Pa
         raise BackupError(f"{dest} exists; choose a new file name")
     url = make_url(database_url)
     partial = dest.with_name(dest.name + ".partial")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"{dest.parent} cannot be made: {exc.strerror or exc}") from None
     partial.unlink(missing_ok=True)
     anchor_path = anchor_beside(dest)
     try:
         if url.get_backend_name() == "sqlite":
             _backup_sqlite(Path(url.database or ""), partial)
             anchor = _sqlite_anchor(partial)
+            hashes = _sqlite_file_hashes(partial)
         elif url.get_backend_name() == "postgresql":
             anchor = _store_anchor(database_url)  # read first: the log only grows, so the dump holds at least this
             _backup_postgresql(url, partial)
+            hashes = _store_file_hashes(database_url)
         else:
             raise BackupError(f"no backup method for {url.get_backend_name()}")
         write_anchor(anchor_path, anchor)
+        if files_root is not None and hashes:
+            _copy_files(FileStore(files_root), hashes, files_beside(dest))
     except BaseException:
         partial.unlink(missing_ok=True)
         anchor_path.unlink(missing_ok=True)
+        shutil.rmtree(files_beside(dest), ignore_errors=True)
         raise
     partial.rename(dest)
     if signing_key is not None:
         _copy_key(signing_key, key_beside(dest))
     return dest
+
+
+def files_beside(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".files")
+
+
+def _sqlite_file_hashes(copy: Path) -> list[str]:
+    conn = sqlite3.connect(copy)
+    try:
+        return [row[0] for row in conn.execute("SELECT sha256 FROM files ORDER BY sha256")]
+    finally:
+        conn.close()
+
+
+def _store_file_hashes(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(StoredFile.sha256).order_by(StoredFile.sha256)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _copy_files(store: FileStore, hashes: list[str], target: Path) -> None:
+    if target.exists():
+        raise BackupError(f"{target} exists; choose a new file name")
+    for sha in hashes:
+        source, copy = store.path(sha), target / sha[:2] / sha
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, copy)
+        except FileNotFoundError:
+            raise BackupError(f"attached file {sha} is missing from {store.root} (deleted during the backup? "
+                              "run it again; 'archive verify' checks every kept file)") from None
+        except OSError:
+            shutil.copyfile(source, copy)
 
 
 def key_beside(dest: Path) -> Path:

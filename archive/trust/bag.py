@@ -7,7 +7,10 @@ The payload (``data/``) has one stable, documented layout:
 - ``revisions/TYPE/SLUG.jsonl``: the record's revisions, oldest first, one JSON object a line
   (``number``, ``content``, ``content_sha256``, ``source_sha256``);
 - ``sources/SHA256``: the bytes each record was ingested from, named by their SHA-256;
-- ``stubs.json``: the records referred to but not yet described (type, slug, title, visibility).
+- ``stubs.json``: the records referred to but not yet described (type, slug, title, visibility);
+- ``attachments/TYPE/SLUG.json``: the record's attached files in order (name, SHA-256, caption, credit,
+  licence, language, visibility, consent, what the file is and the text search read from it);
+- ``files/SHA256``: each attached original, named by its SHA-256.
 
 ``bag-info.txt`` names the exporting archive (``Living-Archive-Title``, ``Living-Archive-Language``,
 ``Living-Archive-Open-End``), so that importing into a folder that is not an archive yet creates one with
@@ -30,10 +33,12 @@ from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
 from archive.ingest.records import RecordError, normalize
+from archive.store.attach import find_record
 from archive.store.canonical import iter_stored_records
 from archive.store.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
 from archive.store.db import make_engine
-from archive.store.models import Record, Revision, Source
+from archive.store.files import FileStore, sha256_of
+from archive.store.models import Attachment, Record, Revision, Source, StoredFile
 from archive.store.write import Incoming, insert_ignoring_conflicts, write_chunk
 from archive.trust.create import init_archive
 
@@ -44,6 +49,11 @@ LANGUAGE_LABEL = "Living-Archive-Language"
 OPEN_END_LABEL = "Living-Archive-Open-End"
 records_t = Record.__table__
 revisions_t = Revision.__table__
+attachments_t = Attachment.__table__
+files_t = StoredFile.__table__
+# An attachment's columns as a bag carries them (not its id, record id or time of attaching).
+ATTACHMENT_FIELDS = ("name", "sha256", "position", "kind", "mime", "size", "width", "height", "pages", "seconds",
+                     "caption", "credit", "licence", "language", "visibility", "consent", "text")
 
 
 class BagRejected(Exception):
@@ -56,6 +66,8 @@ class BagResult:
     stubs: int = 0
     sources: int = 0
     revisions: int = 0
+    attachments: int = 0
+    files: int = 0
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -107,12 +119,38 @@ def export_bag(engine: Engine, dest: Path, archive: Archive | None = None) -> Ba
         ).mappings()]
         (dest / "stubs.json").write_text(_dump(stubs), encoding="utf-8")
         result.stubs = len(stubs)
+        _export_attachments(conn, dest, archive, result)
     info = {FORMAT_NAME: FORMAT_VERSION, "Bag-Software-Agent": f"living-archive {__version__}"}
     if archive is not None:
         info.update({TITLE_LABEL: " ".join(archive.title.split()), LANGUAGE_LABEL: archive.language,
                      OPEN_END_LABEL: archive.open_end})
     bagit.make_bag(str(dest), info, checksums=["sha256", "sha512"])
     return result
+
+
+def _export_attachments(conn: Any, dest: Path, archive: Archive | None, result: BagResult) -> None:
+    rows = conn.execute(select(records_t.c.type, records_t.c.slug, *[attachments_t.c[f] for f in ATTACHMENT_FIELDS])
+                        .join(records_t, records_t.c.id == attachments_t.c.record_id)
+                        .order_by(records_t.c.type, records_t.c.slug, attachments_t.c.position,
+                                  attachments_t.c.name)).mappings().all()
+    if not rows:
+        return
+    if archive is None:
+        raise BagRejected("the records have attached files: export needs the archive folder that keeps them")
+    by_record: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_record.setdefault((row["type"], row["slug"]), []).append({f: row[f] for f in ATTACHMENT_FIELDS})
+    for (record_type, slug), attached in by_record.items():
+        folder = dest / "attachments" / record_type
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{slug}.json").write_text(_dump(attached), encoding="utf-8")
+        result.attachments += len(attached)
+    store = FileStore(archive.root)
+    (dest / "files").mkdir()
+    for sha in sorted({row["sha256"] for row in rows}):
+        with store.open(sha) as kept, (dest / "files" / sha).open("wb") as out:
+            shutil.copyfileobj(kept, out)
+        result.files += 1
 
 
 def check_bag(path: Path) -> bagit.Bag:
@@ -147,10 +185,11 @@ def _check_safe_path(text: str, where: str) -> None:
         raise BagRejected(f"{where}: unsafe path {text!r} (leaves the bag)")
 
 
-def import_bag(engine: Engine, path: Path) -> BagResult:
-    """Read a bag into this archive in one transaction; an invalid bag writes nothing."""
+def import_bag(engine: Engine, path: Path, archive_root: Path | None = None) -> BagResult:
+    """Read a bag into this archive in one transaction; an invalid bag writes nothing. A bag with attached
+    files needs ``archive_root``, whose ``files/`` folder keeps them."""
     check_bag(path)
-    return _import_checked(engine, path)
+    return _import_checked(engine, path, archive_root)
 
 
 def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -> tuple[Archive, BagResult]:
@@ -173,7 +212,7 @@ def import_into_new_archive(root: Path, path: Path, *, database_url: str = "") -
                                open_end=_open_end(_info(bag, OPEN_END_LABEL)))
         engine = make_engine(archive.db_url(), writer=True)
         try:
-            result = _import_checked(engine, path)
+            result = _import_checked(engine, path, archive.root)
         finally:
             engine.dispose()
     except BaseException:
@@ -199,9 +238,10 @@ def _remove_new_archive(root: Path, existed: bool) -> None:
         shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
 
 
-def _import_checked(engine: Engine, path: Path) -> BagResult:
+def _import_checked(engine: Engine, path: Path, archive_root: Path | None = None) -> BagResult:
     data = path / "data"
     result = BagResult()
+    attached = _read_attachments(path, archive_root)
     incoming: list[Incoming] = []
     histories: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for record_file in sorted((data / "records").glob("*/*.json")):
@@ -235,9 +275,72 @@ def _import_checked(engine: Engine, path: Path) -> BagResult:
                 records_t.c.type == stub["type"], records_t.c.slug == stub["slug"], records_t.c.is_stub.is_(True),
                 or_(records_t.c.title != stub["title"], records_t.c.visibility != stub["visibility"]),
             ).values(title=stub["title"], visibility=stub["visibility"]))
+        result.attachments, result.files = _restore_attachments(conn, attached, result)
     result.records = len(incoming)
     result.stubs = len(stubs)
     return result
+
+
+def _read_attachments(path: Path, archive_root: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """The bag's attachments by ``type/slug``, with every file they name kept in ``archive_root`` first
+    (files before rows, as ``archive attach`` does); BagRejected naming what is wrong."""
+    data = path / "data"
+    attached: dict[str, list[dict[str, Any]]] = {}
+    for listing in sorted((data / "attachments").glob("*/*.json")):
+        where = listing.relative_to(path)
+        try:
+            entries = json.loads(listing.read_text(encoding="utf-8"))
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise ValueError("a list of attachments was expected")
+            for entry in entries:
+                missing = [f for f in ("name", "sha256", "kind", "mime", "size") if not entry.get(f)]
+                if missing:
+                    raise ValueError(f"an attachment lacks {', '.join(missing)}")
+        except ValueError as exc:
+            raise BagRejected(f"{where}: {exc}") from None
+        attached[f"{listing.parent.name}/{listing.stem}"] = entries
+    if not attached:
+        return attached
+    if archive_root is None:
+        raise BagRejected(f"{path}: the bag has attached files: import it into an archive folder")
+    store = FileStore(archive_root)
+    for sha in sorted({entry["sha256"] for entries in attached.values() for entry in entries}):
+        original = data / "files" / sha
+        if not original.is_file():
+            raise BagRejected(f"{path}: data/files/{sha} is named by an attachment but not in the bag")
+        if sha256_of(original) != sha:
+            raise BagRejected(f"{path}: data/files/{sha}: its bytes do not hash to its name")
+        store.put(original)
+    return attached
+
+
+def _restore_attachments(conn: Any, attached: dict[str, list[dict[str, Any]]], result: BagResult) -> tuple[int, int]:
+    if not attached:
+        return 0, 0
+    hashes = sorted({entry["sha256"] for entries in attached.values() for entry in entries})
+    known = set(conn.execute(select(files_t.c.sha256).where(files_t.c.sha256.in_(hashes))).scalars())
+    sizes = {entry["sha256"]: (entry["size"], entry["mime"]) for entries in attached.values() for entry in entries}
+    new = [{"sha256": sha, "size": sizes[sha][0], "mime": sizes[sha][1]} for sha in hashes if sha not in known]
+    if new:
+        conn.execute(files_t.insert(), new)
+    count = 0
+    for key, entries in attached.items():
+        record_id, _ = find_record(conn, key)
+        existing = set(conn.execute(select(attachments_t.c.name).where(attachments_t.c.record_id == record_id))
+                       .scalars())
+        for entry in entries:
+            values = {f: entry.get(f) for f in ATTACHMENT_FIELDS}
+            for text_field in ("caption", "credit", "licence", "text"):
+                values[text_field] = values[text_field] or ""
+            if entry["name"] in existing:
+                conn.execute(attachments_t.update().where(attachments_t.c.record_id == record_id,
+                                                          attachments_t.c.name == entry["name"]).values(**values))
+            else:
+                conn.execute(attachments_t.insert().values(record_id=record_id, **values))
+            count += 1
+        if record_id not in result.changed_ids:
+            result.changed_ids.append(record_id)
+    return count, len(hashes)
 
 
 def _source_for(data: Path, record_type: str, slug: str) -> bytes:
