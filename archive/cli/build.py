@@ -40,6 +40,8 @@ def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> Non
         engine.dispose()
     for problem in report.unverified:
         click.echo(f"published unverified: {problem}", err=True)
+    for refused in report.media_refused:
+        click.echo(f"not published: {refused}", err=True)
     write = report.write
     click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
                f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")

@@ -34,6 +34,11 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     ".mp4": ("video", "video/mp4"), ".m4v": ("video", "video/mp4"), ".webm": ("video", "video/webm"),
     ".vtt": ("transcript", "text/vtt"), ".srt": ("transcript", "application/x-subrip"),
 }
+# The usual extension of each accepted type (a kept original has no name; its copies get these).
+EXTENSION_OF = {"image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif", "image/webp": ".webp",
+                "image/heic": ".heic", "application/pdf": ".pdf", "audio/mpeg": ".mp3", "audio/ogg": ".ogg",
+                "audio/wav": ".wav", "audio/mp4": ".m4a", "video/mp4": ".mp4", "video/webm": ".webm",
+                "text/vtt": ".vtt", "application/x-subrip": ".srt"}
 DESCRIPTIONS = {
     "image/jpeg": "a JPEG image", "image/png": "a PNG image", "image/tiff": "a TIFF image",
     "image/webp": "a WebP image", "image/heic": "a HEIC image", "application/pdf": "a PDF document",
@@ -231,7 +236,8 @@ class Cue:
 
 
 def read_cues(path: Path) -> list[Cue]:
-    """The cues of a WebVTT or SRT transcript (UTF-8); MediaError naming the line that is wrong."""
+    """The cues of a WebVTT or SRT transcript (UTF-8; which one, its first line says); MediaError naming
+    what is wrong."""
     import webvtt
     from webvtt.errors import MalformedFileError
 
@@ -239,8 +245,9 @@ def read_cues(path: Path) -> list[Cue]:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MediaError(f"{path}: a transcript must be UTF-8 text (byte {exc.start} is not)") from exc
+    srt = not path.read_bytes()[:16].lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"WEBVTT")
     try:
-        captions = webvtt.from_srt(str(path)) if path.suffix.lower() == ".srt" else webvtt.read(str(path))
+        captions = webvtt.from_srt(str(path)) if srt else webvtt.read(str(path))
     except (MalformedFileError, ValueError, IndexError) as exc:
         raise MediaError(f"{path}: the transcript is malformed ({_first_line(exc)})") from exc
     cues = [Cue(_seconds(c.start), _seconds(c.end), c.text.strip()) for c in captions]

@@ -21,10 +21,11 @@ from sqlalchemy import Connection, Engine, func, select, true
 
 from archive.dates import sort_key
 from archive.ingest.redaction import Redactor, load_redactions
-from archive.public.rule import REASONS, projection_clause, reason_left_out
-from archive.store.models import Link, Record, RecordTag, Tag
+from archive.public.rule import REASONS, attachment_is_public, projection_clause, reason_left_out
+from archive.store.models import Attachment, Link, Record, RecordTag, Tag
 
 records_t = Record.__table__
+attachments_t = Attachment.__table__
 
 # Columns published per type; consent details and extra fields stay in the archive.
 PUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -38,6 +39,29 @@ PUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {
     "place": ("lat", "lon"),
     "articulation": ("kind", "start", "end"),
 }
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    """An attachment as the projection gives it: redacted words, no original name.
+
+    ``sha256`` names the original in the archive's ``files/`` folder, for the publisher to clean; it is
+    never shown. The original file name is not carried: it may name a person."""
+
+    number: int  # 1, 2, ... in the record's order
+    sha256: str
+    kind: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    pages: int | None
+    seconds: float | None
+    caption: str
+    credit: str
+    licence: str
+    language: str | None
+    text: str
 
 
 @dataclass(eq=False)
@@ -58,6 +82,8 @@ class Item:
     inbound: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list), repr=False)
     # (relation, target id) -> date, for the links that carry one (lineage)
     link_dates: dict[tuple[str, int], str] = field(default_factory=dict)
+    # The attached files published with the record (only those ``rule.attachment_is_public`` lets through)
+    attachments: list[AttachedFile] = field(default_factory=list)
     # Public now, but only once its embargo passed: its name stays out of other records' search text,
     # as in ``archive search`` (see archive.search.analysis.LINEAGE_RELATIONS).
     embargoed: bool = False
@@ -74,6 +100,10 @@ class Item:
             if value:
                 return value
         return None
+
+    def attachment_words(self) -> list[str]:
+        """What search reads from the attachments: caption, then the file's words (as the private index does)."""
+        return ["\n".join(part for part in (f.caption, f.text) if part) for f in self.attachments]
 
     def linked(self, relation: str, record_type: str | None = None) -> list[Item]:
         return [i for i in self.out.get(relation, []) if record_type is None or i.type == record_type]
@@ -189,6 +219,7 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
             .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
         ).all()
         reasons = left_out(conn, today) if public else {}
+        _attach_files(conn, by_id, redactors if public else None)
     kept = [(s, r, t, d) for s, r, t, d in links if s in by_id and t in by_id]
     if redactor is not None:
         _redact_stubs(by_id, raw, redactor, own, kept)
@@ -216,6 +247,29 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
         tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
         left_out=reasons, public=public,
     )
+
+
+def _attach_files(conn: Connection, by_id: dict[int, Item], redactors: dict[int, Redactor] | None) -> None:
+    """Give each described record its attachments: in the public view only those the rule publishes,
+    with caption, credit and text redacted by the record's own lists."""
+    a = attachments_t.c
+    rows = conn.execute(select(attachments_t).order_by(a.record_id, a.position, a.id)).mappings()
+    numbers: dict[int, int] = defaultdict(int)
+    for row in rows:
+        item = by_id.get(row["record_id"])
+        if item is None or item.is_stub:
+            continue
+        red = Redactor()
+        if redactors is not None:
+            if not attachment_is_public(row["visibility"], row["consent"]):
+                continue
+            red = redactors[item.id]
+        numbers[item.id] += 1
+        item.attachments.append(AttachedFile(
+            number=numbers[item.id], sha256=row["sha256"], kind=row["kind"], mime=row["mime"], size=row["size"],
+            width=row["width"], height=row["height"], pages=row["pages"], seconds=row["seconds"],
+            caption=red.text(row["caption"]) or "", credit=red.text(row["credit"]) or "",
+            licence=row["licence"] or "", language=row["language"], text=red.text(row["text"]) or ""))
 
 
 def _redact_stubs(by_id: dict[int, Item], raw: dict[int, tuple[str, str]], redactor: Redactor,

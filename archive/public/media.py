@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.ingest.media import MediaError, MediaInfo, read_cues
+from archive.ingest.media import EXTENSION_OF, MediaError, MediaInfo, read_cues
 
 JPEG_QUALITY = 90
 FFMPEG_SECONDS = 600
@@ -202,7 +202,7 @@ def _check_pdf(path: Path, data: bytes) -> None:
 # Audio and video ------------------------------------------------------------------------------------------
 
 def clean_stream(path: Path, info: MediaInfo) -> Cleaned:
-    extension = path.suffix.lower()
+    extension = EXTENSION_OF[info.mime]  # from the type: a kept original's name has no extension
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg:
         return Cleaned(_ffmpeg_copy(ffmpeg, path, extension), info.mime, extension)

@@ -81,3 +81,11 @@ def reason_left_out(today: dt.date | None = None) -> ColumnElement[str]:
         (and_(t.c.consent.is_not(None), t.c.consent == "withdrawn"), literal(WITHDRAWN)),
         else_=None,
     )
+
+
+def attachment_is_public(visibility: str | None, consent: str | None) -> bool:
+    """Whether an attachment of a record in the projection is published with it.
+
+    Left out, an attachment's visibility and consent are its record's (which is public here); given, they
+    can only keep it out: an attachment is never more public than its record."""
+    return visibility in (None, "public") and consent != "withdrawn"

@@ -19,15 +19,16 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, Select, String, case, cast, func, literal, select
 
-from archive.store.models import Link, Record, RecordTag, Tag
+from archive.store.models import Attachment, Link, Record, RecordTag, Tag
 
 records_t = Record.__table__
 links_t = Link.__table__
 record_tags_t = RecordTag.__table__
 tags_t = Tag.__table__
+attachments_t = Attachment.__table__
 
 # Raise when the projection or its documents change shape, so that every kept index is refreshed.
-PROJECTION_VERSION = "1"
+PROJECTION_VERSION = "2"  # 2: attachments
 
 
 def _joined(table: FromClause, order: list[ColumnElement], *columns: ColumnElement) -> Select:
@@ -58,6 +59,10 @@ def projection_state(conn: Connection, today: dt.date | None, redactions: Mappin
         _joined(links_t, [lk.id], lk.id, lk.source_id, lk.relation, lk.target_id, lk.position, lk.date),
         _joined(record_tags_t, [rt.record_id, rt.tag_id], rt.record_id, rt.tag_id, rt.position),
         _joined(tags_t, [tg.id], tg.id, tg.name),
+        _joined(attachments_t, [attachments_t.c.id], attachments_t.c.id, attachments_t.c.record_id,
+                attachments_t.c.position, attachments_t.c.sha256, attachments_t.c.visibility,
+                attachments_t.c.consent, attachments_t.c.caption, attachments_t.c.credit, attachments_t.c.licence,
+                func.length(attachments_t.c.text)),
     )
     digest = hashlib.sha256(f"projection {PROJECTION_VERSION}\n".encode())
     for name, pseudonym in sorted(redactions.items()):

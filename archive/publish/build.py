@@ -26,6 +26,7 @@ from archive.dates import sort_key
 from archive.ingest.demands import SynonymsError, load_synonyms
 from archive.ingest.redaction import RedactionError, load_redactions
 from archive.public.state import projection_state
+from archive.publish.attachments import MediaPlan, media_files, plan_media
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
@@ -72,6 +73,7 @@ class BuildReport:
     left_out: dict[str, int] = field(default_factory=dict)
     signer: str = ""  # the fingerprint of the key that signed the manifest
     unverified: list[str] = field(default_factory=list)  # published anyway (--allow-unverified)
+    media_refused: list[str] = field(default_factory=list)  # attachments that could not be cleaned: not published
 
 
 def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
@@ -83,7 +85,8 @@ def make_environment(archive: Archive, cache: BuildCache | None = None) -> Envir
     cache = cache or BuildCache()
     env.filters["markdown"] = cache.markdown
     env.filters["snippet"] = cache.snippet
-    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True)
+    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True,
+                       media=MediaPlan())
     return env
 
 
@@ -132,8 +135,10 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
     A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
     renders it only if the output folder does not already hold its bytes."""
     site = site_settings(archive)
+    media = env.globals.get("media")
     salt = templates_salt([archive.root / "templates", resource_dir("templates")],
-                          {"site": site, "csp": CSP, "views": env.globals.get("continuity_views")})
+                          {"site": site, "csp": CSP, "views": env.globals.get("continuity_views"),
+                           "media": media.state() if media is not None else None})
 
     def render(page: Page, print_: str | None) -> bytes:
         template = env.get_template(page.template)
@@ -200,10 +205,12 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     gc.freeze()
     try:
         pages, _ = plan(archive, data, continuity)
+        media = plan_media(data, archive.root)
         cache = BuildCache(archive.root / CACHE_NAME)
         env = make_environment(archive, cache)
         env.globals["continuity_views"] = continuity
-        files = itertools.chain(render_files(env, archive, data, pages, cache), signing_files)
+        env.globals["media"] = media
+        files = itertools.chain(render_files(env, archive, data, pages, cache), media_files(media), signing_files)
         report = write_site(out, files, manifest_fields=manifest_fields, sign=functools.partial(signing.sign, key))
         cache.save()
     finally:
@@ -213,7 +220,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
 
         keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
-                       signing.fingerprint(public), unverified)
+                       signing.fingerprint(public), unverified, media.refused)
 
 
 def _public_search_state(archive: Archive, engine: Engine, today: dt.date | None) -> str | None:

@@ -41,11 +41,12 @@ _ITEM_DIGESTS: weakref.WeakKeyDictionary[Item, str] = weakref.WeakKeyDictionary(
 
 
 def item_digest(item: Item) -> str:
-    """A hash of what a template can read of a record: key, title, body, language, stub, fields, tags."""
+    """A hash of what a template can read of a record: key, title, body, language, stub, fields, tags and
+    attachments."""
     digest = _ITEM_DIGESTS.get(item)
     if digest is None:
         text = json.dumps([item.key, item.title, item.body, item.language, item.is_stub, _plain(item.fields),
-                           item.tags], sort_keys=True, ensure_ascii=False, default=str)
+                           item.tags, _plain(item.attachments)], sort_keys=True, ensure_ascii=False, default=str)
         digest = _ITEM_DIGESTS[item] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     return digest
 

@@ -101,7 +101,8 @@ def documents(data: SiteData, cache: BuildCache) -> list[SearchDoc]:
 
 def _body(item: Item) -> str:
     """The indexed body, as ``archive.search.index_docs`` composes it: text columns, then lineage names."""
-    return analysis.compose_body({**item.fields, "body": item.body, "lineage": lineage_names(item)})
+    return analysis.compose_body({**item.fields, "body": item.body, "lineage": lineage_names(item),
+                                  "attachments": item.attachment_words()})
 
 
 def ranges(numbers: list[int]) -> list[int]:

@@ -70,7 +70,8 @@ def public_documents(graph: Graph) -> Iterator[Document]:
 def public_text(item: Item) -> str:
     """The indexed body of a public record, as the site's search holds it."""
     return compose_body({**item.fields, "body": item.body,
-                         "lineage": names_in_search_text(item, LINEAGE_RELATIONS)})
+                         "lineage": names_in_search_text(item, LINEAGE_RELATIONS),
+                         "attachments": item.attachment_words()})
 
 
 def public_row(item: Item, indexed_body: str | None = None) -> dict[str, Any]:
