@@ -13,11 +13,13 @@ import calendar
 import datetime as dt
 import re
 
+from archive.errors import ArchiveError
+
 _PARTIAL = re.compile(r"^(-?)(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _TIMESTAMP = re.compile(r"^(-?\d{1,4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
-class DateError(ValueError):
+class DateError(ArchiveError, ValueError):
     """A value that is not a date of any precision."""
 
 

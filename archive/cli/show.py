@@ -6,7 +6,7 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.continuity.waves import wave_spans_of
-from archive.search.lookup import RecordNotFound, show, stats
+from archive.search.lookup import show, stats
 
 
 @click.command("stats")
@@ -61,10 +61,7 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
       archive show google-walkout-2018
       archive show place/oakland
     """
-    try:
-        views = show(ctx.engine(), slug, record_type)
-    except RecordNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+    views = show(ctx.engine(), slug, record_type)
     spans = wave_spans_of(ctx.engine(), [v.record.slug for v in views if v.record.type == "wave"])
     for view in views:
         record = view.record

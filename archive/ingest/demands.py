@@ -40,6 +40,7 @@ from typing import Any
 
 from slugify import slugify
 
+from archive.errors import ArchiveError
 from archive.ingest.formats import FormatError, read_yaml_file
 
 OUTCOMES = ("won", "partly won", "lost", "pending")
@@ -53,7 +54,7 @@ _TRAILING = re.compile(r"^(?P<text>.*\S)\s*\((?P<outcome>[^()]+)\)\s*$", re.S)
 DEMAND_MAX = 10_000  # a demand is often a paragraph in real data; longer text belongs in the body
 
 
-class DemandError(ValueError):
+class DemandError(ArchiveError, ValueError):
     """A demand the record format does not accept."""
 
 
@@ -165,7 +166,7 @@ def stored_demands(values: list[str] | None) -> list[Demand]:
     return out
 
 
-class SynonymsError(ValueError):
+class SynonymsError(ArchiveError, ValueError):
     """``demands.yaml`` cannot be read."""
 
 

@@ -18,8 +18,10 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
+from archive.errors import ArchiveError
 
-class FormatError(ValueError):
+
+class FormatError(ArchiveError, ValueError):
     """A file that cannot be read as its format."""
 
     def __init__(self, message: str, line: int | None = None, field_name: str | None = None) -> None:
@@ -216,6 +218,8 @@ def read_yaml_file(path: Path) -> Any:
     that are not UTF-8) is a ``FormatError`` with the line where known, for the caller to name the file."""
     try:
         return load_yaml_bounded(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FormatError(f"cannot read it: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise FormatError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})",

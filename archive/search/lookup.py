@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.errors import ArchiveError
 from archive.public.rule import EMBARGOED, PRIVATE, RESTRICTED, WITHDRAWN, reason_left_out
 from archive.store.models import RECORD_TYPES, Link, Record, RecordTag, Tag
 
@@ -64,7 +65,7 @@ def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = Tr
     }
 
 
-class RecordNotFound(Exception):
+class RecordNotFound(ArchiveError):
     """No record has that slug."""
 
 

@@ -21,6 +21,7 @@ from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, QueryP
 from whoosh.searching import Searcher
 
 from archive.dates import DateError, parse_partial_date
+from archive.errors import UsageError
 from archive.search.analysis import FIELD_BOOSTS, QUERY_WORD_PATTERN, query_alternatives
 
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
@@ -29,7 +30,7 @@ DATE_FIELDS = ("date", "start", "end")
 SURFACE_DOCS = 5  # records read to turn a suggested stem back into a word
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """The query cannot be understood; the message says why."""
 
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from archive.errors import ArchiveError
 from archive.store.db import make_engine
 from archive.trust.fixity import GENESIS, LogAnchor, current_anchor, write_anchor
 
 
-class BackupError(Exception):
+class BackupError(ArchiveError):
     """The backup could not be made; nothing was left at the destination."""
 
 
@@ -35,6 +36,8 @@ def backup(database_url: str, dest: Path, signing_key: Path | None = None) -> Pa
     readable by its owner only."""
     if dest.exists():
         raise BackupError(f"{dest} exists; choose a new file name")
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent} is not a folder; make it first, or choose another place for the backup")
     url = make_url(database_url)
     partial = dest.with_name(dest.name + ".partial")
     partial.unlink(missing_ok=True)

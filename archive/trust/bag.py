@@ -29,6 +29,7 @@ import bagit
 from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
+from archive.errors import ArchiveError
 from archive.ingest.records import RecordError, normalize
 from archive.store.canonical import iter_stored_records
 from archive.store.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
@@ -46,7 +47,7 @@ records_t = Record.__table__
 revisions_t = Revision.__table__
 
 
-class BagRejected(Exception):
+class BagRejected(ArchiveError):
     """A bag that is invalid, unsafe or not ours; nothing was written."""
 
 
@@ -71,7 +72,10 @@ def export_bag(engine: Engine, dest: Path, archive: Archive | None = None) -> Ba
     the exporting archive in ``bag-info.txt`` (its title and language)."""
     if dest.exists() and any(dest.iterdir()):
         raise BagRejected(f"{dest} is not empty; export into a new folder")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BagRejected(f"cannot make the folder {dest}: {exc.strerror}") from None
     result = BagResult()
     with engine.connect() as conn:
         sources: set[str] = set()
@@ -120,7 +124,11 @@ def check_bag(path: Path) -> bagit.Bag:
     if not (path / "bagit.txt").is_file():
         raise BagRejected(f"{path} is not a BagIt bag (no bagit.txt)")
     for manifest in sorted(path.glob("*manifest-*.txt")):
-        for number, line in enumerate(manifest.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            text = manifest.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise BagRejected(f"{manifest}: cannot read it: {exc.strerror}") from None
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             parts = line.split(maxsplit=1)
@@ -135,6 +143,8 @@ def check_bag(path: Path) -> bagit.Bag:
         raise BagRejected(f"{path}: the bag does not validate: {details}") from None
     except bagit.BagError as exc:
         raise BagRejected(f"{path}: not a valid bag: {exc}") from None
+    except OSError as exc:
+        raise BagRejected(f"{path}: cannot read the bag ({exc.filename or 'a file'}: {exc.strerror})") from None
     if bag.info.get(FORMAT_NAME) != FORMAT_VERSION:
         raise BagRejected(f"{path}: not a Living Archive bag (bag-info.txt has no {FORMAT_NAME}: {FORMAT_VERSION})")
     return bag

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select, tuple_, union
 
+from archive.errors import ArchiveError
 from archive.store.models import Link, Record, Revision, Source
 from archive.store.write import delete_records
 from archive.trust.fixity import append_entry, check_log
@@ -19,7 +20,7 @@ from archive.trust.fixity import append_entry, check_log
 records_t = Record.__table__
 
 
-class NothingToDelete(Exception):
+class NothingToDelete(ArchiveError):
     """None of the given records exist."""
 
 

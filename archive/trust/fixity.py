@@ -36,12 +36,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
+from archive.errors import ArchiveError
 from archive.store.canonical import iter_stored_records, stored_records_by_id
 from archive.store.models import FixityRun, Revision, Source
 
 GENESIS = "0" * 64
 ANCHOR_NAME = "fixity-anchor.json"
 fixity_t = FixityRun.__table__
+
+
+class AnchorError(ArchiveError, ValueError):
+    """A fixity anchor (a file or a site's manifest) that cannot be read or holds no anchor."""
 
 
 @dataclass
@@ -198,7 +203,7 @@ def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple
     for path in given:
         anchor = read_anchor(path)
         if anchor is None:
-            raise ValueError(f"{path} holds no fixity log anchor")
+            raise AnchorError(f"{path} holds no fixity log anchor")
         found.append((str(path), anchor))
     return found
 
@@ -206,27 +211,29 @@ def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple
 def read_anchor(path: Path) -> Anchor | None:
     """The anchor kept in ``path``: an anchor file, a site's ``manifest.json``, or a site folder.
 
-    ``None`` when the file holds none (a site built before anchors); ``ValueError`` when it cannot be read."""
+    ``None`` when the file holds none (a site built before anchors); ``AnchorError`` when it cannot be read."""
     if path.is_dir():
         path = path / "manifest.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read a fixity anchor: {exc}") from None
+    except OSError as exc:
+        raise AnchorError(f"{path}: cannot read a fixity anchor: {exc.strerror}") from None
+    except ValueError as exc:
+        raise AnchorError(f"{path}: cannot read a fixity anchor: {exc}") from None
     section = data.get("fixity_log") if isinstance(data, dict) else None
     if section is None:
         return None
     if isinstance(section, dict) and set(section) == {"sealed"}:
         seal = section["sealed"]
         if not isinstance(seal, str) or len(seal) != 64:
-            raise ValueError(f"{path}: its sealed fixity_log is not a 64-digit HMAC")
+            raise AnchorError(f"{path}: its sealed fixity_log is not a 64-digit HMAC")
         return SealedAnchor(seal)
     try:
         entries, head = int(section["entries"]), str(section["head"])
     except (KeyError, TypeError, ValueError):
-        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}") from None
+        raise AnchorError(f"{path}: its fixity_log is not {{entries, head}}") from None
     if entries < 0 or len(head) != 64:
-        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}")
+        raise AnchorError(f"{path}: its fixity_log is not {{entries, head}}")
     return LogAnchor(entries, head)
 
 
