@@ -67,7 +67,7 @@ def _days_in_month(year: int, month: int) -> int:
     """Days in a month of the proleptic Gregorian calendar; a year before the common era is counted as
     Wikidata counts it (-1 is 1 BCE, a leap year)."""
     if month != 2:
-        return calendar.mdays[month]
+        return calendar.monthrange(2001, month)[1]  # any year that is not a leap year
     return 29 if calendar.isleap(year + 1 if year < 0 else year) else 28
 
 

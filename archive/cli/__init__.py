@@ -12,6 +12,7 @@ exits with the error's code. A command converts an error itself only to say some
 from __future__ import annotations
 
 import errno
+import functools
 import importlib
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ class LazyGroup(click.Group):
             if name in self.commands:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
             else:
-                rows.append((name, click.utils.make_default_short_help(COMMANDS[name][2], limit)))
+                # A stand-in command shortens the summary as Click shortens a command's own help.
+                rows.append((name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -129,19 +131,18 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
     ctx.obj = Context(archive_path, db_url)
 
 
-class _ArchiveClickError(click.ClickException):
-    """An ``ArchiveError`` as Click prints it: ``Error: <message>`` on stderr, then exit with its code."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+@functools.cache
+def _click_error_class(exit_code: int) -> type[click.ClickException]:
+    """Click's exception that exits with ``exit_code`` (Click reads the code from the class)."""
+    return type(f"ArchiveErrorExit{exit_code}", (click.ClickException,), {"exit_code": exit_code})
 
 
 def _as_click_error(exc: ArchiveError) -> click.ClickException:
+    """An ``ArchiveError`` as Click shows it: ``Error: <message>`` on stderr, then exit with its code."""
     message = str(exc)
     if isinstance(exc, UsageError) and exc.param_hint:  # worded as Click words its own option errors
         message = f"Invalid value for '{exc.param_hint}': {message}"
-    return _ArchiveClickError(message, exc.exit_code)
+    return _click_error_class(exc.exit_code)(message)
 
 
 def main() -> None:

@@ -259,9 +259,9 @@ def group_demands(texts: Iterable[str], synonyms: dict[str, str] | None = None) 
     for key in keys:
         by_words.setdefault(words[key], []).append(key)
     for key in keys:
-        tokens = words[key]
-        contained = [other for size in range(min(len(tokens) - 1, CONTAINED_MAX), 1, -1)
-                     for i in range(len(tokens) - size + 1) for other in by_words.get(tokens[i:i + size], ())]
+        own = words[key]
+        contained = [other for size in range(min(len(own) - 1, CONTAINED_MAX), 1, -1)
+                     for i in range(len(own) - size + 1) for other in by_words.get(own[i:i + size], ())]
         if not contained:
             continue
         longest = max(len(words[c]) for c in contained)

@@ -129,7 +129,10 @@ def _guess_legacy_encoding(data: bytes) -> str | None:
 
 
 # libyaml's parser when PyYAML was built with it: the pure-Python one dominated Markdown ingest.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
 class _RecordLoader(_BaseLoader):
@@ -417,9 +420,15 @@ def _lines(text: str) -> Iterator[str]:
 _WHITESPACE = re.compile(r"[ \t\n\r,]*")
 
 
+def _skip_space(text: str, position: int) -> int:
+    """The first position from ``position`` on that is not whitespace or a comma (between JSON values)."""
+    match = _WHITESPACE.match(text, position)
+    return match.end() if match else position
+
+
 def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     decoder = json.JSONDecoder()
-    position = _WHITESPACE.match(text, 0).end() if text else 0
+    position = _skip_space(text, 0)
     if position >= len(text):
         return
     if text[position] != "[":
@@ -430,7 +439,7 @@ def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
         return
     position += 1
     while True:
-        position = _WHITESPACE.match(text, position).end()
+        position = _skip_space(text, position)
         if position >= len(text):
             raise FormatError("the JSON array is not closed with ]", line=_line_at(text, position))
         if text[position] == "]":

@@ -153,7 +153,7 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         known = cache.page(page.path) if print_ else None
         if known and known[0] == print_:
             cache.set_page(page.path, *known)
-            yield page.path, Deferred(known[1], known[2], lambda page=page, p=print_: render(page, p))
+            yield page.path, Deferred(known[1], known[2], functools.partial(render, page, print_))
         else:
             yield page.path, render(page, print_)
     yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()

@@ -178,7 +178,7 @@ def _write_staging(out: Path, staging: Path, files: Iterable[tuple[str, bytes | 
         if path in hashes or path in (MANIFEST, SIGNATURE):
             raise SiteError(f"the build produced {path} twice")
         if isinstance(data, Deferred):
-            if previous.get(path) == data.digest and _size(out / path) == data.size:
+            if data.digest is not None and previous.get(path) == data.digest and _size(out / path) == data.size:
                 reused.append(path)
                 hashes[path] = data.digest
                 report.total_bytes += data.size

@@ -60,7 +60,7 @@ def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = Tr
             "to_describe": [{"type": t, "slug": s, "title": title} for t, s, title in stubs],
         },
         "embargoes_ending_within_30_days": [
-            {"type": t, "slug": s, "embargo_until": d.isoformat()} for t, s, d in embargoes
+            {"type": t, "slug": s, "embargo_until": d.isoformat()} for t, s, d in embargoes if d is not None
         ],
     }
 

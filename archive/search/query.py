@@ -8,6 +8,7 @@ prefixes match the stored terms as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -194,7 +195,7 @@ def did_you_mean(text: str, plain: wq.Query, searcher: Searcher, languages: Iter
             continue
         # Replace the word where it stands as a search word: not a field name, not part of a wildcard.
         pattern = re.compile(rf"(?<![\w:*?]){re.escape(word)}(?![\w:*?~])", re.IGNORECASE)
-        corrected = pattern.sub(lambda m, fix=fix: _same_case(m.group(), fix), corrected)
+        corrected = pattern.sub(functools.partial(_in_case_of, fix), corrected)
     return corrected if corrected != text else None
 
 
@@ -227,6 +228,11 @@ def _edits(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def _in_case_of(fix: str, match: re.Match[str]) -> str:
+    """``fix`` in the case of the word it replaces (for ``re.sub``)."""
+    return _same_case(match.group(), fix)
 
 
 def _same_case(original: str, fix: str) -> str:

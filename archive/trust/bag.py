@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import bagit
+import bagit  # type: ignore[import-untyped]  # bagit publishes no types
 from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
@@ -34,7 +34,7 @@ from archive.ingest.records import RecordError, normalize
 from archive.store.canonical import iter_stored_records
 from archive.store.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
 from archive.store.db import make_engine
-from archive.store.models import Record, Revision, Source
+from archive.store.models import Record, Revision, Source, table_of
 from archive.store.write import Incoming, insert_ignoring_conflicts, write_chunk
 from archive.trust.create import init_archive
 
@@ -43,8 +43,8 @@ FORMAT_VERSION = "1"
 TITLE_LABEL = "Living-Archive-Title"
 LANGUAGE_LABEL = "Living-Archive-Language"
 OPEN_END_LABEL = "Living-Archive-Open-End"
-records_t = Record.__table__
-revisions_t = Revision.__table__
+records_t = table_of(Record)
+revisions_t = table_of(Revision)
 
 
 class BagRejected(ArchiveError):
@@ -223,6 +223,8 @@ def _import_checked(engine: Engine, path: Path) -> BagResult:
         except (ValueError, RecordError) as exc:
             field_name = getattr(exc, "field", None)
             raise BagRejected(f"{where}: " + (f"field '{field_name}': " if field_name else "") + str(exc)) from None
+        if record.slug is None:  # the archive's export gives every record its slug
+            raise BagRejected(f"{where}: the record has no slug")
         source = _source_for(data, record.type, record.slug)
         incoming.append(Incoming(record, source, f"bag:{record.type}/{record.slug}", str(where)))
         history_file = data / "revisions" / record.type / f"{record.slug}.jsonl"
@@ -265,7 +267,7 @@ def _restore_history(conn: Any, data: Path, record_id: int, history: list[dict[s
     """Replace the revision that import just created with the exported history."""
     conn.execute(revisions_t.delete().where(revisions_t.c.record_id == record_id))
     needed = {h["source_sha256"] for h in history if h.get("source_sha256")}
-    insert_ignoring_conflicts(conn, Source.__table__, [
+    insert_ignoring_conflicts(conn, table_of(Source), [
         {"sha256": sha, "content": (data / "sources" / sha).read_bytes(),
          "size": (data / "sources" / sha).stat().st_size}
         for sha in sorted(needed) if (data / "sources" / sha).is_file()])

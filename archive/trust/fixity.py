@@ -38,11 +38,11 @@ from sqlalchemy import Engine, func, insert, select
 
 from archive.errors import ArchiveError
 from archive.store.canonical import iter_stored_records, stored_records_by_id
-from archive.store.models import FixityRun, Revision, Source
+from archive.store.models import FixityRun, Revision, Source, table_of
 
 GENESIS = "0" * 64
 ANCHOR_NAME = "fixity-anchor.json"
-fixity_t = FixityRun.__table__
+fixity_t = table_of(FixityRun)
 
 
 class AnchorError(ArchiveError, ValueError):
