@@ -256,3 +256,22 @@ def test_an_unreachable_database_is_named(place: Path) -> None:
     assert_message(result, 1, "cannot open the database sqlite:////no-such-folder/x.sqlite")
     result = run(place, "--db", "nosuchdriver://x", "stats")
     assert_message(result, 1, "cannot open the database nosuchdriver://x: Can't load plugin")
+
+
+def test_an_unexpected_file_error_is_still_a_message() -> None:
+    """Whatever the library did not foresee (a disk gone, a permission taken away) ends in a message too."""
+    from archive.cli import LazyGroup
+
+    group = LazyGroup("archive")
+
+    @group.command("copy")
+    def copy() -> None:
+        raise PermissionError(13, "Permission denied", "/media/usb/site")
+
+    @group.command("fail")
+    def fail() -> None:
+        raise ArchiveError("the thing went wrong", exit_code=4)
+
+    result = CliRunner().invoke(group, ["copy"])
+    assert_message(result, 1, "Error: /media/usb/site: Permission denied")
+    assert_message(CliRunner().invoke(group, ["fail"]), 4, "Error: the thing went wrong")
