@@ -177,6 +177,9 @@ def test_rejects_under_a_file_are_refused_before_anything_is_stored(place: Path)
     (["db", "upgrade", "--revision", "no-such-revision"], 1, "cannot upgrade to 'no-such-revision'"),
     (["ingest", "--set", "visiblity=public", "x.md"], 2, "did you mean 'visibility'"),
     (["ingest", "--encoding", "no-such-encoding", "x.md"], 2, "unknown encoding 'no-such-encoding'"),
+    (["serve", "--site", "/no-such-site"], 1, "/no-such-site holds no built site; run 'archive build' first"),
+    (["reindex", "--procs", "0"], 2, "Invalid value for '--procs'"),
+    (["waves", "suggest", "--window", "1"], 2, "Invalid value for '--window'"),
 ])
 def test_a_bad_value_is_named(place: Path, args: list[str], exit_code: int, expected: str) -> None:
     assert_message(run(place, *args), exit_code, expected)
