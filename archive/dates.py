@@ -13,11 +13,13 @@ import calendar
 import datetime as dt
 import re
 
+from archive.errors import ArchiveError
+
 _PARTIAL = re.compile(r"^(-?)(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _TIMESTAMP = re.compile(r"^(-?\d{1,4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
-class DateError(ValueError):
+class DateError(ArchiveError, ValueError):
     """A value that is not a date of any precision."""
 
 
@@ -65,7 +67,7 @@ def _days_in_month(year: int, month: int) -> int:
     """Days in a month of the proleptic Gregorian calendar; a year before the common era is counted as
     Wikidata counts it (-1 is 1 BCE, a leap year)."""
     if month != 2:
-        return calendar.mdays[month]
+        return calendar.monthrange(2001, month)[1]  # any year that is not a leap year
     return 29 if calendar.isleap(year + 1 if year < 0 else year) else 28
 
 

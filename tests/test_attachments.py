@@ -264,6 +264,7 @@ def test_a_backup_carries_the_files_its_store_names(walkout, engine, tmp_path):
     if not walkout.db_url().startswith("sqlite") and shutil.which("pg_dump") is None:
         pytest.fail("pg_dump is needed to back up a PostgreSQL store (Debian: postgresql-client)")
     attach_files(walkout.root, engine, "account/laundry-walkout", [make.photo(tmp_path / "picket.jpg")])
+    (tmp_path / "backups").mkdir()
     made = backup(walkout.db_url(), tmp_path / "backups" / "archive.backup", files_root=walkout.root)
     [sha] = FileStore(walkout.root).kept()
     copy = files_beside(made) / sha[:2] / sha

@@ -4,18 +4,24 @@ Subcommands are loaded when they run, not when ``archive`` starts: ``archive --h
 SQLAlchemy, Whoosh nor Alembic, and ``archive stats`` imports only what ``stats`` uses.
 
 What it may import: every room (it is the top of the house). Nothing imports it but ``archive.__main__``.
-Library errors (``archive.errors.ArchiveError``) are caught once, in ``main``.
+Library errors (``archive.errors.ArchiveError``) are caught once, where the group runs its command (so in
+``main``, and in tests that invoke ``cli``): the user reads ``Error: <message>`` on stderr and the command
+exits with the error's code. A command converts an error itself only to say something more.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
 import importlib
 from pathlib import Path
+from typing import Any
 
 import click
 
 from archive import __version__
 from archive.cli.common import Context
+from archive.errors import ArchiveError, UsageError
 
 # name -> (module, attribute, the first paragraph of its help, shown by ``archive --help`` without importing
 # the module; tests/test_cli_startup.py checks that it matches the command's own help).
@@ -79,6 +85,20 @@ class LazyGroup(click.Group):
         self.add_command(command, cmd_name)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error meant for the user ends it with its message and exit code."""
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            raise _as_click_error(exc) from None
+        except OSError as exc:
+            # A file the library did not expect to fail (a disk gone, a permission taken away) still gets a
+            # message, not a traceback. A closed pipe (archive search | head) is Click's to handle.
+            if exc.errno == errno.EPIPE:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Click's listing, from the summaries above instead of the imported commands."""
         names = self.list_commands(ctx)
@@ -90,7 +110,8 @@ class LazyGroup(click.Group):
             if name in self.commands:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
             else:
-                rows.append((name, click.utils.make_default_short_help(COMMANDS[name][2], limit)))
+                # A stand-in command shortens the summary as Click shortens a command's own help.
+                rows.append((name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -112,6 +133,20 @@ def cli(ctx: click.Context, archive_path: Path | None, db_url: str | None) -> No
       archive stats
     """
     ctx.obj = Context(archive_path, db_url)
+
+
+@functools.cache
+def _click_error_class(exit_code: int) -> type[click.ClickException]:
+    """Click's exception that exits with ``exit_code`` (Click reads the code from the class)."""
+    return type(f"ArchiveErrorExit{exit_code}", (click.ClickException,), {"exit_code": exit_code})
+
+
+def _as_click_error(exc: ArchiveError) -> click.ClickException:
+    """An ``ArchiveError`` as Click shows it: ``Error: <message>`` on stderr, then exit with its code."""
+    message = str(exc)
+    if isinstance(exc, UsageError) and exc.param_hint:  # worded as Click words its own option errors
+        message = f"Invalid value for '{exc.param_hint}': {message}"
+    return _click_error_class(exc.exit_code)(message)
 
 
 def main() -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.errors import ArchiveError
 from archive.ingest.record_rules import VISIBILITIES
 from archive.search.index import update_after_ingest
-from archive.store.attach import CONSENTS, AttachError, Description, attach_files, detach_files
+from archive.store.attach import CONSENTS, Description, attach_files, detach_files
 
 
 @click.command("attach")
@@ -41,10 +40,7 @@ def attach_command(ctx: Context, record: str, files: tuple[Path, ...], caption: 
     engine = ctx.engine(writer=True)
     description = Description(caption=caption, credit=credit, licence=licence, visibility=visibility,
                               consent=consent)
-    try:
-        report = attach_files(archive.root, engine, record, list(files), description)
-    except ArchiveError as exc:  # a refused file (MediaError), a bad description, a store that cannot keep it
-        raise click.ClickException(str(exc)) from None
+    report = attach_files(archive.root, engine, record, list(files), description)
     for label, names in (("attached", report.added), ("replaced", report.replaced),
                          ("described", report.described), ("unchanged", report.unchanged)):
         for name in names:
@@ -63,10 +59,7 @@ def detach_command(ctx: Context, record: str, names: tuple[str, ...]) -> None:
     """Remove attachments from a record by file name; kept files nothing else uses are deleted."""
     archive = ctx.archive()
     engine = ctx.engine(writer=True)
-    try:
-        removed = detach_files(archive.root, engine, record, list(names))
-    except AttachError as exc:
-        raise click.ClickException(str(exc)) from None
+    removed = detach_files(archive.root, engine, record, list(names))
     for name in removed:
         click.echo(f"detached  {record}/{name}")
     with engine.connect() as conn:

@@ -28,14 +28,12 @@ def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> Non
       archive build
       archive build --out /media/usb/archive-site
     """
-    from archive.publish import SiteError, build
+    from archive.publish import build
 
     archive = ctx.archive()
     engine = ctx.engine()
     try:
         report = build(archive, engine, out, allow_unverified=allow_unverified)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
     for problem in report.unverified:

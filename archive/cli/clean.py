@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.ingest.placeholders import PlaceholderConfigError, archive_placeholders
+from archive.ingest.placeholders import archive_placeholders
 from archive.search.index import update_after_ingest
 from archive.trust.clean import clean_placeholder_stubs
 
@@ -34,10 +34,7 @@ def placeholders_command(ctx: Context, dry_run: bool, reason: str) -> None:
       archive clean placeholders
     """
     archive = ctx.archive()
-    try:
-        placeholders = archive_placeholders(archive)
-    except PlaceholderConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    placeholders = archive_placeholders(archive)
     engine = ctx.engine(writer=True)
     result = clean_placeholder_stubs(engine, placeholders, dry_run=dry_run, reason=reason)
     verb = "would remove" if dry_run else "removed"

@@ -1,4 +1,4 @@
-"""What the commands share: finding the archive, opening the store, turning errors into messages."""
+"""What the commands share: finding the archive and opening the store (with a message when it cannot be)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive.store.config import Archive, ArchiveNotFound, ConfigError, find_archive
+from archive.errors import ArchiveError
+from archive.store.config import Archive, find_archive
 
 if TYPE_CHECKING:  # imported by the commands that open the store, not by ``archive --help``
     from sqlalchemy import Engine
@@ -22,17 +23,14 @@ class Context:
 
     def archive(self) -> Archive:
         if self._archive is None:
-            try:
-                self._archive = find_archive(self.archive_path)
-            except (ArchiveNotFound, ConfigError) as exc:
-                raise click.ClickException(str(exc)) from None
+            self._archive = find_archive(self.archive_path)
         return self._archive
 
     def engine(self, *, writer: bool = False, check_schema: bool = True) -> Engine:
         from sqlalchemy.exc import OperationalError
 
         from archive.store.db import make_engine
-        from archive.store.migrate import SchemaOutOfDate, ensure_current
+        from archive.store.migrate import ensure_current
 
         archive = self.archive()
         url = archive.db_url(self.db_url)
@@ -43,8 +41,8 @@ class Context:
                 click_context.find_root().call_on_close(engine.dispose)
             if check_schema:
                 ensure_current(engine)
-        except SchemaOutOfDate as exc:
-            raise click.ClickException(str(exc)) from None
+        except ArchiveError:  # the schema is out of date: its message says what to run
+            raise
         except OperationalError as exc:
             raise click.ClickException(f"cannot open the database {_safe_url(url)}: {exc.orig}") from None
         except Exception as exc:  # a bad URL or a missing driver

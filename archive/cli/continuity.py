@@ -5,10 +5,8 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.continuity.earlier import ContinuityError, earlier_struggles
-from archive.ingest.redaction import RedactionError
+from archive.continuity.earlier import earlier_struggles
 from archive.publish.earlier import SHOWN, public_continuity
-from archive.search.index import SearchIndexError
 
 
 @click.command("continuity")
@@ -32,13 +30,10 @@ def continuity_command(ctx: Context, slug: str, limit: int | None, public_only: 
       archive continuity make-amazon-pay-black-friday-walkouts
       archive continuity flint-sit-down --limit 5 --json
     """
-    try:
-        if public_only:
-            result = public_continuity(ctx.archive(), ctx.engine(), slug, limit=limit or SHOWN)
-        else:
-            result = earlier_struggles(ctx.engine(), ctx.archive().index_dir, slug, limit=limit or 10)
-    except (ContinuityError, SearchIndexError, RedactionError) as exc:
-        raise click.ClickException(str(exc)) from None
+    if public_only:
+        result = public_continuity(ctx.archive(), ctx.engine(), slug, limit=limit or SHOWN)
+    else:
+        result = earlier_struggles(ctx.engine(), ctx.archive().index_dir, slug, limit=limit or 10)
     if as_json:
         click.echo(json.dumps({
             "slug": result.slug, "title": result.title, "before": result.cutoff, "start": result.start,

@@ -5,16 +5,7 @@ import json
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.continuity.lessons import LessonsError
-from archive.ingest.demands import SynonymsError
-from archive.ingest.redaction import RedactionError
-from archive.publish.crosswave import (
-    LineageError,
-    UnknownCategory,
-    demands_across_struggles,
-    lessons_by_category,
-    lineage_of,
-)
+from archive.publish.crosswave import demands_across_struggles, lessons_by_category, lineage_of
 from archive.publish.lineage import Step
 
 
@@ -35,11 +26,8 @@ def demands_command(ctx: Context, recurring: bool, public_only: bool, as_json: b
       archive demands --recurring
       archive demands --public --json
     """
-    try:
-        records = demands_across_struggles(ctx.engine(), ctx.archive().root, public_only=public_only,
-                                           recurring_only=recurring)
-    except (RedactionError, SynonymsError) as exc:
-        raise click.ClickException(str(exc)) from None
+    records = demands_across_struggles(ctx.engine(), ctx.archive().root, public_only=public_only,
+                                       recurring_only=recurring)
     if as_json:
         click.echo(json.dumps([{
             "demand": r.text, "key": r.key, "variants": r.variants, "outcomes": dict(r.tally),
@@ -79,13 +67,7 @@ def lessons_command(ctx: Context, category: str | None, public_only: bool, as_js
     Example:
       archive lessons --category repression
     """
-    try:
-        categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only,
-                                         category=category)
-    except UnknownCategory as exc:
-        raise click.BadParameter(str(exc), param_hint="'--category'") from None
-    except (RedactionError, LessonsError) as exc:
-        raise click.ClickException(str(exc)) from None
+    categories = lessons_by_category(ctx.engine(), ctx.archive().root, public_only=public_only, category=category)
     if as_json:
         click.echo(json.dumps([{
             "category": c.name, "findings": [
@@ -114,10 +96,7 @@ def lineage_command(ctx: Context, slug: str, public_only: bool, as_json: bool) -
       archive lineage cio
       archive lineage form/industrial-union --json
     """
-    try:
-        item, lineage = lineage_of(ctx.engine(), ctx.archive().root, slug, public_only=public_only)
-    except (LineageError, RedactionError) as exc:
-        raise click.ClickException(str(exc)) from None
+    item, lineage = lineage_of(ctx.engine(), ctx.archive().root, slug, public_only=public_only)
 
     def as_dict(step: Step) -> dict:
         return {"type": step.item.type, "slug": step.item.slug, "title": step.item.title,

@@ -5,7 +5,7 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.search.index import update_after_ingest
 from archive.store.models import RECORD_TYPES
-from archive.trust.delete import NothingToDelete, delete_permanently, find_records
+from archive.trust.delete import delete_permanently, find_records
 
 
 @click.command("delete")
@@ -41,10 +41,7 @@ def delete_command(ctx: Context, records: tuple[str, ...], reason: str, yes: boo
         for key, title in found.items():
             click.echo(f"  {key}  {title}")
         click.confirm(f"Delete these {len(found)} record(s) and their history for good?", abort=True)
-    try:
-        result = delete_permanently(engine, keys, reason=reason, archive_root=ctx.archive().root)
-    except NothingToDelete as exc:
-        raise click.ClickException(str(exc)) from None
+    result = delete_permanently(engine, keys, reason=reason, archive_root=ctx.archive().root)
     for key in result.deleted:
         click.echo(f"deleted   {key}")
     for key in set(result.not_found) - set(missing):  # deleted by someone else since the question

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.publish.demo import DemoError, build_demo
+from archive.publish.demo import build_demo
 
 
 @click.command("demo")
@@ -21,10 +21,7 @@ def demo_command(ctx: Context, path: Path) -> None:
     Example:
       archive demo ./demo-archive
     """
-    try:
-        result = build_demo(path)
-    except DemoError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = build_demo(path)
     root = result.archive.root
     click.echo(f"Built the demo archive in {root}: {result.report.added} records, {result.report.stubs} stub(s), "
                f"{result.indexed} indexed for search.")

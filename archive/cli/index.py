@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.search.index import LOCK_TIMEOUT, SearchIndexError, rebuild_index
+from archive.search.index import LOCK_TIMEOUT, rebuild_index
 from archive.search.index_verify import verify_index
 from archive.trust.fixity import ANCHOR_NAME, anchors_of, verify_fixity
 
@@ -39,8 +39,6 @@ def reindex_command(ctx: Context, timeout: float | None, procs: int) -> None:
     engine = ctx.engine()
     try:
         count = rebuild_index(archive.index_dir, engine, timeout=timeout, procs=procs)
-    except SearchIndexError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
     click.echo(f"Indexed {count} record(s) in {time.monotonic() - started:.1f} s.")
@@ -75,10 +73,7 @@ def verify_command(ctx: Context, site: Path | None, key: Path | None, anchors: t
         _verify_site(site, key)
         return
     archive = ctx.archive()
-    try:
-        kept = anchors_of([archive.root / ANCHOR_NAME, archive.public_dir], anchors)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    kept = anchors_of([archive.root / ANCHOR_NAME, archive.public_dir], anchors)
     engine = ctx.engine()
     try:
         report = verify_index(archive.index_dir, engine)
@@ -114,12 +109,9 @@ def verify_command(ctx: Context, site: Path | None, key: Path | None, anchors: t
 
 
 def _verify_site(site: Path, key: Path | None) -> None:
-    from archive.publish import SiteError, verify_site
+    from archive.publish import verify_site
 
-    try:
-        report = verify_site(site, key.read_text(encoding="utf-8") if key else None)
-    except (SiteError, OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(str(exc)) from None
+    report = verify_site(site, _read_key(key) if key else None)
     if report.signature_problem:
         click.echo(f"signature {report.signature_problem}")
     else:
@@ -142,6 +134,14 @@ def _verify_site(site: Path, key: Path | None) -> None:
     sys.exit(1)
 
 
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"cannot read the key {path}: {getattr(exc, 'strerror', None) or exc}",
+                                 param_hint="'--key'") from None
+
+
 def _seal_key(root: Path) -> bytes | None:
     """What opens the sealed anchor of the archive's own published sites (None without a key)."""
     from archive.trust import signing
@@ -149,7 +149,4 @@ def _seal_key(root: Path) -> bytes | None:
     path = signing.key_path(root)
     if not path.is_file():
         return None
-    try:
-        return signing.seal_key(signing.load_key(path))
-    except signing.SigningError as exc:
-        raise click.ClickException(str(exc)) from None
+    return signing.seal_key(signing.load_key(path))

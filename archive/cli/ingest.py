@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError
 
 from archive.cli.common import Context, pass_context
 from archive.ingest.formats import known_encoding
-from archive.ingest.mapping import MappingError, load_mapping
-from archive.ingest.placeholders import PlaceholderConfigError, archive_placeholders, in_use
+from archive.ingest.mapping import load_mapping
+from archive.ingest.placeholders import archive_placeholders, in_use
 from archive.ingest.records import RecordError
 from archive.ingest.rejects import LOG_SUFFIX, default_folder
 from archive.search.index import update_after_ingest
@@ -73,10 +73,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
     defaults = _parse_settings(settings)
     mapping = None
     if mapping_path:
-        try:
-            mapping = load_mapping(mapping_path)
-        except MappingError as exc:
-            raise click.ClickException(str(exc)) from None
+        mapping = load_mapping(mapping_path)
     archive = ctx.archive()
     engine = ctx.engine(writer=True)
     if skip_invalid and rejects_dir is None and not dry_run:
@@ -88,10 +85,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
         if verbose:
             click.echo(f"{item.action:9} {item.type}/{item.slug}")
 
-    try:
-        placeholders = archive_placeholders(archive).extended(mapping.nulls if mapping else ())
-    except PlaceholderConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    placeholders = archive_placeholders(archive).extended(mapping.nulls if mapping else ())
     try:
         with in_use(placeholders):  # "Not known", "n/a"... are no value in reference fields (docs/mapping.md)
             report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,

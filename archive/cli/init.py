@@ -8,7 +8,7 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.ingest.record_rules import DEFAULT_VISIBILITY, RecordRules
 from archive.store.models import VISIBILITIES
-from archive.trust.create import ArchiveExists, init_archive
+from archive.trust.create import init_archive
 
 
 @click.command("init")
@@ -41,14 +41,8 @@ def init_command(ctx: Context, path: Path, title: str, description: str, languag
             default_visibility = click.prompt(
                 "Visibility of records that do not say (public ones go on the published site)",
                 type=click.Choice(VISIBILITIES), default=DEFAULT_VISIBILITY)
-    try:
-        archive = init_archive(path, title=title, description=description, language=language,
-                               database_url=ctx.db_url or "",
-                               records=RecordRules(default_visibility=default_visibility))
-    except ArchiveExists as exc:
-        raise click.ClickException(str(exc)) from None
-    except Exception as exc:
-        raise click.ClickException(f"cannot create the archive in {path}: {exc}") from None
+    archive = init_archive(path, title=title, description=description, language=language,
+                           database_url=ctx.db_url or "", records=RecordRules(default_visibility=default_visibility))
     click.echo(f"Created archive '{archive.title}' in {archive.root}")
     click.echo(f"Records that do not give their visibility will be {default_visibility} "
                f"(change it in {archive.config_path.name}, [records] default_visibility).")

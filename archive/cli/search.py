@@ -8,10 +8,8 @@ import sys
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.ingest.redaction import RedactionError, load_redactions
-from archive.search.filters import UnknownFilterValue
-from archive.search.index import SearchIndexError
-from archive.search.searcher import SORTS, QueryError, SearchRequest, SearchResult, search
+from archive.ingest.redaction import load_redactions
+from archive.search.searcher import SORTS, SearchRequest, SearchResult, search
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
 FACETS_SHOWN = 8
@@ -54,16 +52,10 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     request = SearchRequest(" ".join(query), types=types, waves=waves, places=places, kinds=kinds,
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
                             facets=not as_json, suggest=not as_json, count=not as_json,
-                            redactions=_redactions(archive) if public else None)
+                            redactions=load_redactions(archive.root) if public else None)
     engine = ctx.engine()
     try:
         result = search(archive.index_dir, engine, request)
-    except UnknownFilterValue as exc:
-        raise click.BadParameter(exc.message, param_hint=f"'{exc.option}'") from None
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
-    except SearchIndexError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()  # close pooled connections now, not when the interpreter gets to them
     if as_json:
@@ -110,9 +102,3 @@ def _highlight(snippet: str, styled: bool) -> str:
     parts = snippet.split("**")
     return "".join(click.style(part, bold=True) if i % 2 else part for i, part in enumerate(parts))
 
-
-def _redactions(archive) -> dict[str, str]:  # noqa: ANN001
-    try:
-        return load_redactions(archive.root)
-    except RedactionError as exc:
-        raise click.ClickException(str(exc)) from None

@@ -20,7 +20,7 @@ def serve_command(ctx: Context, port: int, site: Path | None) -> None:
     Example:
       archive build && archive serve --port 8080
     """
-    from archive.publish.serve import make_server
+    from archive.publish.serve import HOST, make_server
 
     site = site or ctx.archive().public_dir
     if not (site / "index.html").is_file():
@@ -29,8 +29,8 @@ def serve_command(ctx: Context, port: int, site: Path | None) -> None:
         server = make_server(site, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port") from None
-    host, bound = server.server_address[:2]
-    click.echo(f"Serving {site} at http://{host}:{bound}/ (Ctrl-C stops)")
+    bound = server.server_address[1]
+    click.echo(f"Serving {site} at http://{HOST}:{bound}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

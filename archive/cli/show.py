@@ -6,7 +6,8 @@ import click
 
 from archive.cli.common import Context, pass_context
 from archive.continuity.waves import wave_spans_of
-from archive.search.lookup import RecordNotFound, show, stats
+from archive.search.lookup import show, stats
+from archive.store.models import Wave
 
 
 @click.command("stats")
@@ -61,10 +62,7 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
       archive show google-walkout-2018
       archive show place/oakland
     """
-    try:
-        views = show(ctx.engine(), slug, record_type)
-    except RecordNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+    views = show(ctx.engine(), slug, record_type)
     spans = wave_spans_of(ctx.engine(), [v.record.slug for v in views if v.record.type == "wave"])
     for view in views:
         record = view.record
@@ -75,8 +73,8 @@ def show_command(ctx: Context, slug: str, record_type: str | None) -> None:
             if isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
             click.echo(f"  {name}: {value}")
-        span = spans.get(record.slug) if record.type == "wave" else None
-        if span is not None and not record.start:  # a wave without dates: say where its span comes from
+        span = spans.get(record.slug) if isinstance(record, Wave) and not record.start else None
+        if span is not None:  # a wave without dates: say where its span comes from
             click.echo(f"  span: {span.describe()}")
         if view.tags:
             click.echo(f"  tags: {', '.join(view.tags)}")

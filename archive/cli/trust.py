@@ -8,7 +8,7 @@ import click
 from archive.cli.common import Context, pass_context
 from archive.search.index import update_after_ingest
 from archive.store.config import CONFIG_NAME, ENV_ARCHIVE_DIR
-from archive.trust.backup import BackupError, anchor_beside, backup, files_beside, key_beside
+from archive.trust.backup import anchor_beside, backup, files_beside, key_beside
 from archive.trust.bag import BagRejected, export_bag, import_bag, import_into_new_archive
 from archive.trust.signing import key_path
 
@@ -29,11 +29,8 @@ def backup_command(ctx: Context, dest: Path, with_key: bool) -> None:
       archive backup ~/backups/archive-2026-11-27.sqlite
     """
     archive = ctx.archive()
-    try:
-        made = backup(archive.db_url(ctx.db_url), dest, key_path(archive.root) if with_key else None,
-                      files_root=archive.root)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+    made = backup(archive.db_url(ctx.db_url), dest, key_path(archive.root) if with_key else None,
+                  files_root=archive.root)
     click.echo(f"Backed up the store to {made} ({made.stat().st_size} bytes).")
     if files_beside(made).is_dir():
         click.echo(f"Copied the attached files it names to {files_beside(made)}/ (restore them into ARCHIVE/files/).")
@@ -57,10 +54,7 @@ def export_command(ctx: Context, bag_dir: Path) -> None:
     Example:
       archive export --bagit /media/usb/archive-bag
     """
-    try:
-        result = export_bag(ctx.engine(), bag_dir, ctx.archive())
-    except BagRejected as exc:
-        raise click.ClickException(str(exc)) from None
+    result = export_bag(ctx.engine(), bag_dir, ctx.archive())
     click.echo(f"Exported {result.records} records, {result.revisions} revisions, {result.sources} sources, "
                f"{result.stubs} stubs and {result.attachments} attachments ({result.files} files) to {bag_dir}.")
 

@@ -54,10 +54,10 @@ def waves_suggest(ctx: Context, weight: str | None, by: str | None, resolution: 
     """
     engine = ctx.engine(writer=apply_)
     series = activity_series(engine, weight, resolution=resolution, by_place=by == "place")
-    options = {"window": window, "threshold": threshold, "counts": weight is None}
-    proposals = suggest_waves(series.counts, resolution=resolution, **options)
+    counts = weight is None
+    proposals = suggest_waves(series.counts, resolution=resolution, window=window, threshold=threshold, counts=counts)
     if by == "place":
-        proposals += suggest_by_place(series, **options)
+        proposals += suggest_by_place(series, window=window, threshold=threshold, counts=counts)
     if as_json:
         click.echo(json.dumps(proposals_as_json(proposals), ensure_ascii=False))
     else:

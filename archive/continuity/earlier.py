@@ -41,6 +41,7 @@ from sqlalchemy import Engine, select
 
 from archive.continuity.waves import WaveSpan, stored_wave_spans
 from archive.dates import sort_key
+from archive.errors import ArchiveError
 from archive.ingest.demands import stored_demands
 from archive.store.canonical import tags_by_record
 from archive.store.models import Link, Record
@@ -59,7 +60,7 @@ TEXT_REASON = 0.25  # below this similarity, text neither counts nor is given as
 Feature = tuple[str, str]  # (kind, key): ("form", "tenant-union"), ("demand", Demand.key), ...
 
 
-class ContinuityError(Exception):
+class ContinuityError(ArchiveError):
     """The struggle is unknown or has no date to look back from."""
 
 

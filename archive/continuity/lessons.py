@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.errors import ArchiveError
 from archive.ingest.formats import FormatError, read_yaml_file
 
 OTHER = "other"
@@ -145,7 +146,7 @@ BUILT_IN: dict[str, dict[str, list[str]]] = {
 }
 
 
-class LessonsError(ValueError):
+class LessonsError(ArchiveError, ValueError):
     """The archive's lesson vocabulary (archive.toml or lessons.yaml) cannot be read."""
 
 
@@ -235,6 +236,8 @@ def load_vocabulary(archive_root: Path | None) -> Vocabulary:
                 config = tomllib.loads(toml_path.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise LessonsError(f"{toml_path}: {exc}") from None
+            except OSError as exc:
+                raise LessonsError(f"{toml_path}: cannot read it: {exc.strerror}") from None
             if "lessons" in config:
                 _extend(vocabulary, config["lessons"], f"{toml_path}: [lessons]")
         yaml_path = archive_root / LESSONS_FILE

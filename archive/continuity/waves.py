@@ -181,7 +181,7 @@ def level_spans(logged: list[float], *, min_level: int, min_t: float, counts: bo
     if n < 2 * min_level:
         return []
     import numpy as np  # noqa: PLC0415  (loaded only when a series is long enough to segment)
-    import ruptures  # noqa: PLC0415
+    import ruptures  # type: ignore[import-untyped]  # noqa: PLC0415  # ruptures publishes no types
 
     values = np.asarray(logged, dtype=float)
     diffs = np.diff(values)
@@ -361,7 +361,7 @@ def apply_waves(engine: Engine, proposals: list[WaveProposal]) -> ApplyResult:
                 Source.sha256.in_([stored.source_sha256 for stored, _ in batch if stored.source_sha256]))).all())
             updates = [Incoming(normalize(stored.as_record_fields() | {"waves": [match.slug]},
                                           extra_fields=set(stored.content.get("extra") or {})),
-                                sources.get(stored.source_sha256, b""), f"archive waves suggest:{stored.slug}",
+                                sources.get(stored.source_sha256 or "", b""), f"archive waves suggest:{stored.slug}",
                                 f"struggle/{stored.slug}") for stored, match in batch]
             written = write_chunk(conn, updates)
             result.struggles_assigned += sum(1 for s in written.stored if s.action == "updated")
@@ -416,7 +416,7 @@ def wave_span(start: str | None, end: str | None,
     firsts = [s for s, _ in pairs if s]
     if not firsts:
         return WaveSpan(None, end)
-    lasts = [e or s for s, e in pairs]
+    lasts = [last for s, e in pairs if (last := e or s)]
     return WaveSpan(min(firsts, key=sort_key), end or max(lasts, key=sort_key), True, not end, len(pairs))
 
 

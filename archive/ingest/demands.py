@@ -40,6 +40,7 @@ from typing import Any
 
 from slugify import slugify
 
+from archive.errors import ArchiveError
 from archive.ingest.formats import FormatError, read_yaml_file
 
 OUTCOMES = ("won", "partly won", "lost", "pending")
@@ -53,7 +54,7 @@ _TRAILING = re.compile(r"^(?P<text>.*\S)\s*\((?P<outcome>[^()]+)\)\s*$", re.S)
 DEMAND_MAX = 10_000  # a demand is often a paragraph in real data; longer text belongs in the body
 
 
-class DemandError(ValueError):
+class DemandError(ArchiveError, ValueError):
     """A demand the record format does not accept."""
 
 
@@ -165,7 +166,7 @@ def stored_demands(values: list[str] | None) -> list[Demand]:
     return out
 
 
-class SynonymsError(ValueError):
+class SynonymsError(ArchiveError, ValueError):
     """``demands.yaml`` cannot be read."""
 
 
@@ -258,9 +259,9 @@ def group_demands(texts: Iterable[str], synonyms: dict[str, str] | None = None) 
     for key in keys:
         by_words.setdefault(words[key], []).append(key)
     for key in keys:
-        tokens = words[key]
-        contained = [other for size in range(min(len(tokens) - 1, CONTAINED_MAX), 1, -1)
-                     for i in range(len(tokens) - size + 1) for other in by_words.get(tokens[i:i + size], ())]
+        own = words[key]
+        contained = [other for size in range(min(len(own) - 1, CONTAINED_MAX), 1, -1)
+                     for i in range(len(own) - size + 1) for other in by_words.get(own[i:i + size], ())]
         if not contained:
             continue
         longest = max(len(words[c]) for c in contained)

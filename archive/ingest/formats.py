@@ -18,8 +18,10 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
+from archive.errors import ArchiveError
 
-class FormatError(ValueError):
+
+class FormatError(ArchiveError, ValueError):
     """A file that cannot be read as its format."""
 
     def __init__(self, message: str, line: int | None = None, field_name: str | None = None) -> None:
@@ -127,7 +129,10 @@ def _guess_legacy_encoding(data: bytes) -> str | None:
 
 
 # libyaml's parser when PyYAML was built with it: the pure-Python one dominated Markdown ingest.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
 class _RecordLoader(_BaseLoader):
@@ -216,6 +221,8 @@ def read_yaml_file(path: Path) -> Any:
     that are not UTF-8) is a ``FormatError`` with the line where known, for the caller to name the file."""
     try:
         return load_yaml_bounded(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FormatError(f"cannot read it: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise FormatError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
@@ -413,9 +420,15 @@ def _lines(text: str) -> Iterator[str]:
 _WHITESPACE = re.compile(r"[ \t\n\r,]*")
 
 
+def _skip_space(text: str, position: int) -> int:
+    """The first position from ``position`` on that is not whitespace or a comma (between JSON values)."""
+    match = _WHITESPACE.match(text, position)
+    return match.end() if match else position
+
+
 def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
     decoder = json.JSONDecoder()
-    position = _WHITESPACE.match(text, 0).end() if text else 0
+    position = _skip_space(text, 0)
     if position >= len(text):
         return
     if text[position] != "[":
@@ -426,7 +439,7 @@ def read_json(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
         return
     position += 1
     while True:
-        position = _WHITESPACE.match(text, position).end()
+        position = _skip_space(text, position)
         if position >= len(text):
             raise FormatError("the JSON array is not closed with ]", line=_line_at(text, position))
         if text[position] == "]":

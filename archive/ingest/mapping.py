@@ -242,6 +242,9 @@ def load_mapping(path: Path) -> Mapping:
         data = load_yaml_bounded(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"{path}: the mapping is not UTF-8 text (byte {exc.start}: 0x{exc.object[exc.start]:02x})") \
+            from None
     except FormatError as exc:
         raise MappingError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from archive.dates import DateError
+from archive.errors import ArchiveError
 from archive.ingest.mapping_values import DateFormat, read_flag, read_number
 from archive.ingest.placeholders import is_placeholder
 
 RULE_KEYS = ("field", "split", "replace", "regex", "extract", "optional", "date", "number", "flag")
 
 
-class MappingError(ValueError):
+class MappingError(ArchiveError, ValueError):
     """A mapping file that cannot be used, or a row it cannot map."""
 
 

@@ -176,7 +176,7 @@ def _inspect_image(path: Path, info: MediaInfo) -> MediaInfo:
 
 def register_heif(path: Path) -> None:
     try:
-        import pillow_heif
+        import pillow_heif  # type: ignore[import-not-found]  # optional: HEIC where it is installed
     except ImportError as exc:
         raise MediaError(f"{path}: HEIC images need the pillow-heif package "
                          "(pip install pillow-heif), or convert it to JPEG") from exc
@@ -250,7 +250,7 @@ def read_cues(path: Path) -> list[Cue]:
         captions = webvtt.from_srt(str(path)) if srt else webvtt.read(str(path))
     except (MalformedFileError, ValueError, IndexError) as exc:
         raise MediaError(f"{path}: the transcript is malformed ({_first_line(exc)})") from exc
-    cues = [Cue(_seconds(c.start), _seconds(c.end), c.text.strip()) for c in captions]
+    cues = [Cue(_seconds(c.start), _seconds(c.end), c.text.strip()) for c in captions.captions]
     if not cues:
         raise MediaError(f"{path}: the transcript has no cues")
     return cues

@@ -28,6 +28,8 @@ from typing import Any
 
 from slugify import slugify
 
+from archive.errors import ArchiveError
+
 # The built-in list, by language. Whole values only: "none" is a placeholder, "None of the above" is not.
 BUILTIN: dict[str, tuple[str, ...]] = {
     "en": ("unknown", "not known", "n/a", "n.a.", "n. a.", "none", "nil", "null", "not applicable",
@@ -53,7 +55,7 @@ _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _SLUG_MATCH_MIN_LETTERS = 4
 
 
-class PlaceholderConfigError(ValueError):
+class PlaceholderConfigError(ArchiveError, ValueError):
     """``[placeholders]`` in archive.toml holds something other than lists of text."""
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.errors import ArchiveError
+
 # The record types and visibilities: the record format's words, also the store's (archive.store.models).
 RECORD_TYPES = (
     "account",
@@ -25,7 +27,7 @@ VISIBILITIES = ("public", "restricted", "private")
 DEFAULT_VISIBILITY = "restricted"
 
 
-class RecordError(ValueError):
+class RecordError(ArchiveError, ValueError):
     """A field holds a value the record format does not accept."""
 
     def __init__(self, field_name: str | None, message: str) -> None:

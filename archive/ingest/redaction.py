@@ -18,13 +18,14 @@ from typing import Any
 import yaml
 from slugify import slugify
 
+from archive.errors import ArchiveError
 from archive.ingest.formats import FormatError, load_yaml_bounded
 
 REDACTIONS_FILE = "redactions.yaml"
 WITHHELD = "[name withheld]"
 
 
-class RedactionError(ValueError):
+class RedactionError(ArchiveError, ValueError):
     """The redactions file or field cannot be read."""
 
 
@@ -60,6 +61,10 @@ def load_redactions(archive_root: Path) -> dict[str, str]:
         return {}
     try:
         data = load_yaml_bounded(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise RedactionError(f"{path}: cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise RedactionError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except FormatError as exc:
         raise RedactionError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.errors import ArchiveError
 from archive.ingest.formats import RawRecord
 
 LOG_SUFFIX = ".errors.log"
@@ -32,10 +33,25 @@ def default_folder(archive_root: Path, now: dt.datetime | None = None) -> Path:
     return archive_root / "rejects" / now.strftime("%Y%m%dT%H%M%SZ")
 
 
+class RejectsError(ArchiveError):
+    """The rejects folder cannot be made where it was asked for."""
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse, before anything is read or stored, a rejects folder that could not be made: a file in its place
+    or in the place of a folder above it. (The folder itself is made only once a record is refused.)"""
+    for place in (folder, *folder.parents):
+        if place.is_dir():
+            return
+        if place.exists():
+            raise RejectsError(f"cannot make the rejects folder {folder}: {place} is a file, not a folder")
+
+
 class RejectsWriter:
     """Writes one rejects file (and its log) per input file into a folder, made when first needed."""
 
     def __init__(self, folder: Path) -> None:
+        check_folder(folder)
         self.folder = folder
         self.written: list[Path] = []
         self._taken: set[str] = set()

@@ -234,8 +234,8 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
     tags: dict[str, list[Item]] = defaultdict(list)
     for record_id, name in tag_rows:
         if record_id in by_id:
-            red = redactors.get(record_id)
-            name = (red.text(name) if red else name) or name
+            namer = redactors.get(record_id)
+            name = (namer.text(name) if namer else name) or name
             by_id[record_id].tags.append(name)
             tags[name].append(by_id[record_id])
     _unique_slugs(by_id)

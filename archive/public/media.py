@@ -26,8 +26,13 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.ingest.media import EXTENSION_OF, MediaError, MediaInfo, read_cues
+
+if TYPE_CHECKING:  # imported where used: the publisher loads them only when a site has attachments
+    import pikepdf
+    from PIL import Image
 
 JPEG_QUALITY = 90
 FFMPEG_SECONDS = 600
@@ -71,7 +76,7 @@ def clean_image(path: Path, info: MediaInfo) -> Cleaned:
     return encode_image(pixels, keep_alpha=pixels.mode == "RGBA", lossless=lossless)
 
 
-def _plain_pixels(image: Image.Image) -> Image.Image:  # noqa: F821 (Pillow is imported lazily)
+def _plain_pixels(image: Image.Image) -> Image.Image:
     """A new image holding only the pixels: no ``info``, no EXIF, no palette metadata."""
     from PIL import Image
 
@@ -80,7 +85,7 @@ def _plain_pixels(image: Image.Image) -> Image.Image:  # noqa: F821 (Pillow is i
     return Image.frombytes(converted.mode, converted.size, converted.tobytes())
 
 
-def encode_image(image: Image.Image, *, keep_alpha: bool, lossless: bool = False) -> Cleaned:  # noqa: F821
+def encode_image(image: Image.Image, *, keep_alpha: bool, lossless: bool = False) -> Cleaned:
     """PNG for pictures with transparency or from lossless originals, JPEG for photographs; no metadata of
     any kind is written (Pillow writes only what it is given, and the image carries no ``info``)."""
     out = io.BytesIO()
@@ -147,7 +152,7 @@ def clean_pdf(path: Path, info: MediaInfo) -> Cleaned:
     return Cleaned(data, "application/pdf", ".pdf")
 
 
-def _strip_pdf(pdf: pikepdf.Pdf) -> None:  # noqa: F821
+def _strip_pdf(pdf: pikepdf.Pdf) -> None:
     import pikepdf
 
     if "/Info" in pdf.trailer:
@@ -183,7 +188,7 @@ def _strip_pdf(pdf: pikepdf.Pdf) -> None:  # noqa: F821
             del page.obj["/Annots"]
 
 
-def _plain_link(annot: pikepdf.Dictionary) -> bool:  # noqa: F821
+def _plain_link(annot: pikepdf.Object) -> bool:
     """A link to a page or a web address; comments, form fields, sounds and scripts are dropped."""
     if annot.get("/Subtype") != "/Link":
         return False

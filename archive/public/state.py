@@ -102,6 +102,6 @@ def store_files_key(engine: Engine, today: dt.date | None, redactions: Mapping[s
         parts.append(f"{name.name} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}")
     if newest > (time.time() - RACY_SECONDS) * 1e9:
         return None
-    for name, pseudonym in sorted(redactions.items()):
-        parts.append(f"redact {name!r} {pseudonym!r}")
+    for real, pseudonym in sorted(redactions.items()):
+        parts.append(f"redact {real!r} {pseudonym!r}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]

@@ -136,6 +136,7 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
     renders it only if the output folder does not already hold its bytes."""
     site = site_settings(archive)
     media = env.globals.get("media")
+    assert media is None or isinstance(media, MediaPlan)
     salt = templates_salt([archive.root / "templates", resource_dir("templates")],
                           {"site": site, "csp": CSP, "views": env.globals.get("continuity_views"),
                            "media": media.state() if media is not None else None})
@@ -158,7 +159,7 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         known = cache.page(page.path) if print_ else None
         if known and known[0] == print_:
             cache.set_page(page.path, *known)
-            yield page.path, Deferred(known[1], known[2], lambda page=page, p=print_: render(page, p))
+            yield page.path, Deferred(known[1], known[2], functools.partial(render, page, print_))
         else:
             yield page.path, render(page, print_)
     yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from archive.continuity.lessons import OTHER, load_vocabulary
+from archive.errors import ArchiveError, UsageError
 from archive.ingest.demands import load_synonyms
 from archive.public import Graph, Item, load
 from archive.publish.conversation import Category, lesson_categories
@@ -49,8 +50,10 @@ def lessons_by_category(engine: Engine, archive_root: Path, *, public_only: bool
     return chosen
 
 
-class UnknownCategory(LookupError):
+class UnknownCategory(UsageError, LookupError):
     """A --category that is neither in the vocabulary nor among the findings; the message lists them."""
+
+    param_hint = "--category"
 
     def __init__(self, category: str, known: list[str]) -> None:
         close = difflib.get_close_matches(category.casefold().strip(), known, n=3, cutoff=0.6)
@@ -59,7 +62,7 @@ class UnknownCategory(LookupError):
         self.category, self.known, self.close = category, known, close
 
 
-class LineageError(LookupError):
+class LineageError(ArchiveError, LookupError):
     """No such organization or form (in the view asked for)."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.errors import ArchiveError
 from archive.publish.build import build
 from archive.search.index import rebuild_index
 from archive.store.config import CONFIG_NAME, Archive
@@ -15,7 +16,7 @@ from archive.trust.create import init_archive
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
 
 
-class DemoError(Exception):
+class DemoError(ArchiveError):
     """The demo archive could not be built."""
 
 

@@ -192,7 +192,7 @@ class EarlierIndex:
         self.rank_starts = [latest[n] for n in order]
         # What earlier_because reads, by rank, so that find can apply it inline to thousands of candidates.
         self.rank_latest = [self.placements[n].latest_start or "" for n in order]
-        self.rank_first = [self.placements[n].first_wave for n in order]
+        self.rank_first = [self.placements[n].first_wave or "" for n in order]
         self.rank_first_keys = [sort_key(f) if f else None for f in self.rank_first]
         self.rank_waves = [self.placements[n].waves for n in order]
         self.postings: dict[Feature, list[int]] = {}
@@ -214,9 +214,9 @@ class EarlierIndex:
         self.term_postings: dict[str, tuple[list[int], list[float]]] = {}
         for rank, n in enumerate(order):
             for term, w in self.vectors[n].items():
-                ranks, weights = self.term_postings.setdefault(term, ([], []))
+                ranks, term_weights = self.term_postings.setdefault(term, ([], []))
                 ranks.append(rank)
-                weights.append(w)
+                term_weights.append(w)
 
     def _weight(self, feature: Feature) -> float:
         return self.weights.get(feature, 0.0) / WEIGHTS[feature[0]]
@@ -289,7 +289,7 @@ class EarlierIndex:
         first_key = sort_key(first)
         firsts, first_keys, waves = self.rank_first, self.rank_first_keys, self.rank_waves
         return {r: v for r, v in scores.items()
-                if first_keys[r] is not None and first_keys[r] < first_key and not first.startswith(firsts[r])
+                if (key := first_keys[r]) is not None and key < first_key and not first.startswith(firsts[r])
                 and not start.startswith(latest[r]) and not waves[r] & mine.waves}
 
     def _parts(self, n: int) -> tuple[Ref, list[Ref], list[Lesson]]:

@@ -165,14 +165,14 @@ def _layout(amap: ArticulationMap) -> tuple[dict[str, tuple[float, float]], floa
     """Each record's position and the drawing's height: components laid out apart and packed in rows."""
     import networkx as nx  # imported here: only builds that draw a map pay for it
 
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(n.key for n in amap.nodes)
     graph.add_edges_from((e.ends[0].key, e.ends[1].key, {"weight": len(e.articulations)}) for e in amap.edges)
     components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
     titles = {n.key: n.title for n in amap.nodes}
     where: dict[str, tuple[float, float]] = {}
     usable = WIDTH - 2 * MARGIN
-    x, y, row_height = MARGIN, MARGIN, 0.0
+    x, y, row_height = float(MARGIN), float(MARGIN), 0.0
     for keys in components:
         side = UNIT * math.sqrt(len(keys)) if len(keys) > 2 else 0.0
         label = CHAR * max(len(_label(titles[k])) for k in keys) + 12
@@ -184,7 +184,7 @@ def _layout(amap: ArticulationMap) -> tuple[dict[str, tuple[float, float]], floa
             # A new graph in sorted order, not graph.subgraph(): a subgraph view iterates a set, whose
             # order changes from one process to the next, and so would the layout.
             members = set(keys)
-            sub = nx.Graph()
+            sub: nx.Graph[str] = nx.Graph()
             sub.add_nodes_from(keys)
             sub.add_edges_from((a, b, data) for a, b, data in sorted(graph.edges(data=True)) if a in members)
             raw = nx.spring_layout(sub, seed=SEED)
@@ -297,7 +297,7 @@ def map_svg(amap: ArticulationMap, root: str) -> Markup:
 
 def _legend(amap: ArticulationMap, height: float) -> str:
     y = height - LEGEND / 2
-    x = MARGIN
+    x = float(MARGIN)
     out = [f'<g class="map-legend" transform="translate(0 {y:.0f})">']
     for record_type in amap.kinds:
         shape, tag = _shape(record_type, x + 6, 0)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archive.public.media import Cleaned, encode_image
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 THUMBNAIL_PIXELS = 400  # the longest side of a gallery thumbnail
 WEB_PIXELS = 1600  # the longest side of the image shown on a record page
@@ -41,7 +45,7 @@ def image_derivatives(cleaned: Cleaned) -> list[Derivative]:
 
 def pdf_preview(cleaned: Cleaned) -> Derivative:
     """The first page of a cleaned PDF as a thumbnail image."""
-    import pypdfium2
+    import pypdfium2  # type: ignore[import-untyped]
 
     document = pypdfium2.PdfDocument(cleaned.data)
     try:
@@ -54,7 +58,7 @@ def pdf_preview(cleaned: Cleaned) -> Derivative:
     return _fitted("preview", image, THUMBNAIL_PIXELS)
 
 
-def _fitted(role: str, image: Image.Image, longest: int) -> Derivative:  # noqa: F821 (Pillow is lazy)
+def _fitted(role: str, image: Image.Image, longest: int) -> Derivative:
     from PIL import Image
 
     copy = image.copy()

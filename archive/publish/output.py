@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.errors import ArchiveError
 from archive.publish.incremental import Deferred
 from archive.trust.signing import SigningError, fingerprint, parse_public_key, parse_signature, verify
 
@@ -39,7 +40,7 @@ _STAGING = ".staging-"
 _PREVIOUS = ".previous-"
 
 
-class SiteError(Exception):
+class SiteError(ArchiveError):
     """The output folder cannot be used, or a site copy cannot be read."""
 
 
@@ -79,7 +80,11 @@ def read_manifest(site: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SiteError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
         files = data["files"]
         out = {str(k): str(v) for k, v in files.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -173,7 +178,7 @@ def _write_staging(out: Path, staging: Path, files: Iterable[tuple[str, bytes | 
         if path in hashes or path in (MANIFEST, SIGNATURE):
             raise SiteError(f"the build produced {path} twice")
         if isinstance(data, Deferred):
-            if previous.get(path) == data.digest and _size(out / path) == data.size:
+            if data.digest is not None and previous.get(path) == data.digest and _size(out / path) == data.size:
                 reused.append(path)
                 hashes[path] = data.digest
                 report.total_bytes += data.size
@@ -316,7 +321,11 @@ def verify_site(site: Path, key_text: str | None = None) -> VerifyReport:
             report.missing.append(path)
             continue
         report.checked += 1
-        if _sha256(target.read_bytes()) != digest:
+        try:
+            content = target.read_bytes()
+        except OSError as exc:
+            raise SiteError(f"cannot read {target}: {exc.strerror}") from None
+        if _sha256(content) != digest:
             report.changed.append(path)
     report.extra = sorted(present - set(expected))
     return report

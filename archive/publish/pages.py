@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -196,7 +196,8 @@ class Planner:
                 yield from self._facet(f"struggles/by_tag_{self.tag_slugs[tag]}.html", struggles,
                                        f"Struggles over {tag}", crumbs_base)
 
-    def _facet(self, base: str, items: list[Item], title: str, crumbs: list[tuple[str, str | None]]) -> Iterator[Page]:
+    def _facet(self, base: str, items: list[Item], title: str,
+               crumbs: Sequence[tuple[str, str | None]]) -> Iterator[Page]:
         yield from _paginate(base, sorted(items, key=time_key), "list.html", [*crumbs, (title, None)], title=title)
 
     def tag_pages(self) -> Iterator[Page]:
@@ -218,8 +219,8 @@ class Planner:
         out = []
         for demand in struggle_demands(struggle):
             record = self.demands.get(demand.key) if self.continuity else None
-            recurring = record is not None and record.recurring
-            out.append((demand, demand_path(record) if recurring else None, len(record.raised) if record else 1))
+            path = demand_path(record) if record is not None and record.recurring else None
+            out.append((demand, path, len(record.raised) if record else 1))
         return out
 
     def lineage_context(self, item: Item) -> dict[str, Any]:

@@ -331,9 +331,9 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     shards, split = _shards(sizes)
     for prefix, keys in sorted(shards.items()):
         # Pairs and lists, not objects: a word such as "__proto__" or "constructor" must stay an ordinary key.
-        words = [[k, forms[k]] for k in keys if k in forms]
-        terms = [entries[k] for k in keys if k in entries]
-        yield shard_path(prefix), _js("shard", prefix, words, terms)
+        pairs = [[k, forms[k]] for k in keys if k in forms]
+        shard_terms = [entries[k] for k in keys if k in entries]
+        yield shard_path(prefix), _js("shard", prefix, pairs, shard_terms)
     stride = 1 + 2 * width
     for _term, (name, postings) in sorted(tails.items()):
         count = len(postings.flat) // stride

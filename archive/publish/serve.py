@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 from pathlib import Path
 
 HOST = "127.0.0.1"  # never another interface: this is a preview, not a server for the world
@@ -35,7 +36,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return None
         return super().send_head()
 
-    def list_directory(self, path: str | Path) -> None:
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
         # A static host lists no folder; neither does the preview.
         self.send_error(404)
 

@@ -29,6 +29,7 @@ class UnknownFilterValue(QueryError):
         super().__init__(message)
         self.option = option
         self.message = message
+        self.param_hint = option
 
 
 def check_filters(searcher: Searcher, *, types: Iterable[str], waves: Iterable[str], places: Iterable[str],

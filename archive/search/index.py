@@ -36,6 +36,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from archive.dates import DateError, period_end, sort_key
+from archive.errors import ArchiveError
 from archive.search import term_map, whoosh_tuning
 from archive.search.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.search.facets import is_cache_file
@@ -58,7 +59,7 @@ BULK_UPDATE = 5_000  # an update of at least this many records, and of more than
 COMMIT_EVERY = 10_000
 
 
-class SearchIndexError(Exception):
+class SearchIndexError(ArchiveError):
     """Base for index problems the CLI reports as messages."""
 
 

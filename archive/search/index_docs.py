@@ -156,7 +156,7 @@ def _documents(conn: Connection, condition: Any, limit: int | None = None) -> It
 def _links(conn: Connection, ids: list[int]) -> dict[int, dict[str, list[str]]]:
     target = records_t.alias("target")
     out: dict[int, dict[str, list[str]]] = {}
-    struggle_of: dict[int, list[tuple[int, int]]] = {}  # struggle id -> (source id, position)
+    struggle_of: dict[int, list[int]] = {}  # struggle id -> the records about it, in link order
     rows = conn.execute(
         select(links_t.c.source_id, links_t.c.relation, links_t.c.target_id, target.c.type, target.c.slug)
         .join(target, target.c.id == links_t.c.target_id)

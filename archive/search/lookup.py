@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.errors import ArchiveError
 from archive.public.rule import EMBARGOED, PRIVATE, RESTRICTED, WITHDRAWN, reason_left_out
 from archive.store.models import RECORD_TYPES, Link, Record, RecordTag, Tag
 
@@ -59,12 +60,12 @@ def stats(engine: Engine, *, today: dt.date | None = None, list_stubs: bool = Tr
             "to_describe": [{"type": t, "slug": s, "title": title} for t, s, title in stubs],
         },
         "embargoes_ending_within_30_days": [
-            {"type": t, "slug": s, "embargo_until": d.isoformat()} for t, s, d in embargoes
+            {"type": t, "slug": s, "embargo_until": d.isoformat()} for t, s, d in embargoes if d is not None
         ],
     }
 
 
-class RecordNotFound(Exception):
+class RecordNotFound(ArchiveError):
     """No record has that slug."""
 
 

@@ -148,6 +148,7 @@ class PublishedTexts(Mapping[int, dict[str, Any]]):
                     conn.execute(f"SELECT record_id, row FROM rows WHERE record_id IN ({marks})", ids)}
 
     def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None, "rows kept in memory have no file to open"
         return sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
 
     @staticmethod

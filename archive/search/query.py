@@ -8,6 +8,7 @@ prefixes match the stored terms as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, QueryP
 from whoosh.searching import Searcher
 
 from archive.dates import DateError, parse_partial_date
+from archive.errors import UsageError
 from archive.search.analysis import FIELD_BOOSTS, QUERY_WORD_PATTERN, query_alternatives
 
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
@@ -29,7 +31,7 @@ DATE_FIELDS = ("date", "start", "end")
 SURFACE_DOCS = 5  # records read to turn a suggested stem back into a word
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """The query cannot be understood; the message says why."""
 
 
@@ -193,7 +195,7 @@ def did_you_mean(text: str, plain: wq.Query, searcher: Searcher, languages: Iter
             continue
         # Replace the word where it stands as a search word: not a field name, not part of a wildcard.
         pattern = re.compile(rf"(?<![\w:*?]){re.escape(word)}(?![\w:*?~])", re.IGNORECASE)
-        corrected = pattern.sub(lambda m, fix=fix: _same_case(m.group(), fix), corrected)
+        corrected = pattern.sub(functools.partial(_in_case_of, fix), corrected)
     return corrected if corrected != text else None
 
 
@@ -226,6 +228,11 @@ def _edits(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def _in_case_of(fix: str, match: re.Match[str]) -> str:
+    """``fix`` in the case of the word it replaces (for ``re.sub``)."""
+    return _same_case(match.group(), fix)
 
 
 def _same_case(original: str, fix: str) -> str:

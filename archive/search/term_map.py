@@ -128,7 +128,7 @@ def write(folder: Path, generation: int, terms: Mapping[str, Mapping[str, str]],
     if previous is not None:
         terms = merged(previous, terms)
     body = bytearray()
-    sections: dict[str, tuple[int, int]] = {}
+    sections = {}
     for language in sorted(terms):
         if language not in LEMMA_LANGUAGES:
             continue  # Snowball-only languages load no dictionary: nothing to save

@@ -108,9 +108,10 @@ def _block_end(matcher: Any) -> int | None:
         return _block_end(matcher.child)
     if isinstance(matcher, UnionMatcher | IntersectionMatcher):
         ends = [_block_end(child) for child in (matcher.a, matcher.b) if child.is_active()]
-        if not ends or None in ends:
+        known = [end for end in ends if end is not None]
+        if not known or len(known) < len(ends):
             return None
-        return min(ends)
+        return min(known)
     return None
 
 

@@ -23,11 +23,11 @@ from archive.ingest.media import MediaInfo, inspect_file
 from archive.ingest.media_text import extract_text
 from archive.ingest.record_rules import VISIBILITIES
 from archive.store.files import FileStore
-from archive.store.models import Attachment, Record, StoredFile
+from archive.store.models import Attachment, Record, StoredFile, table_of
 
-attachments_t = Attachment.__table__
-files_t = StoredFile.__table__
-records_t = Record.__table__
+attachments_t = table_of(Attachment)
+files_t = table_of(StoredFile)
+records_t = table_of(Record)
 
 CONSENTS = ("given", "withdrawn", "unknown")
 MAX_CAPTION = 4000

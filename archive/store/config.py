@@ -10,6 +10,7 @@ from pathlib import Path
 import tomli_w
 from rapidfuzz.distance import OSA
 
+from archive.errors import ArchiveError
 from archive.ingest.record_rules import DEFAULT_VISIBILITY, RECORD_TYPES, VISIBILITIES, RecordRules
 
 CONFIG_NAME = "archive.toml"
@@ -20,11 +21,11 @@ ENV_ARCHIVE_DIR = "ARCHIVE_DIR"
 OPEN_END_CHOICES = ("ongoing", "not recorded")
 
 
-class ArchiveNotFound(Exception):
+class ArchiveNotFound(ArchiveError):
     """No archive folder could be found."""
 
 
-class ConfigError(Exception):
+class ConfigError(ArchiveError):
     """``archive.toml`` is unreadable or holds a bad value."""
 
 
@@ -70,6 +71,8 @@ def load_archive(root: Path) -> Archive:
         raise ArchiveNotFound(f"{root} is not an archive: it has no {CONFIG_NAME}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:  # a folder in its place, a permission taken away
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror}") from None
     section = data.get("archive", {})
     known = {"title", "description", "language", "database_url"}
     for key in known:

@@ -412,7 +412,8 @@ def _write_batch(conn: Connection, batch: _Batch, opts: _Options) -> list[tuple[
         path, result, _ = batch.files[0]
         result.stored, result.stubs = written.stored, written.stubs
         return [(path, result)]
-    stored = {(item.type, item.slug): item for item in written.stored}
+    # A batch of several files holds only records with a slug (``_Batch.accepts``): every key is found.
+    stored: dict[tuple[str, str | None], Stored] = {(item.type, item.slug): item for item in written.stored}
     out = []
     for index, (path, result, items) in enumerate(batch.files):
         mine = [stored[(item.record.type, item.record.slug)] for item in items]

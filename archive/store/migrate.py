@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from archive.errors import ArchiveError
 from archive.resources import resource_dir
 from archive.store.db import refresh_statistics
 
@@ -36,8 +37,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``, then refresh the planner's statistics (a migration may have
     rebuilt a table, and SQLite drops a rebuilt table's statistics)."""
     from alembic import command
+    from alembic.util import CommandError
 
-    command.upgrade(alembic_config(engine), revision)
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except CommandError as exc:  # a revision that does not exist, or one behind the database
+        raise MigrationError(f"cannot upgrade to {revision!r}: {exc}") from None
     with engine.begin() as conn:
         refresh_statistics(conn)
 
@@ -100,8 +105,12 @@ def schema_differences(engine: Engine) -> list:
         return compare_metadata(context, Base.metadata)
 
 
-class SchemaOutOfDate(Exception):
+class SchemaOutOfDate(ArchiveError):
     """The database is not at the latest migration."""
+
+
+class MigrationError(ArchiveError):
+    """Alembic cannot run the migration asked for (an unknown revision)."""
 
 
 def ensure_current(engine: Engine) -> None:

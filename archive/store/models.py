@@ -4,6 +4,11 @@ Every concept is a record in one ``records`` table (single-table inheritance): o
 type, one place for visibility and embargo, and one query for the public projection. Type-specific
 columns are nullable and belong to the subclass that uses them. Links between records (a struggle's
 waves, an account's struggles, a place's parent, an articulation's two ends) live in ``links``.
+
+The nine subclasses (``Account`` ... ``Articulation``) are kept on purpose: they declare each type's own
+columns of that one table (so the migrations and ``archive db check`` see them), and they are what an ORM
+load returns (``select(Record)`` gives a ``Wave`` for a wave: ``archive show`` reads its dates from it).
+Batch reads and writes go through the tables themselves (``table_of``), one statement per batch.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -330,8 +336,11 @@ class FixityRun(Base):
     entry_sha256: Mapped[Sha256] = mapped_column(unique=True)
 
 
-MODEL_BY_TYPE: dict[str, type[Record]] = {
-    mapper.polymorphic_identity: mapper.class_
-    for mapper in Record.__mapper__.self_and_descendants
-    if mapper.polymorphic_identity
-}
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as the ``Table`` it is: ``Model.__table__`` is typed as any ``FromClause``,
+    which has no ``insert``, ``update`` or ``delete``. Queries go through the tables (Core), so that a batch
+    is one statement; the ORM classes above declare the schema and are what ``select(Record)`` loads."""
+    table = model.__table__
+    if not isinstance(table, Table):  # a model mapped to a join or a select: none here
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table

@@ -17,14 +17,14 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, false
 from sqlalchemy.dialects import postgresql, sqlite
 
 from archive.ingest.records import TYPE_FIELDS, NormalizedRecord, canonical_json, make_slug
-from archive.store.models import Link, Record, RecordTag, Revision, Source, Tag
+from archive.store.models import Link, Record, RecordTag, Revision, Source, Tag, table_of
 
-records_t = Record.__table__
-links_t = Link.__table__
-tags_t = Tag.__table__
-record_tags_t = RecordTag.__table__
-revisions_t = Revision.__table__
-sources_t = Source.__table__
+records_t = table_of(Record)
+links_t = table_of(Link)
+tags_t = table_of(Tag)
+record_tags_t = table_of(RecordTag)
+revisions_t = table_of(Revision)
+sources_t = table_of(Source)
 
 _VISIBILITY_RANK = {"public": 0, "restricted": 1, "private": 2}
 # Every type's own columns, as the record format names them.
@@ -128,8 +128,8 @@ def write_chunk(conn: Connection, chunk: Sequence[Incoming]) -> ChunkResult:
                                         sort_by_parameter_order=True),
             new_rows,
         )
-        for row in inserted:
-            ids[(row.type, row.slug)] = row.id
+        for made in inserted:
+            ids[(made.type, made.slug)] = made.id
     if updates:
         _update_records(conn, updates)
     changed_ids = [ids[key] for _, key, _, _, action in touched if action == "updated"]

@@ -23,13 +23,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from archive.errors import ArchiveError
 from archive.store.db import make_engine
 from archive.store.files import FileStore
 from archive.store.models import StoredFile
 from archive.trust.fixity import GENESIS, LogAnchor, current_anchor, write_anchor
 
 
-class BackupError(Exception):
+class BackupError(ArchiveError):
     """The backup could not be made; nothing was left at the destination."""
 
 
@@ -40,12 +41,10 @@ def backup(database_url: str, dest: Path, signing_key: Path | None = None, files
     readable by its owner only."""
     if dest.exists():
         raise BackupError(f"{dest} exists; choose a new file name")
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent} is not a folder; make it first, or choose another place for the backup")
     url = make_url(database_url)
     partial = dest.with_name(dest.name + ".partial")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(f"{dest.parent} cannot be made: {exc.strerror or exc}") from None
     partial.unlink(missing_ok=True)
     anchor_path = anchor_beside(dest)
     try:

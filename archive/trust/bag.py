@@ -28,17 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import bagit
+import bagit  # type: ignore[import-untyped]  # bagit publishes no types
 from sqlalchemy import Engine, or_, select, update
 
 from archive import __version__
+from archive.errors import ArchiveError
 from archive.ingest.records import RecordError, normalize
 from archive.store.attach import find_record
 from archive.store.canonical import iter_stored_records
 from archive.store.config import CONFIG_NAME, OPEN_END_CHOICES, Archive
 from archive.store.db import make_engine
 from archive.store.files import FileStore, sha256_of
-from archive.store.models import Attachment, Record, Revision, Source, StoredFile
+from archive.store.models import Attachment, Record, Revision, Source, StoredFile, table_of
 from archive.store.write import Incoming, insert_ignoring_conflicts, write_chunk
 from archive.trust.create import init_archive
 
@@ -47,16 +48,16 @@ FORMAT_VERSION = "1"
 TITLE_LABEL = "Living-Archive-Title"
 LANGUAGE_LABEL = "Living-Archive-Language"
 OPEN_END_LABEL = "Living-Archive-Open-End"
-records_t = Record.__table__
-revisions_t = Revision.__table__
-attachments_t = Attachment.__table__
-files_t = StoredFile.__table__
+records_t = table_of(Record)
+revisions_t = table_of(Revision)
+attachments_t = table_of(Attachment)
+files_t = table_of(StoredFile)
 # An attachment's columns as a bag carries them (not its id, record id or time of attaching).
 ATTACHMENT_FIELDS = ("name", "sha256", "position", "kind", "mime", "size", "width", "height", "pages", "seconds",
                      "caption", "credit", "licence", "language", "visibility", "consent", "text")
 
 
-class BagRejected(Exception):
+class BagRejected(ArchiveError):
     """A bag that is invalid, unsafe or not ours; nothing was written."""
 
 
@@ -83,7 +84,10 @@ def export_bag(engine: Engine, dest: Path, archive: Archive | None = None) -> Ba
     the exporting archive in ``bag-info.txt`` (its title and language)."""
     if dest.exists() and any(dest.iterdir()):
         raise BagRejected(f"{dest} is not empty; export into a new folder")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BagRejected(f"cannot make the folder {dest}: {exc.strerror}") from None
     result = BagResult()
     with engine.connect() as conn:
         sources: set[str] = set()
@@ -158,7 +162,11 @@ def check_bag(path: Path) -> bagit.Bag:
     if not (path / "bagit.txt").is_file():
         raise BagRejected(f"{path} is not a BagIt bag (no bagit.txt)")
     for manifest in sorted(path.glob("*manifest-*.txt")):
-        for number, line in enumerate(manifest.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            text = manifest.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise BagRejected(f"{manifest}: cannot read it: {exc.strerror}") from None
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             parts = line.split(maxsplit=1)
@@ -173,6 +181,8 @@ def check_bag(path: Path) -> bagit.Bag:
         raise BagRejected(f"{path}: the bag does not validate: {details}") from None
     except bagit.BagError as exc:
         raise BagRejected(f"{path}: not a valid bag: {exc}") from None
+    except OSError as exc:
+        raise BagRejected(f"{path}: cannot read the bag ({exc.filename or 'a file'}: {exc.strerror})") from None
     if bag.info.get(FORMAT_NAME) != FORMAT_VERSION:
         raise BagRejected(f"{path}: not a Living Archive bag (bag-info.txt has no {FORMAT_NAME}: {FORMAT_VERSION})")
     return bag
@@ -253,6 +263,8 @@ def _import_checked(engine: Engine, path: Path, archive_root: Path | None = None
         except (ValueError, RecordError) as exc:
             field_name = getattr(exc, "field", None)
             raise BagRejected(f"{where}: " + (f"field '{field_name}': " if field_name else "") + str(exc)) from None
+        if record.slug is None:  # the archive's export gives every record its slug
+            raise BagRejected(f"{where}: the record has no slug")
         source = _source_for(data, record.type, record.slug)
         incoming.append(Incoming(record, source, f"bag:{record.type}/{record.slug}", str(where)))
         history_file = data / "revisions" / record.type / f"{record.slug}.jsonl"
@@ -358,7 +370,7 @@ def _restore_history(conn: Any, data: Path, record_id: int, history: list[dict[s
     """Replace the revision that import just created with the exported history."""
     conn.execute(revisions_t.delete().where(revisions_t.c.record_id == record_id))
     needed = {h["source_sha256"] for h in history if h.get("source_sha256")}
-    insert_ignoring_conflicts(conn, Source.__table__, [
+    insert_ignoring_conflicts(conn, table_of(Source), [
         {"sha256": sha, "content": (data / "sources" / sha).read_bytes(),
          "size": (data / "sources" / sha).stat().st_size}
         for sha in sorted(needed) if (data / "sources" / sha).is_file()])

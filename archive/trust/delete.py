@@ -13,17 +13,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, tuple_, union
 
+from archive.errors import ArchiveError
 from archive.store.attach import forget_unused_files
 from archive.store.files import FileStore
-from archive.store.models import Attachment, Link, Record, Revision, Source
+from archive.store.models import Attachment, Link, Record, Revision, Source, table_of
 from archive.store.write import delete_records
 from archive.trust.fixity import append_entry, check_log
 
-records_t = Record.__table__
-attachments_t = Attachment.__table__
+records_t = table_of(Record)
+attachments_t = table_of(Attachment)
 
 
-class NothingToDelete(Exception):
+class NothingToDelete(ArchiveError):
     """None of the given records exist."""
 
 
@@ -69,7 +70,7 @@ def delete_permanently(engine: Engine, keys: list[tuple[str, str]], *, reason: s
         result.deleted = sorted(f"{t}/{s}" for t, s in found)
         used = union(select(records_t.c.source_sha256.label("sha")).where(records_t.c.source_sha256.is_not(None)),
                      select(Revision.source_sha256.label("sha")).where(Revision.source_sha256.is_not(None))).subquery()
-        purged = conn.execute(Source.__table__.delete().where(Source.sha256.not_in(select(used.c.sha))))
+        purged = conn.execute(table_of(Source).delete().where(Source.sha256.not_in(select(used.c.sha))))
         result.sources_purged = purged.rowcount or 0
         _log_deletion(conn, result.deleted, reason, now or dt.datetime.now(dt.UTC), result.files_purged)
     if archive_root is not None:  # the bytes go once the rows are gone for good

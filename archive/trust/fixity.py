@@ -36,16 +36,21 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from archive.errors import ArchiveError
 from archive.store.canonical import iter_stored_records, stored_records_by_id
 from archive.store.files import FileStore
-from archive.store.models import Attachment, FixityRun, Record, Revision, Source, StoredFile
+from archive.store.models import Attachment, FixityRun, Record, Revision, Source, StoredFile, table_of
 
 GENESIS = "0" * 64
 ANCHOR_NAME = "fixity-anchor.json"
-fixity_t = FixityRun.__table__
-files_t = StoredFile.__table__
-attachments_t = Attachment.__table__
-records_t = Record.__table__
+fixity_t = table_of(FixityRun)
+files_t = table_of(StoredFile)
+attachments_t = table_of(Attachment)
+records_t = table_of(Record)
+
+
+class AnchorError(ArchiveError, ValueError):
+    """A fixity anchor (a file or a site's manifest) that cannot be read or holds no anchor."""
 
 
 @dataclass
@@ -135,7 +140,7 @@ def verify_fixity(engine: Engine, *, record_run: bool = True, now: dt.datetime |
 
 
 def _check_files(conn: Connection, store: FileStore, report: FixityReport) -> None:
-    names = {}
+    names: dict[str, str] = {}
     for sha, record_type, slug, name in conn.execute(
             select(files_t.c.sha256, records_t.c.type, records_t.c.slug, attachments_t.c.name)
             .join(attachments_t, attachments_t.c.sha256 == files_t.c.sha256, isouter=True)
@@ -227,7 +232,7 @@ def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple
     for path in given:
         anchor = read_anchor(path)
         if anchor is None:
-            raise ValueError(f"{path} holds no fixity log anchor")
+            raise AnchorError(f"{path} holds no fixity log anchor")
         found.append((str(path), anchor))
     return found
 
@@ -235,27 +240,29 @@ def anchors_of(places: Iterable[Path], given: Iterable[Path] = ()) -> list[tuple
 def read_anchor(path: Path) -> Anchor | None:
     """The anchor kept in ``path``: an anchor file, a site's ``manifest.json``, or a site folder.
 
-    ``None`` when the file holds none (a site built before anchors); ``ValueError`` when it cannot be read."""
+    ``None`` when the file holds none (a site built before anchors); ``AnchorError`` when it cannot be read."""
     if path.is_dir():
         path = path / "manifest.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read a fixity anchor: {exc}") from None
+    except OSError as exc:
+        raise AnchorError(f"{path}: cannot read a fixity anchor: {exc.strerror}") from None
+    except ValueError as exc:
+        raise AnchorError(f"{path}: cannot read a fixity anchor: {exc}") from None
     section = data.get("fixity_log") if isinstance(data, dict) else None
     if section is None:
         return None
     if isinstance(section, dict) and set(section) == {"sealed"}:
         seal = section["sealed"]
         if not isinstance(seal, str) or len(seal) != 64:
-            raise ValueError(f"{path}: its sealed fixity_log is not a 64-digit HMAC")
+            raise AnchorError(f"{path}: its sealed fixity_log is not a 64-digit HMAC")
         return SealedAnchor(seal)
     try:
         entries, head = int(section["entries"]), str(section["head"])
     except (KeyError, TypeError, ValueError):
-        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}") from None
+        raise AnchorError(f"{path}: its fixity_log is not {{entries, head}}") from None
     if entries < 0 or len(head) != 64:
-        raise ValueError(f"{path}: its fixity_log is not {{entries, head}}")
+        raise AnchorError(f"{path}: its fixity_log is not {{entries, head}}")
     return LogAnchor(entries, head)
 
 

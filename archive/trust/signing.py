@@ -26,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from archive.errors import ArchiveError
+
 KEY_DIR = "keys"
 KEY_NAME = "signing_key"
 # The SSHSIG namespace and the principal named in allowed_signers: a signature made for a site cannot be
@@ -39,7 +41,7 @@ _ARMOR_BEGIN = "-----BEGIN SSH SIGNATURE-----"
 _ARMOR_END = "-----END SSH SIGNATURE-----"
 
 
-class SigningError(Exception):
+class SigningError(ArchiveError):
     """The key cannot be read or made, or a signature is malformed or does not verify."""
 
 
