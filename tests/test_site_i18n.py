@@ -320,6 +320,13 @@ def test_archive_toml_chooses_and_an_unknown_language_falls_back_with_a_notice(t
     assert "No interface translation for the archive's language 'sw'; the site's interface is in English" in \
         built.output
     assert '<html lang="en" dir="ltr">' in (out / "index.html").read_text(encoding="utf-8")
+    # Another language over the same folder rewrites every page, though no record changed.
+    again = runner.invoke(cli, ["--archive", str(archive.root), "build", "--out", str(out), "--lang", "nl"])
+    assert again.exit_code == 0, again.output
+    pages = list(out.rglob("*.html"))
+    assert len(pages) > 300
+    assert [p for p in pages if "Skip to content" in p.read_text(encoding="utf-8")] == []
+    assert '"lang":"nl"' in (out / "assets" / "messages.js").read_text(encoding="ascii")
 
 
 def test_build_lang_unknown_is_a_clear_error_listing_the_languages(tmp_path: Path) -> None:

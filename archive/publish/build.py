@@ -190,7 +190,9 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         if page.path == "404.html" and site["base_url"]:
             # A host serves 404.html at any depth: only absolute links work there, when the address is known.
             root = site["base_url"]
-        html = template.render(page.context, site=site, root=root, path=page.path)
+        # ``lang``: the content's language, for templates an archive overrides (the bundled ones use ``site``).
+        html = template.render(page.context, site=site, root=root, path=page.path,
+                               lang=page.language or site["content_language"])
         out = html.encode("utf-8")
         if print_:
             cache.set_page(page.path, print_, hashlib.sha256(out).hexdigest(), len(out))
