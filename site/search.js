@@ -12,6 +12,20 @@
 (function () {
   "use strict";
 
+  /* Interface words: assets/messages.js (written by the build from the site's gettext catalog) sets
+   * LA.i18n before this script runs. t("key") is a message; t("key", n) a count, its form chosen by the
+   * browser's CLDR plural rules, with "%(n)s" replaced by the number. A missing file leaves the keys. */
+  var i18n = (window.LA && window.LA.i18n) || { lang: "en", messages: {} };
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(i18n.lang) : null;
+  function t(key, n) {
+    var m = i18n.messages[key];
+    if (m === undefined) return key;
+    if (n === undefined) return m;
+    var category = pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other");
+    var text = m[category] !== undefined ? m[category] : m.other;
+    return text.replace("%(n)s", n.toLocaleString(i18n.lang + "-u-nu-latn"));
+  }
+
   /* Query words as archive/analysis.py reads them (QUERY_WORD_PATTERN, shipped in meta.js): sentence
    * joins split, decimals, abbreviations, URLs and e-mail addresses whole, a hyphenated compound one word. */
   var token = null;
@@ -355,16 +369,16 @@
         }
         list.appendChild(li);
       });
-      var count = outcome.complete ? outcome.results.length + " results" : "Best results";
-      if (!outcome.results.length) status.textContent = "No results.";
-      else status.textContent = count + "; showing " + top.length + ".";
+      var count = outcome.complete ? t("results", outcome.results.length) : t("best_results");
+      if (!outcome.results.length) status.textContent = t("no_results");
+      else status.textContent = count + t("showing", top.length);
       var more = document.getElementById("more-results");
       if (more) more.remove();
       if (outcome.results.length > want || !outcome.complete) {
         var button = document.createElement("button");
         button.id = "more-results";
         button.type = "button";
-        button.textContent = "More results";
+        button.textContent = t("more_results");
         button.addEventListener("click", function () { shown += PAGE; run(false); });
         list.after(button);
       }
@@ -376,7 +390,7 @@
     var mine = ++generation;
     var q = input.value.trim();
     if (!q) { status.textContent = ""; list.textContent = ""; return Promise.resolve(); }
-    status.textContent = "Searching…";
+    status.textContent = t("searching");
     return search(q, typeSelect.value, waveSelect.value, shown).then(function (outcome) {
       if (mine === generation) return render(outcome, shown);
     }).then(function () { if (mine === generation) form.dataset.done = String(mine); });
@@ -399,7 +413,7 @@
   typeSelect.value = params.get("type") || "";
   waveSelect.value = params.get("wave") || "";
   load("search/meta.js").then(function (ok) {
-    if (!ok || !store.meta) { status.textContent = "The search index is missing; rebuild the site."; return; }
+    if (!ok || !store.meta) { status.textContent = t("index_missing"); return; }
     run(true);
   });
 })();

@@ -120,8 +120,11 @@ def test_every_page_has_csp_lang_skip_link_and_search(built: Path) -> None:
 
 
 def test_page_language_follows_the_record(built: Path) -> None:
-    assert _parse(built / "accounts" / "dutch-account.html").html_lang == "nl"
+    # The page is in the interface's language; the record's own text carries its language.
+    assert _parse(built / "accounts" / "dutch-account.html").html_lang == "en"
     assert _parse(built / "index.html").html_lang == "en"
+    text = (built / "accounts" / "dutch-account.html").read_text(encoding="utf-8")
+    assert re.search(r'<h1 lang="nl">', text) and re.search(r'<div class="body" lang="nl">', text)
 
 
 def test_non_public_records_leave_no_trace(built: Path) -> None:

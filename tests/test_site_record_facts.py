@@ -73,16 +73,17 @@ def site(built: tuple[Archive, Engine]) -> Path:
 def test_short_relations_are_a_definition_list_at_the_top(site: Path) -> None:
     html = page(site, "struggles/sit-down.html")
     listed = entries(facts(html))
-    assert listed == [("Start", ["1936-12-30"]), ("End", ["1937-02-11"]),
+    assert listed == [("Start", ["December 30, 1936"]), ("End", ["February 11, 1937"]),
                       ("Waves", ["Wave of the 1930s 1933"]), ("Places", ["Flint (to be described)"]),
                       ("Organizations", ["uaw (to be described)"])]
+    assert '<dd><time datetime="1936-12-30">December 30, 1936</time></dd>' in html  # words, and the date as recorded
     assert '<dd class="relation"><a href="../waves/wave-of-1930s.html">Wave of the 1930s</a>' in html
     for heading in ("Waves", "Places", "Organizations"):
         assert f"<h2>{heading}</h2>" not in html  # no heading and one-bullet list any more
     article = html[html.index("<article>"):]
     assert article.index('<dl class="facts">') < article.index("</header>")  # at the top, before the text
     account = entries(facts(page(site, "accounts/on-the-line.html")))
-    assert ("Struggles", ["Sit-down strike 1936-12-30"]) in account
+    assert ("Struggles", ["Sit-down strike December 30, 1936"]) in account
     assert ("Places", ["Flint (to be described)"]) in account
 
 
@@ -107,7 +108,7 @@ def test_an_archive_that_records_no_ends_says_so(built: tuple[Archive, Engine], 
     build(load_archive(archive.root), engine, today=TODAY)
     assert ("End", ["not recorded"]) in entries(facts(page(site, "struggles/rent-strike.html")))
     assert "ongoing" not in page(site, "struggles/rent-strike.html")
-    assert ("End", ["1937-02-11"]) in entries(facts(page(site, "struggles/sit-down.html")))
+    assert ("End", ["February 11, 1937"]) in entries(facts(page(site, "struggles/sit-down.html")))
     wave = page(site, "waves/wave-of-1930s.html")  # a wave with a start and no end, likewise
     assert "End not recorded." in wave and "Still open." not in wave
 

@@ -37,3 +37,13 @@ def test_wheel_installs_and_runs_the_demo(tmp_path):
         [str(python), "-c", "import archive.resources as r; print(r.resource_dir('migrations'))"],
         cwd=elsewhere, capture_output=True, text=True, env=clean_env, check=True).stdout.strip()
     assert installed.startswith(str(env_dir)), "migrations must come from the installed wheel"
+    # The interface catalogs travel in the wheel as .po sources, compiled by the build: no compile step.
+    languages = subprocess.run(
+        [str(python), "-c", "from archive.publish.i18n import available_languages, LOCALES_DIR; "
+                            "print(' '.join(available_languages()), LOCALES_DIR)"],
+        cwd=elsewhere, capture_output=True, text=True, env=clean_env, check=True).stdout.split()
+    assert languages[:-1] == ["ar", "de", "en", "es", "fr", "nl"] and languages[-1].startswith(str(env_dir))
+    arabic = subprocess.run([str(env_dir / "bin" / "archive"), "build", "--lang", "ar", "--out", str(tmp_path / "ar")],
+                            cwd=elsewhere / "demo-archive", capture_output=True, text=True, env=clean_env)
+    assert arabic.returncode == 0, arabic.stderr
+    assert '<html lang="ar" dir="rtl">' in (tmp_path / "ar" / "index.html").read_text(encoding="utf-8")

@@ -10,10 +10,13 @@ from archive.cli.common import Context, pass_context
 @click.command("build")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="The folder to publish into. Default: ARCHIVE/public.")
+@click.option("--lang", "language", metavar="CODE",
+              help="The language of the site's interface (en, es, fr, de, nl, ar, ...). Default: [site] language "
+                   "in archive.toml, else the archive's language when a translation exists, else English.")
 @click.option("--allow-unverified", is_flag=True,
               help="Publish even records whose content no longer matches its hash (they are listed).")
 @pass_context
-def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> None:
+def build_command(ctx: Context, out: Path | None, language: str | None, allow_unverified: bool) -> None:
     """Publish the public records as a static site: pages, feed, sitemap and browser search.
 
     Only public records whose embargo has passed and whose consent stands are published, and only if each
@@ -27,15 +30,18 @@ def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> Non
     Example:
       archive build
       archive build --out /media/usb/archive-site
+      archive build --lang ar
     """
     from archive.publish import build
 
     archive = ctx.archive()
     engine = ctx.engine()
     try:
-        report = build(archive, engine, out, allow_unverified=allow_unverified)
+        report = build(archive, engine, out, allow_unverified=allow_unverified, language=language)
     finally:
         engine.dispose()
+    for notice in report.notices:
+        click.echo(notice, err=True)
     for problem in report.unverified:
         click.echo(f"published unverified: {problem}", err=True)
     for refused in report.media_refused:

@@ -1,6 +1,8 @@
 """Publish the archive's public projection as a static site: pages, feed, sitemap, browser search.
 
-``build`` gathers every public record first and plans every page, then writes (see ``build.py``).
+``build`` gathers every public record first and plans every page, then writes (see ``build.py``). The
+interface is in the language ``--lang`` or ``[site] language`` chooses, through gettext catalogs
+(``i18n.py``, ``locales/``; ``docs/translating.md``).
 ``verify_site`` checks a copy of a published site against its manifest. The room also holds the same
 views as text for the command line (``crosswave``: demands, lessons and lineage across waves) and the demo
 archive (``demo``).

@@ -25,6 +25,7 @@ from pathlib import Path
 from archive.ingest.media import MediaError, MediaInfo, read_cues
 from archive.public.graph import AttachedFile, Graph, Item
 from archive.public.media import Cleaned, NotCleanable, clean
+from archive.publish.i18n import N_
 from archive.publish.media import Derivative, image_derivatives, pdf_preview
 from archive.store.files import FileStore
 
@@ -33,8 +34,9 @@ LISTED = 200  # files listed on a struggle's or a wave's page
 CACHE_FOLDER = ".media-cache"
 # Bump when cleaning or derivatives change, so that cached copies are made again.
 CLEANER_VERSION = "1"
-KIND_LABELS = {"image": "Image", "pdf": "PDF document", "audio": "Recording", "video": "Video",
-               "transcript": "Transcript"}
+# Translated where they are shown (templates/attachments.html); marked here for the catalog.
+KIND_LABELS = {"image": N_("Image"), "pdf": N_("PDF document"), "audio": N_("Recording"), "video": N_("Video"),
+               "transcript": N_("Transcript")}
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,6 @@ class MediaView:
     track: str | None = None  # a transcript beside a recording, as WebVTT for the player
     cues: tuple[Cue, ...] = ()  # a transcript's cues, each a link to its moment in the recording
     media_href: str | None = None  # for a transcript: the recording its cues point into
-
-    @property
-    def alt(self) -> str:
-        return self.caption or f"{self.label} {self.number}"
 
 
 @dataclass
@@ -194,7 +192,7 @@ def size_label(size: int) -> str:
     for unit, step in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
         if size >= step:
             return f"{size / step:.1f} {unit}"
-    return f"{size} bytes"
+    return f"{size} B"
 
 
 def _reason(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from archive.continuity.lessons import LessonsError, load_vocabulary
@@ -26,6 +27,7 @@ from archive.dates import sort_key
 from archive.ingest.demands import SynonymsError, load_synonyms
 from archive.ingest.redaction import RedactionError, load_redactions
 from archive.public.state import projection_state
+from archive.publish import i18n
 from archive.publish.attachments import MediaPlan, media_files, plan_media
 from archive.publish.cache import CACHE_NAME, BuildCache
 from archive.publish.feeds import atom_feed, sitemap
@@ -34,6 +36,7 @@ from archive.publish.model import SiteData, gather_published
 from archive.publish.output import ALLOWED_SIGNERS, PUBLIC_KEY, SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
 from archive.publish.paths import TYPES, index_path, item_path
+from archive.publish.search_messages import search_messages_script
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
 from archive.resources import resource_dir
@@ -74,34 +77,76 @@ class BuildReport:
     signer: str = ""  # the fingerprint of the key that signed the manifest
     unverified: list[str] = field(default_factory=list)  # published anyway (--allow-unverified)
     media_refused: list[str] = field(default_factory=list)  # attachments that could not be cleaned: not published
+    language: str = i18n.SOURCE_LANGUAGE  # the interface's language
+    notices: list[str] = field(default_factory=list)  # e.g. no catalog for the archive's language
 
 
-def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
-    """Templates from ``ARCHIVE/templates`` first, then the bundled ones, so a user can override any page."""
+# Record fields holding a date, written in words on the page (in the interface's locale, at their precision).
+DATE_FIELDS = frozenset({"date", "recorded", "start", "end", "founded", "dissolved"})
+
+
+def _site_section(archive: Archive) -> dict[str, Any]:
+    return archive.extra.get("site", {}) if isinstance(archive.extra.get("site"), dict) else {}
+
+
+def site_interface(archive: Archive, language: str | None = None) -> tuple[i18n.Interface, str | None]:
+    """The interface language: ``language`` (``--lang``), else ``[site] language``, else the archive's
+    ``language`` when a catalog exists for it, else English; and the notice saying when that fell back."""
+    requested = language or _site_section(archive).get("language") or None
+    chosen, notice = i18n.choose_language(str(requested) if requested else None, archive.language)
+    return i18n.interface(chosen), notice
+
+
+def make_environment(archive: Archive, cache: BuildCache | None = None,
+                     ui: i18n.Interface | None = None) -> Environment:
+    """Templates from ``ARCHIVE/templates`` first, then the bundled ones, so a user can override any page.
+
+    Every interface string goes through ``ui``'s gettext catalog (Jinja's i18n extension, new style: the
+    ``%(name)s`` placeholders are filled and escaped by Jinja)."""
+    ui = ui or site_interface(archive)[0]
     loader = ChoiceLoader([FileSystemLoader(archive.root / "templates"), FileSystemLoader(resource_dir("templates"))])
     env = Environment(loader=loader, autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      auto_reload=False)
+                      auto_reload=False, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(ui.translations, newstyle=True)  # type: ignore[attr-defined]
     cache = cache or BuildCache()
     env.filters["markdown"] = cache.markdown
     env.filters["snippet"] = cache.snippet
+    env.filters["date_words"] = ui.date
+    env.filters["num"] = ui.number
+    env.filters["reason"] = i18n.reason
+    env.filters["language_name"] = i18n.language_name
+
+    def content_lang(language: str | None) -> Markup:
+        """``lang`` (and ``dir``) for text whose language differs from the interface's."""
+        if not language or language == ui.language:
+            return Markup("")
+        direction = i18n.text_direction(language) or "ltr"
+        extra = f' dir="{direction}"' if direction != ui.direction else ""
+        return Markup(f' lang="{escape(language)}"{extra}')
+
     env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True,
-                       media=MediaPlan())
+                       ui=ui, content_lang=content_lang, date_fields=DATE_FIELDS, media=MediaPlan())
     return env
 
 
-def site_settings(archive: Archive) -> dict[str, Any]:
-    section = archive.extra.get("site", {}) if isinstance(archive.extra.get("site"), dict) else {}
+def site_settings(archive: Archive, ui: i18n.Interface | None = None) -> dict[str, Any]:
+    """``language`` is the interface's; ``content_language`` the archive's own (its title, description)."""
+    section = _site_section(archive)
     base_url = str(section.get("base_url", ""))
     if base_url and not base_url.endswith("/"):
         base_url += "/"
-    return {"title": archive.title, "description": archive.description, "language": archive.language,
-            "base_url": base_url, "open_end": archive.open_end}
+    ui = ui or site_interface(archive)[0]
+    return {"title": archive.title, "description": archive.description, "language": ui.language,
+            "content_language": archive.language, "base_url": base_url, "open_end": archive.open_end}
 
 
 def _last_year(data: SiteData) -> int | None:
     years = [sort_key(i.date)[0] for items in data.items.values() for i in items.values() if i.date]
     return max(years) if years else None
+
+
+_ = i18n.gettext
 
 
 def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[list[Page], Planner]:
@@ -118,8 +163,8 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
     pages = [
         Page("index.html", "home.html", {**home, "title": archive.title, "crumbs": [],
                                          "timeline": lambda root: timeline_svg(waves, dated, root, last_year)}),
-        Page("search.html", "search.html", {"title": "Search", "crumbs": [("Search", None)], "waves": waves}),
-        Page("404.html", "404.html", {"title": "Page not found", "crumbs": [("Not found", None)]}),
+        Page("search.html", "search.html", {"title": _("Search"), "crumbs": [(_("Search"), None)], "waves": waves}),
+        Page("404.html", "404.html", {"title": _("Page not found"), "crumbs": [(_("Not found"), None)]}),
     ]
     for page in planner.pages():
         if page.path == index_path("wave"):
@@ -134,12 +179,15 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
 
     A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
     renders it only if the output folder does not already hold its bytes."""
-    site = site_settings(archive)
+    ui = env.globals["ui"]
+    assert isinstance(ui, i18n.Interface)
+    site = site_settings(archive, ui)
     media = env.globals.get("media")
     assert media is None or isinstance(media, MediaPlan)
+    # The catalog's hash: a page whose context is unchanged is rendered again when its translation changes.
     salt = templates_salt([archive.root / "templates", resource_dir("templates")],
                           {"site": site, "csp": CSP, "views": env.globals.get("continuity_views"),
-                           "media": media.state() if media is not None else None})
+                           "catalog": ui.digest, "media": media.state() if media is not None else None})
 
     def render(page: Page, print_: str | None) -> bytes:
         template = env.get_template(page.template)
@@ -147,8 +195,9 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         if page.path == "404.html" and site["base_url"]:
             # A host serves 404.html at any depth: only absolute links work there, when the address is known.
             root = site["base_url"]
+        # ``lang``: the content's language, for templates an archive overrides (the bundled ones use ``site``).
         html = template.render(page.context, site=site, root=root, path=page.path,
-                               lang=page.language or site["language"])
+                               lang=page.language or site["content_language"])
         out = html.encode("utf-8")
         if print_:
             cache.set_page(page.path, print_, hashlib.sha256(out).hexdigest(), len(out))
@@ -162,17 +211,22 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
             yield page.path, Deferred(known[1], known[2], functools.partial(render, page, print_))
         else:
             yield page.path, render(page, print_)
-    yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()
+    feed_title = ui.gettext("%(site)s: recent accounts") % {"site": site["title"]}
+    yield "feed.xml", atom_feed(data.of_type("account"), feed_title, site["base_url"], site["language"]).encode()
     yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
     yield from search_files(data, cache)
     assets = resource_dir("site")
     for asset in sorted(p for p in assets.rglob("*") if p.is_file() and not p.name.startswith(".")):
         yield f"assets/{asset.relative_to(assets).as_posix()}", asset.read_bytes()
+    yield "assets/messages.js", search_messages_script(ui)
 
 
 def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.date | None = None,
-          continuity: bool = True, allow_unverified: bool = False) -> BuildReport:
+          continuity: bool = True, allow_unverified: bool = False, language: str | None = None) -> BuildReport:
     """Publish the archive's public records as a static site in ``out`` (default ``ARCHIVE/public``).
+
+    ``language`` chooses the interface's language (see ``site_interface``); an unknown one is an error
+    that lists the available languages, raised before anything is read or written.
 
     Every record to be published must still match its content hash, or nothing is written (unless
     ``allow_unverified``). The manifest is signed with the archive's key, made on the first build."""
@@ -180,6 +234,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     # A relative path is taken from the current folder; a link to a folder publishes into its target.
     out = (out or archive.public_dir).resolve()
     check_output_folder(out)
+    ui, notice = site_interface(archive, language)
     try:
         public_state = _public_search_state(archive, engine, today)
         data = gather_published(engine, archive.root, today)
@@ -205,14 +260,17 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     gc.collect()
     gc.freeze()
     try:
-        pages, _ = plan(archive, data, continuity)
-        media = plan_media(data, archive.root)
-        cache = BuildCache(archive.root / CACHE_NAME)
-        env = make_environment(archive, cache)
-        env.globals["continuity_views"] = continuity
-        env.globals["media"] = media
-        files = itertools.chain(render_files(env, archive, data, pages, cache), media_files(media), signing_files)
-        report = write_site(out, files, manifest_fields=manifest_fields, sign=functools.partial(signing.sign, key))
+        with i18n.using(ui):
+            pages, _planner = plan(archive, data, continuity)
+            media = plan_media(data, archive.root)
+            cache = BuildCache(archive.root / CACHE_NAME)
+            env = make_environment(archive, cache, ui)
+            env.globals["continuity_views"] = continuity
+            env.globals["media"] = media
+            files = itertools.chain(render_files(env, archive, data, pages, cache), media_files(media),
+                                    signing_files)
+            report = write_site(out, files, manifest_fields=manifest_fields,
+                                sign=functools.partial(signing.sign, key))
         cache.save()
     finally:
         gc.unfreeze()
@@ -221,7 +279,8 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
 
         keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
-                       signing.fingerprint(public), unverified, media.refused)
+                       signing.fingerprint(public), unverified, media.refused, ui.language,
+                       [notice] if notice else [])
 
 
 def _public_search_state(archive: Archive, engine: Engine, today: dt.date | None) -> str | None:

@@ -22,13 +22,13 @@ def _stamp(date: str | None) -> str:
 
 
 def atom_feed(accounts: list[Item], title: str, base_url: str, language: str) -> str:
-    """The newest accounts; links are absolute when the archive sets ``[site] base_url``."""
+    """The newest accounts under ``title``; links are absolute when the archive sets ``[site] base_url``."""
     recent = sorted((a for a in accounts if a.date), key=time_key, reverse=True)[:FEED_SIZE]
     updated = _stamp(recent[0].date) if recent else _stamp(None)
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(language)}'
              + (f" xml:base={quoteattr(base_url)}" if base_url else "") + ">",
-             f"<title>{escape(title)}: recent accounts</title>",
+             f"<title>{escape(title)}</title>",
              f"<id>{escape(base_url or 'urn:living-archive:')}feed.xml</id>",
              '<link rel="self" href="feed.xml"/>', '<link href="index.html"/>',
              f"<updated>{updated}</updated>"]

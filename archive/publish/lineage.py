@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from archive.dates import sort_key
 from archive.public import names_in_search_text
+from archive.publish.i18n import N_, gettext
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
 from archive.publish.timeline import year_axis
@@ -30,8 +31,9 @@ from archive.search.analysis import LINEAGE_RELATIONS
 SOURCE_DESCENDS = {"succeeded_by": False, "merged_into": False, "split_from": True, "grew_out_of": True,
                    "variant_of": True}
 # The stored link read as a sentence: "<source> <words> <target>".
-WORDS = {"succeeded_by": "was succeeded by", "split_from": "split from", "merged_into": "merged into",
-         "grew_out_of": "grew out of", "variant_of": "is a variant of"}
+# The words are msgids: the page shows them translated.
+WORDS = {"succeeded_by": N_("was succeeded by"), "split_from": N_("split from"), "merged_into": N_("merged into"),
+         "grew_out_of": N_("grew out of"), "variant_of": N_("is a variant of")}
 RELATIONS_OF = {"organization": ("succeeded_by", "split_from", "merged_into", "grew_out_of"),
                 "form": ("variant_of",)}
 assert set(WORDS) == set(SOURCE_DESCENDS) == set(LINEAGE_RELATIONS)
@@ -206,8 +208,9 @@ def instances_svg(instances: list[Item], waves: list[Item], root: str, last_year
 
     parts = [f'<svg class="timeline form-timeline" viewBox="0 0 {WIDTH} {height}" '
              f'aria-labelledby="form-timeline-title" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="form-timeline-title">Instances of this form, {first} to {last}: bars are '
-             'organizations (dashed where still open), dots are struggles, shaded bands are waves</title>']
+             '<title id="form-timeline-title">{}</title>'.format(escape(gettext(
+                 "Instances of this form, %(first)s to %(last)s: bars are organizations (dashed where still open), "
+                 "dots are struggles, shaded bands are waves") % {"first": first, "last": last}))]
     bottom = TOP + len(shown) * ROW
     band = 0
     for wave in waves:
@@ -247,7 +250,8 @@ def instances_svg(instances: list[Item], waves: list[Item], root: str, last_year
             parts.append(f'<circle class="instance-mark" cx="{x(start + 0.5):.1f}" cy="{middle:.1f}" r="4">'
                          f'<title>{title}, {escape(item.fields.get("start", ""))}</title></circle>')
         else:
-            parts.append(f'<text class="instance-undated" x="{LABEL + 4}" y="{middle + 4:.1f}">date unknown</text>')
+            undated = escape(gettext("date unknown"))
+            parts.append(f'<text class="instance-undated" x="{LABEL + 4}" y="{middle + 4:.1f}">{undated}</text>')
         parts.append("</a>")
     parts.append(year_axis(x, LABEL, WIDTH - RIGHT, bottom, first, last, bottom + 16))
     parts.append("</svg>")

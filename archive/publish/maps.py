@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from archive.dates import precedes
+from archive.publish.i18n import gettext, ngettext
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import TYPES, item_path
 from archive.publish.places import Places
@@ -261,17 +262,20 @@ def map_svg(amap: ArticulationMap, root: str) -> Markup:
     height = round(plot_height + LEGEND)
     parts = [f'<svg class="artmap" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="group" '
              'aria-labelledby="artmap-title artmap-desc" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="artmap-title">Articulation map: {len(amap.nodes)} records joined by '
-             f'{amap.drawn_articulations} articulations</title>',
-             f'<desc id="artmap-desc">Lines are articulations; dashed lines cross a border '
-             f'({amap.cross_border}). The list below the map gives every link drawn.</desc>']
+             '<title id="artmap-title">{}</title>'.format(escape(ngettext(
+                 "Articulation map: %(records)s records joined by %(num)s articulation",
+                 "Articulation map: %(records)s records joined by %(num)s articulations",
+                 amap.drawn_articulations) % {"records": len(amap.nodes), "num": amap.drawn_articulations})),
+             '<desc id="artmap-desc">{}</desc>'.format(escape(gettext(
+                 "Lines are articulations; dashed lines cross a border (%(num)s). The list below the map gives "
+                 "every link drawn.") % {"num": amap.cross_border}))]
     for edge in amap.edges:
         (x1, y1), (x2, y2) = where[edge.ends[0].key], where[edge.ends[1].key]
         names = "; ".join(f"{a.title}" + (f" ({a.fields['kind']})" if a.fields.get("kind") else "")
                           for a in edge.articulations)
         title = f"{edge.ends[0].title} – {edge.ends[1].title}: {names}"
         if edge.cross_border:
-            title += " (across borders)"
+            title += " " + gettext("(across borders)")
         cls = "map-edge map-cross" if edge.cross_border else "map-edge"
         parts.append(f'<a href="{escape(root + item_path(edge.articulations[0]))}" aria-label="{escape(title)}">'
                      f'<line class="{cls}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}">'
@@ -281,7 +285,7 @@ def map_svg(amap: ArticulationMap, root: str) -> Markup:
     for node in amap.nodes:
         x, y = where[node.key]
         shape, tag = _shape(node.type, x, y)
-        name = f"{node.title} ({TYPES[node.type][1]})"
+        name = f"{node.title} ({gettext(TYPES[node.type][1])})"
         parts.append(f'<a href="{escape(root + item_path(node))}" aria-label="{escape(name)}">{shape}'
                      f'<title>{escape(name)}</title></{tag}>')
         if node.key in labels:
@@ -302,13 +306,13 @@ def _legend(amap: ArticulationMap, height: float) -> str:
     for record_type in amap.kinds:
         shape, tag = _shape(record_type, x + 6, 0)
         out.append(f"{shape}</{tag}>")
-        label = TYPES[record_type][1]
+        label = gettext(TYPES[record_type][1])
         out.append(f'<text class="map-legend-label" x="{x + 16:.1f}" y="4">{escape(label)}</text>')
         x += 30 + CHAR * len(label)
     out.append(f'<line class="map-edge" x1="{x:.1f}" y1="0" x2="{x + 28:.1f}" y2="0"/>'
-               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">Articulation</text>')
-    x += 34 + CHAR * len("Articulation") + 14
+               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">{escape(gettext("Articulation"))}</text>')
+    x += 34 + CHAR * len(gettext("Articulation")) + 14
     out.append(f'<line class="map-edge map-cross" x1="{x:.1f}" y1="0" x2="{x + 28:.1f}" y2="0"/>'
-               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">Across borders</text>')
+               f'<text class="map-legend-label" x="{x + 34:.1f}" y="4">{escape(gettext("Across borders"))}</text>')
     out.append("</g>")
     return "".join(out)

@@ -11,15 +11,25 @@ from archive.continuity.lessons import Vocabulary
 from archive.publish.conversation import conversation, lesson_categories
 from archive.publish.demands_view import DemandRecord, demand_path, demand_records, struggle_demands
 from archive.publish.earlier import EarlierIndex
+from archive.publish.i18n import Nn_, gettext
 from archive.publish.lineage import MAX_ROWS, LineageIndex
 from archive.publish.maps import ArticulationMap, wave_maps
 from archive.publish.model import Item, SiteData, time_key
-from archive.publish.paths import PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
+from archive.publish.paths import COUNTS, PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
 from archive.publish.places import Places
 from archive.publish.timeline import item_wave_span
 
 RECENT = 10
 SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
+_ = gettext
+# "and 12 more organizations" under a form's timeline
+MORE = {"organization": Nn_("%(num)s more organization", "%(num)s more organizations"),
+        "struggle": Nn_("%(num)s more struggle", "%(num)s more struggles")}
+
+
+def plural_title(record_type: str) -> str:
+    """A record type's plural, in the interface's language ("Struggles", "Luchas")."""
+    return _(TYPES[record_type][2])
 
 
 @dataclass
@@ -55,7 +65,9 @@ def _paginate(base: str, items: list[Any], template: str, crumbs: list[tuple[str
         pager = {"number": number, "pages": pages, "total": len(items) if number == 1 else None,
                  "prev": paged(base, number - 1) if number > 1 else None,
                  "next": paged(base, number + 1) if number < pages else None}
-        title = context["title"] + (f" (page {number} of {pages})" if number > 1 else "")
+        title = context["title"]
+        if number > 1:
+            title = _("%(title)s (page %(number)s of %(pages)s)") % {"title": title, "number": number, "pages": pages}
         yield Page(paged(base, number), template,
                    {**context, "title": title, "items": chunk, "pager": pager, "crumbs": crumbs})
 
@@ -121,31 +133,33 @@ class Planner:
 
     def demand_pages(self) -> Iterator[Page]:
         records = self.demand_list
-        crumbs: list[tuple[str, str | None]] = [("Demands", None)]
-        yield from _paginate("demands/index.html", records, "demands.html", crumbs, title="Demands",
+        crumbs: list[tuple[str, str | None]] = [(_("Demands"), None)]
+        yield from _paginate("demands/index.html", records, "demands.html", crumbs, title=_("Demands"),
                              recurring=sum(1 for d in records if d.recurring), demand_path=demand_path)
         for record in records:
             if record.recurring:
                 yield Page(demand_path(record), "demand.html",
                            {"title": record.text, "demand": record,
-                            "crumbs": [("Demands", "demands/index.html"), (record.text, None)]})
+                            "crumbs": [(_("Demands"), "demands/index.html"), (record.text, None)]})
 
     def lesson_pages(self) -> Iterator[Page]:
         categories = lesson_categories(self.data, self.vocabulary)
         yield Page("lessons/index.html", "lessons.html",
-                   {"title": "Lessons and limits", "categories": categories, "crumbs": [("Lessons", None)]})
+                   {"title": _("Lessons and limits"), "categories": categories, "crumbs": [(_("Lessons"), None)]})
         for category in categories:
             yield from _paginate(f"lessons/{category.slug}.html", category.findings, "lesson_category.html",
-                                 [("Lessons", "lessons/index.html")], title=f"Lessons and limits: {category.name}")
+                                 [(_("Lessons"), "lessons/index.html")],
+                                 title=_("Lessons and limits: %(category)s") % {"category": category.name})
 
     def home_context(self) -> dict[str, Any]:
         accounts = sorted(self.data.of_type("account"), key=time_key, reverse=True)
-        counts = [(t, TYPES[t][2], len(self.data.items.get(t, {}))) for t in TYPES]
+        counts = [(t, COUNTS[t], len(self.data.items.get(t, {}))) for t in TYPES]
         return {"recent": accounts[:RECENT], "counts": [c for c in counts if c[2]],
                 "waves": sorted(self.data.of_type("wave"), key=time_key)}
 
     def lists(self) -> Iterator[Page]:
-        for record_type, (_, _, plural) in TYPES.items():
+        for record_type in TYPES:
+            plural = plural_title(record_type)
             items = self.data.of_type(record_type)
             if record_type in ("account", "balance_sheet", "wave", "struggle", "organization", "articulation"):
                 items = sorted(items, key=time_key)
@@ -156,7 +170,7 @@ class Planner:
                 context["facets"] = self.struggle_facets()
             yield from _paginate(index_path(record_type), items, "list.html", [(plural, None)], **context)
         tags = [(name, self.tag_path(name), len(members)) for name, members in self.data.tags.items()]
-        yield from _paginate("tags/index.html", tags, "tags.html", [("Tags", None)], title="Tags")
+        yield from _paginate("tags/index.html", tags, "tags.html", [(_("Tags"), None)], title=_("Tags"))
 
     def struggle_facets(self) -> dict[str, list[tuple[str, str, int]]]:
         """Filters for the struggle index: (label, path, count), counting public struggles only."""
@@ -176,25 +190,28 @@ class Planner:
         }
 
     def facets(self) -> Iterator[Page]:
-        crumbs_base = [("Struggles", index_path("struggle"))]
+        crumbs_base = [(plural_title("struggle"), index_path("struggle"))]
+        in_place = {"struggle": _("Struggles in %(place)s"), "account": _("Accounts in %(place)s"),
+                    "organization": _("Organizations in %(place)s")}
         for wave in self.data.of_type("wave"):
             yield from self._facet(f"struggles/by_wave_{wave.slug}.html", wave.linking("waves", "struggle"),
-                                   f"Struggles in {wave.title}", crumbs_base)
+                                   _("Struggles in %(wave)s") % {"wave": wave.title}, crumbs_base)
             yield from self._facet(f"accounts/by_wave_{wave.slug}.html", self.wave_accounts[wave.slug],
-                                   f"Accounts from {wave.title}", [("Accounts", index_path("account"))])
+                                   _("Accounts from %(wave)s") % {"wave": wave.title},
+                                   [(plural_title("account"), index_path("account"))])
         for place in self.data.of_type("place"):
             for record_type in ("struggle", "account", "organization"):
                 members = self.place_members(place, record_type)
                 if members:
                     folder = TYPES[record_type][0]
                     yield from self._facet(f"{folder}/by_place_{place.slug}.html", members,
-                                           f"{TYPES[record_type][2]} in {place.title}",
-                                           [(TYPES[record_type][2], index_path(record_type))])
+                                           in_place[record_type] % {"place": place.title},
+                                           [(plural_title(record_type), index_path(record_type))])
         for tag, members in self.data.tags.items():
             struggles = [m for m in members if m.type == "struggle"]
             if struggles:
                 yield from self._facet(f"struggles/by_tag_{self.tag_slugs[tag]}.html", struggles,
-                                       f"Struggles over {tag}", crumbs_base)
+                                       _("Struggles over %(tag)s") % {"tag": tag}, crumbs_base)
 
     def _facet(self, base: str, items: list[Item], title: str,
                crumbs: Sequence[tuple[str, str | None]]) -> Iterator[Page]:
@@ -202,12 +219,13 @@ class Planner:
 
     def tag_pages(self) -> Iterator[Page]:
         for name, members in self.data.tags.items():
-            yield from _paginate(self.tag_path(name), members, "list.html", [("Tags", "tags/index.html"), (name, None)],
-                                 title=f"Tagged “{name}”", show_type=True)
+            yield from _paginate(self.tag_path(name), members, "list.html",
+                                 [(_("Tags"), "tags/index.html"), (name, None)],
+                                 title=_("Tagged “%(tag)s”") % {"tag": name}, show_type=True)
 
     def records(self) -> Iterator[Page]:
         for record_type in TYPES:
-            plural = TYPES[record_type][2]
+            plural = plural_title(record_type)
             for item in self.data.of_type(record_type):
                 context = {"item": item, "title": item.title, "related": self.related(item),
                            "tags": [(t, self.tag_path(t)) for t in item.tags],
@@ -233,7 +251,7 @@ class Planner:
             # Drawn here, not in the template, so the page's fingerprint covers it (a record page's root is "../").
             root = "../" * item_path(item).count("/")
             hidden = instances[MAX_ROWS:]
-            more = [(n, path, TYPES[t][2].lower()) for t, _, path in self._instance_lists(item)
+            more = [(n, path, MORE[t]) for t, _items, path in self._instance_lists(item)
                     if (n := sum(1 for i in hidden if i.type == t))]
             context["instances"] = {"svg": self.lineage.form_timeline(instances, root), "total": len(instances),
                                     "shown": len(instances) - len(hidden), "more": more}
@@ -245,14 +263,16 @@ class Planner:
 
     def form_instance_pages(self) -> Iterator[Page]:
         """Full lists behind a form timeline's "and N more", for forms with more instances than it draws."""
+        of_form = {"organization": _("Organizations of the form %(form)s"),
+                   "struggle": _("Struggles of the form %(form)s")}
         for form in self.data.of_type("form"):
             lists = self._instance_lists(form)
-            if sum(len(items) for _, items, _ in lists) <= MAX_ROWS:
+            if sum(len(items) for _type, items, _path in lists) <= MAX_ROWS:
                 continue
             for record_type, items, path in lists:
                 if items:
-                    title = f"{TYPES[record_type][2]} of the form {form.title}"
-                    yield from self._facet(path, items, title, [(TYPES["form"][2], index_path("form")),
+                    title = of_form[record_type] % {"form": form.title}
+                    yield from self._facet(path, items, title, [(plural_title("form"), index_path("form")),
                                                                  (form.title, item_path(form))])
 
     def related(self, item: Item) -> dict[str, Any]:

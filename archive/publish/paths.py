@@ -10,19 +10,32 @@ import hashlib
 
 from slugify import slugify
 
+from archive.publish.i18n import N_, Nn_
 from archive.publish.model import Item
 
-# type -> (folder, singular, plural)
+# type -> (folder, singular, plural); the words are msgids, translated where they are shown (_()).
 TYPES: dict[str, tuple[str, str, str]] = {
-    "wave": ("waves", "Wave", "Waves"),
-    "struggle": ("struggles", "Struggle", "Struggles"),
-    "account": ("accounts", "Account", "Accounts"),
-    "balance_sheet": ("balance-sheets", "Balance sheet", "Balance sheets"),
-    "form": ("forms", "Organizational form", "Organizational forms"),
-    "organization": ("organizations", "Organization", "Organizations"),
-    "force": ("forces", "Social force", "Social forces"),
-    "place": ("places", "Place", "Places"),
-    "articulation": ("articulations", "Articulation", "Articulations"),
+    "wave": ("waves", N_("Wave"), N_("Waves")),
+    "struggle": ("struggles", N_("Struggle"), N_("Struggles")),
+    "account": ("accounts", N_("Account"), N_("Accounts")),
+    "balance_sheet": ("balance-sheets", N_("Balance sheet"), N_("Balance sheets")),
+    "form": ("forms", N_("Organizational form"), N_("Organizational forms")),
+    "organization": ("organizations", N_("Organization"), N_("Organizations")),
+    "force": ("forces", N_("Social force"), N_("Social forces")),
+    "place": ("places", N_("Place"), N_("Places")),
+    "articulation": ("articulations", N_("Articulation"), N_("Articulations")),
+}
+# The home page's counts, "3 waves": a plural pair per type.
+COUNTS: dict[str, tuple[str, str]] = {
+    "wave": Nn_("%(num)s wave", "%(num)s waves"),
+    "struggle": Nn_("%(num)s struggle", "%(num)s struggles"),
+    "account": Nn_("%(num)s account", "%(num)s accounts"),
+    "balance_sheet": Nn_("%(num)s balance sheet", "%(num)s balance sheets"),
+    "form": Nn_("%(num)s organizational form", "%(num)s organizational forms"),
+    "organization": Nn_("%(num)s organization", "%(num)s organizations"),
+    "force": Nn_("%(num)s social force", "%(num)s social forces"),
+    "place": Nn_("%(num)s place", "%(num)s places"),
+    "articulation": Nn_("%(num)s articulation", "%(num)s articulations"),
 }
 PAGE_SIZE = 50
 TAG_SLUG_MAX = 80

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from archive.continuity.waves import WaveSpan, wave_span
 from archive.dates import sort_key
+from archive.publish.i18n import gettext
 from archive.publish.model import Item
 from archive.publish.paths import item_path
 
@@ -102,8 +103,8 @@ def timeline_svg(waves: list[Item], dated: list[Item], root: str, last_year: int
     top = 8 + (max(lanes, default=-1) + 1) * LANE + 6
     bottom = top + PLOT_HEIGHT
     height = bottom + AXIS
-    title = (f"Waves of activity, {first} to {last}: shaded bands are waves, the rest is calm; bars count "
-             "the struggles and accounts of each year")
+    title = escape(gettext("Waves of activity, %(first)s to %(last)s: shaded bands are waves, the rest is calm; "
+                           "bars count the struggles and accounts of each year") % {"first": first, "last": last})
     parts = [f'<svg class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
              f'role="group" aria-labelledby="timeline-title" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="timeline-title">{title}</title>']
