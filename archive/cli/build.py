@@ -44,6 +44,8 @@ def build_command(ctx: Context, out: Path | None, allow_unverified: bool) -> Non
     click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
                f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")
     click.echo(f"Signed manifest.json with the archive's key {report.signer}.")
+    for notice in report.notices:
+        click.echo(notice)
     if report.left_out:
         reasons = ", ".join(f"{count} {reason}" for reason, count in report.left_out.items())
         click.echo(f"Left out {sum(report.left_out.values())} record(s) that are not public: {reasons}.")

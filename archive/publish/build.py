@@ -27,6 +27,8 @@ from archive.ingest.demands import SynonymsError, load_synonyms
 from archive.ingest.redaction import RedactionError, load_redactions
 from archive.public.state import projection_state
 from archive.publish.cache import CACHE_NAME, BuildCache
+from archive.publish.citation import archive_citation, record_citation
+from archive.publish.downloads import Download, download_files
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather_published
@@ -72,6 +74,11 @@ class BuildReport:
     left_out: dict[str, int] = field(default_factory=dict)
     signer: str = ""  # the fingerprint of the key that signed the manifest
     unverified: list[str] = field(default_factory=list)  # published anyway (--allow-unverified)
+    notices: list[str] = field(default_factory=list)  # what the reader of the report should know
+
+
+NO_SITEMAP = ("No sitemap.xml: the sitemap protocol needs absolute addresses; set [site] base_url in "
+              "archive.toml (the site's public address) to get one, and absolute links in the feed and citations.")
 
 
 def make_environment(archive: Archive, cache: BuildCache | None = None) -> Environment:
@@ -79,21 +86,24 @@ def make_environment(archive: Archive, cache: BuildCache | None = None) -> Envir
     loader = ChoiceLoader([FileSystemLoader(archive.root / "templates"), FileSystemLoader(resource_dir("templates"))])
     env = Environment(loader=loader, autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      auto_reload=False)
+                      auto_reload=False, extensions=["jinja2.ext.i18n"])
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     cache = cache or BuildCache()
     env.filters["markdown"] = cache.markdown
     env.filters["snippet"] = cache.snippet
-    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True)
+    site = site_settings(archive)
+    # A record's citation reads only the record and the [site] settings, both in the page's fingerprint.
+    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True,
+                       cite=lambda item: record_citation(item, site))
     return env
 
 
 def site_settings(archive: Archive) -> dict[str, Any]:
-    section = archive.extra.get("site", {}) if isinstance(archive.extra.get("site"), dict) else {}
-    base_url = str(section.get("base_url", ""))
-    if base_url and not base_url.endswith("/"):
-        base_url += "/"
+    """The ``[site]`` and ``[archive]`` settings the templates read (checked in ``archive.store.config``)."""
+    info = archive.site
     return {"title": archive.title, "description": archive.description, "language": archive.language,
-            "base_url": base_url, "open_end": archive.open_end}
+            "base_url": info.base_url, "open_end": archive.open_end, "keeper": info.keeper,
+            "contact": info.contact, "licence": info.licence, "licence_url": info.licence_url}
 
 
 def _last_year(data: SiteData) -> int | None:
@@ -101,11 +111,13 @@ def _last_year(data: SiteData) -> int | None:
     return max(years) if years else None
 
 
-def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[list[Page], Planner]:
+def plan(archive: Archive, data: SiteData, continuity: bool = True, downloads: list[Download] | None = None,
+         signer: str = "") -> tuple[list[Page], Planner]:
     """Every HTML page of the site, planned before anything is written.
 
     ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
-    demands, lessons, articulation maps); the site benchmark measures what they cost."""
+    demands, lessons, articulation maps); the site benchmark measures what they cost. ``downloads`` and
+    ``signer`` (the signing key's fingerprint) are what the About page says of the data and the manifest."""
     planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root),
                       demand_synonyms=load_synonyms(archive.root))
     home = planner.home_context()
@@ -117,6 +129,9 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
                                          "timeline": lambda root: timeline_svg(waves, dated, root, last_year)}),
         Page("search.html", "search.html", {"title": "Search", "crumbs": [("Search", None)], "waves": waves}),
         Page("404.html", "404.html", {"title": "Page not found", "crumbs": [("Not found", None)]}),
+        Page("about.html", "about.html", {"title": "About this archive", "crumbs": [("About", None)],
+                                          "counts": home["counts"], "downloads": downloads or [],
+                                          "signer": signer, "citation": archive_citation(site_settings(archive))}),
     ]
     for page in planner.pages():
         if page.path == index_path("wave"):
@@ -126,8 +141,9 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
 
 
 def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page],
-                 cache: BuildCache) -> Iterator[tuple[str, bytes | Deferred]]:
-    """Render pages, feed, sitemap, search shards and assets, one file at a time.
+                 cache: BuildCache, data_files: list[tuple[str, bytes]] | None = None,
+                 ) -> Iterator[tuple[str, bytes | Deferred]]:
+    """Render pages, feed, sitemap, downloads, search shards and assets, one file at a time.
 
     A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
     renders it only if the output folder does not already hold its bytes."""
@@ -157,7 +173,10 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
         else:
             yield page.path, render(page, print_)
     yield "feed.xml", atom_feed(data.of_type("account"), site["title"], site["base_url"], site["language"]).encode()
-    yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
+    site_map = sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"])
+    if site_map is not None:
+        yield "sitemap.xml", site_map.encode()
+    yield from data_files if data_files is not None else download_files(data, site)[0]
     yield from search_files(data, cache)
     assets = resource_dir("site")
     for asset in sorted(p for p in assets.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -199,11 +218,12 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     gc.collect()
     gc.freeze()
     try:
-        pages, _ = plan(archive, data, continuity)
+        data_files, downloads = download_files(data, site_settings(archive))
+        pages, _ = plan(archive, data, continuity, downloads, signing.fingerprint(public))
         cache = BuildCache(archive.root / CACHE_NAME)
         env = make_environment(archive, cache)
         env.globals["continuity_views"] = continuity
-        files = itertools.chain(render_files(env, archive, data, pages, cache), signing_files)
+        files = itertools.chain(render_files(env, archive, data, pages, cache, data_files), signing_files)
         report = write_site(out, files, manifest_fields=manifest_fields, sign=functools.partial(signing.sign, key))
         cache.save()
     finally:
@@ -212,8 +232,9 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
         from archive.search.public_index import keep_current  # Whoosh, only once the site is written
 
         keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
+    notices = [] if archive.site.base_url else [NO_SITEMAP]
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
-                       signing.fingerprint(public), unverified)
+                       signing.fingerprint(public), unverified, notices)
 
 
 def _public_search_state(archive: Archive, engine: Engine, today: dt.date | None) -> str | None:
