@@ -68,7 +68,9 @@ _DATE_PATTERN = r"^-?\d{4}(-\d{2}(-\d{2})?)?$"
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "string", "text", "date", "number", "boolean", "list", "reference", "references"
+    # "string", "text" (never null), "optional" (text or null), "code", "url", "date", "number", "boolean",
+    # "list", "reference" (a slug or null), "references" (a list of slugs)
+    kind: str
     description: str
 
 
@@ -96,7 +98,7 @@ def fields_of(record_type: str) -> tuple[Field, ...]:
     for name in PUBLISHED_COLUMNS[record_type]:
         kind = kinds.get(name, "text")
         kind = {"date": "date", "list": "list", "demands": "list", "latitude": "number",
-                "longitude": "number"}.get(kind, "text")
+                "longitude": "number"}.get(kind, "optional")
         out.append(Field(name, kind, _FIELDS.get(name, name)))
     for name, (target, many) in REFERENCE_FIELDS[record_type].items():
         what = f"{target}s" if target else "records, written 'type/slug'"
@@ -169,6 +171,7 @@ def _json_type(field: Field) -> dict[str, Any]:
         "boolean": {"type": "boolean"},
         "url": {"type": ["string", "null"], "format": "uri"},
         "code": nullable,
+        "optional": nullable,
         "date": {"type": ["string", "null"], "pattern": _DATE_PATTERN},
         "number": {"type": ["number", "null"]},
         "list": {"type": "array", "items": {"type": "string"}},
