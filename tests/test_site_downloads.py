@@ -383,3 +383,12 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralized(archive, engine, tmp_
     sheet = (archive.public_dir / "balance-sheets" / "odd.html").read_text(encoding="utf-8")
     bibtex = _pre(sheet, "cite-bibtex")
     assert r"title = {{A \{brace \textbackslash{} and \% sign}}," in bibtex and "author = {{-1+1}}," in bibtex
+
+
+def test_the_docs_list_every_download_field() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "about-and-data.md").read_text(encoding="utf-8")
+    for record_type, (folder, _, _) in TYPES.items():
+        row = next(line for line in docs.splitlines() if line.startswith(f"| `{record_type}` | `data/{folder}.json`"))
+        assert re.findall(r"`(\w+)` \(", row) == [f.name for f in fields_of(record_type)[8:-1]], record_type
+    for field in (*fields_of("wave")[:8], fields_of("wave")[-1]):
+        assert f"| `{field.name}` | " in docs

@@ -58,7 +58,7 @@ class Archive:
     records: RecordRules = field(default_factory=RecordRules)
     extra: dict = field(default_factory=dict)
     open_end: str = "ongoing"
-    site: SiteInfo = field(default_factory=lambda: SiteInfo())
+    site: SiteInfo = field(default_factory=SiteInfo)
 
     @property
     def config_path(self) -> Path:
