@@ -6,6 +6,8 @@ baseline, measured in the same run, is the least any export does: ``json.dumps``
 slug, title, body and tags (no fields, no links, no CSV). Growth: 1,000, 10,000 and 100,000 records
 (half accounts, a quarter struggles, a quarter places), each account naming two struggles and a place.
 The records are built in memory (the projection's ``Item``), so only the serialization is timed.
+"unchanged" is a rebuild where no record changed: each type's fingerprint is computed (including every
+record's content digest, which a real build has already computed for its pages) and nothing is rendered.
 
     python benchmarks/downloads.py [--sizes 1000,10000,100000]
 """
@@ -18,6 +20,7 @@ import time
 from collections import defaultdict
 
 from archive.public import Graph, Item
+from archive.publish.cache import BuildCache
 from archive.publish.citation import record_citation
 from archive.publish.downloads import download_files
 
@@ -60,17 +63,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
-    print("| records | downloads | MB written | baseline json.dumps | ratio | citations | per record |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| records | downloads | MB written | baseline json.dumps | ratio | unchanged | ratio | citations "
+          "| per record |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         data = graph(size)
         base = timed(lambda data=data: baseline(data))
         files: list = []
-        spent = timed(lambda data=data, files=files: files.extend(download_files(data, SITE)[0]))
+        first = BuildCache()
+        spent = timed(lambda data=data, files=files, c=first: files.extend(download_files(data, SITE, c)[0]))
+        second = BuildCache()
+        second.old = first.used
+        unchanged = timed(lambda data=data, c=second: download_files(data, SITE, c))
         cites = timed(lambda data=data: [record_citation(i, SITE) for v in data.items.values() for i in v.values()])
-        written = sum(len(b) for _, b in files) / 1e6
-        print(f"| {size:,} | {spent:.2f} s | {written:.1f} | {base:.2f} s | {spent / base:.1f}x | {cites:.2f} s "
-              f"| {cites / size * 1e6:.0f} µs |", flush=True)
+        written = sum(len(b) for _, b in files if isinstance(b, bytes)) / 1e6
+        print(f"| {size:,} | {spent:.2f} s | {written:.1f} | {base:.2f} s | {spent / base:.1f}x | {unchanged:.2f} s "
+              f"| {unchanged / base:.2f}x | {cites:.2f} s | {cites / size * 1e6:.0f} µs |", flush=True)
 
 
 if __name__ == "__main__":

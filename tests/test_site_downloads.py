@@ -392,3 +392,31 @@ def test_the_docs_list_every_download_field() -> None:
         assert re.findall(r"`(\w+)` \(", row) == [f.name for f in fields_of(record_type)[8:-1]], record_type
     for field in (*fields_of("wave")[:8], fields_of("wave")[-1]):
         assert f"| `{field.name}` | " in docs
+
+
+def test_unchanged_downloads_are_not_rendered_again_and_a_renamed_link_is_seen(archive, engine, tmp_path, write,
+                                                                               monkeypatch) -> None:
+    from archive.publish import downloads
+
+    records = [{"type": "account", "slug": "plain", "title": "Plain account", "body": "No names here.",
+                "struggles": ["Jane Doe strike"], "date": "2021", "visibility": "public"},
+               {"type": "struggle", "slug": "named", "title": "Named", "body": "Jane Doe led it.",
+                "visibility": "public"},
+               {"type": "place", "slug": "somewhere", "title": "Somewhere", "visibility": "public"}]
+    assert ingest(engine, [write("r.yaml", yaml.safe_dump_all(records))]).errors == []
+    build(archive, engine)
+    rendered: list[str] = []
+    real = downloads.record_row
+    monkeypatch.setattr(downloads, "record_row", lambda item, base: rendered.append(item.key) or real(item, base))
+    again = build(archive, engine)
+    assert rendered == [] and again.write.written == []
+    # A redaction renames the stub the account links to; the account's own text did not change, but its
+    # download must: the fingerprint covers the slugs of the records a record links to.
+    (archive.root / "redactions.yaml").write_text("Jane Doe: J. D.\n", encoding="utf-8")
+    third = build(archive, engine)
+    assert "data/accounts.json" in third.write.written and "data/places.json" not in third.write.written
+    assert "place/somewhere" not in rendered and "account/plain" in rendered
+    account = json.loads((archive.public_dir / "data" / "accounts.json").read_text(encoding="utf-8"))[0]
+    assert account["struggles"] == ["j-d-strike"]
+    cold = build(archive, engine, out=tmp_path / "cold")
+    assert _files(cold.out) == _files(archive.public_dir)

@@ -141,7 +141,7 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True, downloads: l
 
 
 def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page],
-                 cache: BuildCache, data_files: list[tuple[str, bytes]] | None = None,
+                 cache: BuildCache, data_files: list[tuple[str, bytes | Deferred]] | None = None,
                  ) -> Iterator[tuple[str, bytes | Deferred]]:
     """Render pages, feed, sitemap, downloads, search shards and assets, one file at a time.
 
@@ -218,9 +218,9 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     gc.collect()
     gc.freeze()
     try:
-        data_files, downloads = download_files(data, site_settings(archive))
-        pages, _ = plan(archive, data, continuity, downloads, signing.fingerprint(public))
         cache = BuildCache(archive.root / CACHE_NAME)
+        data_files, downloads = download_files(data, site_settings(archive), cache)
+        pages, _ = plan(archive, data, continuity, downloads, signing.fingerprint(public))
         env = make_environment(archive, cache)
         env.globals["continuity_views"] = continuity
         files = itertools.chain(render_files(env, archive, data, pages, cache, data_files), signing_files)

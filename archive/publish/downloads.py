@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import re
@@ -25,10 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.ingest.records import DATED_RELATIONS, REFERENCE_FIELDS, TYPE_FIELDS
+from archive.publish.cache import BuildCache
+from archive.publish.incremental import Deferred, item_digest
 from archive.publish.model import PUBLISHED_COLUMNS, Item, SiteData
 from archive.publish.paths import TYPES, item_path
 
 DATA_DIR = "data"
+FORMAT = 1  # bump when the bytes of a download change for the same records (it is in the fingerprint)
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 LIST_JOIN = "; "
 # A spreadsheet runs a cell that starts with one of these as a formula: such a text cell gets a leading
@@ -135,7 +139,10 @@ def _reference(item: Item, relation: str, target: Item) -> str:
 
 
 def json_bytes(rows: list[dict[str, Any]]) -> bytes:
-    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """A JSON array with one record a line: diffs stay readable, and without ``indent`` the C encoder runs
+    (indented output goes through the pure-Python one, several times slower)."""
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    return ("[\n" + lines + "\n]\n" if rows else "[]\n").encode("utf-8")
 
 
 def csv_bytes(record_type: str, rows: list[dict[str, Any]]) -> bytes:
@@ -149,16 +156,19 @@ def csv_bytes(record_type: str, rows: list[dict[str, Any]]) -> bytes:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
+    if type(value) is str:  # the common case first: a build writes one cell per field per record
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         return json.dumps(value)
-    if isinstance(value, list):
-        value = LIST_JOIN.join(str(v) for v in value)
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+    elif isinstance(value, list):
+        text = LIST_JOIN.join(map(str, value))
+    else:
+        text = str(value)
+    if text[:1] in _FORMULA_START and text and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text
 
@@ -229,18 +239,55 @@ def data_package(site: Mapping[str, str], downloads: list[Download]) -> dict[str
     return package
 
 
-def download_files(data: SiteData, site: Mapping[str, str]) -> tuple[list[tuple[str, bytes]], list[Download]]:
-    """Every file under ``data/`` (path, bytes), and what the About page says of each record type."""
-    files: list[tuple[str, bytes]] = []
+def type_fingerprint(items: list[Item], site: Mapping[str, str]) -> str:
+    """A digest of everything a type's JSON and CSV are made of: each record's content (``item_digest``:
+    key, title, body, language, stub, fields, tags), the type, slug and date of every public record it
+    links to (a target's slug can change by redaction while the record does not), the settings and the
+    file format. Equal digests mean equal bytes."""
+    digest = hashlib.sha256(json.dumps([FORMAT, dict(site)], sort_keys=True).encode("utf-8"))
+    for item in items:
+        digest.update(item_digest(item).encode("ascii"))
+        for relation in sorted(item.out):
+            for target in item.out[relation]:
+                date = item.link_dates.get((relation, target.id)) or ""
+                digest.update(f"\0{relation}\0{target.type}/{target.slug}\0{date}".encode())
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def download_files(data: SiteData, site: Mapping[str, str], cache: BuildCache | None = None,
+                   ) -> tuple[list[tuple[str, bytes | Deferred]], list[Download]]:
+    """Every file under ``data/`` (path, bytes), and what the About page says of each record type.
+
+    With the build's ``cache``, a type whose fingerprint matches the last build's is handed on unrendered
+    (``Deferred``, as unchanged pages are): the writer renders it only if the site lacks its bytes."""
+    files: list[tuple[str, bytes | Deferred]] = []
     downloads: list[Download] = []
     for record_type, (folder, _, plural) in TYPES.items():
-        rows = [record_row(item, site["base_url"]) for item in data.of_type(record_type)]
+        items = data.of_type(record_type)
         base = f"{DATA_DIR}/{folder}"
-        as_json, as_csv = json_bytes(rows), csv_bytes(record_type, rows)
+        paths = (f"{base}.json", f"{base}.csv")
+        print_ = type_fingerprint(items, site) if cache is not None else ""
+        known = [cache.page(path) if cache is not None else None for path in paths]
+        if cache is not None and all(k and k[0] == print_ for k in known):
+            rows = functools.cache(lambda items=items: [record_row(i, site["base_url"]) for i in items])
+            renders = (lambda rows=rows: json_bytes(rows()), lambda rows=rows, t=record_type: csv_bytes(t, rows()))
+            for path, entry, render in zip(paths, known, renders, strict=True):
+                cache.set_page(path, *entry)
+                files.append((path, Deferred(entry[1], entry[2], render)))
+            sizes = [entry[2] for entry in known]
+        else:
+            rows_now = [record_row(item, site["base_url"]) for item in items]
+            rendered = (json_bytes(rows_now), csv_bytes(record_type, rows_now))
+            for path, content in zip(paths, rendered, strict=True):
+                if cache is not None:
+                    cache.set_page(path, print_, hashlib.sha256(content).hexdigest(), len(content))
+                files.append((path, content))
+            sizes = [len(content) for content in rendered]
         schema = (json.dumps(json_schema(record_type, site), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-        files += [(f"{base}.json", as_json), (f"{base}.csv", as_csv), (f"{base}.schema.json", schema)]
-        downloads.append(Download(record_type, plural, len(rows), f"{base}.json", len(as_json), f"{base}.csv",
-                                  len(as_csv), f"{base}.schema.json"))
+        files.append((f"{base}.schema.json", schema))
+        downloads.append(Download(record_type, plural, len(items), paths[0], sizes[0], paths[1], sizes[1],
+                                  f"{base}.schema.json"))
     package = json.dumps(data_package(site, downloads), ensure_ascii=False, indent=1) + "\n"
     files.append((f"{DATA_DIR}/datapackage.json", package.encode("utf-8")))
     return files, downloads
