@@ -14,7 +14,7 @@ from archive.store.ingest import IngestReport, ingest
 from archive.trust.create import init_archive
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
-DEMO_LICENCE = {"licence": "The Unlicense (public domain), as the Collective Action in Tech data set",
+DEMO_LICENCE = {"licence": "The Unlicense (public domain)",
                 "licence_url": "https://unlicense.org/"}
 
 
