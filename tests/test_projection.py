@@ -91,7 +91,7 @@ def test_a_records_own_redactions_reach_its_tags_and_the_stubs_it_creates(archiv
     assert (site / "struggles" / "cook-b-dismissal.html").is_file()
     assert (site / "places" / "cook-b-street.html").is_file()
     assert "cook b. dismissal" in (site / "struggles" / "cook-b-dismissal.html").read_text().lower()
-    assert "struggles/cook-b-dismissal.html" in (site / "sitemap.xml").read_text()
+    assert '"path": "struggles/cook-b-dismissal.html"' in (site / "data" / "struggles.json").read_text()
     assert "struggles/cook-b-dismissal.html" in json.loads((site / "manifest.json").read_text())["files"]
     graph = load_public(archive)
     assert graph.items["account"]["canteen-testimony"].tags == ["Cook B.", "kitchen"]

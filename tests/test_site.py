@@ -231,8 +231,9 @@ def test_timeline_and_feeds(built: Path) -> None:
     assert '<svg class="timeline"' in html and html.count('class="wave-band"') == 3
     feed = (built / "feed.xml").read_text(encoding="utf-8")
     assert feed.count("<entry") == 50 and "<script" not in feed
-    sitemap = (built / "sitemap.xml").read_text(encoding="utf-8")
-    assert "struggles/cat-382.html" in sitemap and "404.html" not in sitemap
+    # Without [site] base_url no sitemap (it needs absolute URLs), and the feed says why its links are relative.
+    assert not (built / "sitemap.xml").exists()
+    assert "sets no [site] base_url" in feed and '<link href="accounts/' in feed
 
 
 def test_user_templates_override_the_bundled_ones(site_archive: Archive, engine) -> None:
@@ -339,7 +340,10 @@ def test_base_url_makes_feed_sitemap_and_404_absolute(site_archive: Archive, eng
     with site_archive.config_path.open("a", encoding="utf-8") as handle:
         handle.write('\n[site]\nbase_url = "https://archive.example.org/memory"\n')
     report = build(load_archive(site_archive.root), engine, today=TODAY)
-    assert "https://archive.example.org/memory/struggles/cat-382.html" in (report.out / "sitemap.xml").read_text()
+    sitemap = (report.out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://archive.example.org/memory/struggles/cat-382.html</loc>" in sitemap
+    assert "404.html" not in sitemap and "<loc>https://archive.example.org/memory/index.html</loc>" in sitemap
+    assert report.notices == []
     assert 'xml:base="https://archive.example.org/memory/"' in (report.out / "feed.xml").read_text()
     page = (report.out / "404.html").read_text(encoding="utf-8")
     assert 'href="https://archive.example.org/memory/assets/site.css"' in page

@@ -83,7 +83,10 @@ def test_one_new_account_rewrites_only_its_own_terms_and_pages(grown) -> None:
     assert all(p.startswith(("search/f/", "search/p/")) or p == "search/meta.js" for p in others), others
     # Pages: the account's own, the struggle it names, and lists and feeds that show it.
     pages = [p for p in changed if not p.startswith("search/")]
-    assert {"accounts/night-shift-zymurgists.html", "struggles/cat-382.html", "sitemap.xml"} <= set(pages)
+    assert {"accounts/night-shift-zymurgists.html", "struggles/cat-382.html", "data/accounts.json",
+            "data/accounts.csv"} <= set(pages)
+    # The other types' downloads did not change, so they were not rewritten.
+    assert "data/waves.json" not in pages and "data/places.csv" not in pages
     assert "struggles/cat-9.html" not in pages and "accounts/cat-9-account.html" not in pages
     # The site has several hundred search files; before, every score moved and nearly all were rewritten.
     unchanged_search = [p for p in after if p.startswith("search/") and p not in changed]

@@ -17,7 +17,9 @@ from archive.cli.common import Context, pass_context
               help="Publish even records whose content no longer matches its hash (they are listed).")
 @pass_context
 def build_command(ctx: Context, out: Path | None, language: str | None, allow_unverified: bool) -> None:
-    """Publish the public records as a static site: pages, feed, sitemap and browser search.
+    """Publish the public records as a static site: pages, feed, browser search, an About page, the
+    records as JSON and CSV downloads (data/), a citation on each record page, and sitemap.xml when
+    archive.toml sets [site] base_url (the site's public address; see docs/about-and-data.md).
 
     Only public records whose embargo has passed and whose consent stands are published, and only if each
     still matches its content hash; the command says how many records it left out, and why (restricted,
@@ -50,6 +52,8 @@ def build_command(ctx: Context, out: Path | None, language: str | None, allow_un
     click.echo(f"Built {report.pages} pages from {report.records} public records in {report.seconds:.1f}s: "
                f"{len(write.written)} file(s) written, {write.unchanged} unchanged, {len(write.deleted)} deleted.")
     click.echo(f"Signed manifest.json with the archive's key {report.signer}.")
+    for notice in report.notices:
+        click.echo(notice)
     if report.left_out:
         reasons = ", ".join(f"{count} {reason}" for reason, count in report.left_out.items())
         click.echo(f"Left out {sum(report.left_out.values())} record(s) that are not public: {reasons}.")

@@ -30,6 +30,8 @@ from archive.public.state import projection_state
 from archive.publish import i18n
 from archive.publish.attachments import MediaPlan, media_files, plan_media
 from archive.publish.cache import CACHE_NAME, BuildCache
+from archive.publish.citation import archive_citation, record_citation
+from archive.publish.downloads import Download, download_files
 from archive.publish.feeds import atom_feed, sitemap
 from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather_published
@@ -78,7 +80,11 @@ class BuildReport:
     unverified: list[str] = field(default_factory=list)  # published anyway (--allow-unverified)
     media_refused: list[str] = field(default_factory=list)  # attachments that could not be cleaned: not published
     language: str = i18n.SOURCE_LANGUAGE  # the interface's language
-    notices: list[str] = field(default_factory=list)  # e.g. no catalog for the archive's language
+    notices: list[str] = field(default_factory=list)  # what the reader should know (no catalog, no sitemap)
+
+
+NO_SITEMAP = ("No sitemap.xml: the sitemap protocol needs absolute addresses; set [site] base_url in "
+              "archive.toml (the site's public address) to get one, and absolute links in the feed and citations.")
 
 
 # Record fields holding a date, written in words on the page (in the interface's locale, at their precision).
@@ -125,20 +131,23 @@ def make_environment(archive: Archive, cache: BuildCache | None = None,
         extra = f' dir="{direction}"' if direction != ui.direction else ""
         return Markup(f' lang="{escape(language)}"{extra}')
 
+    site = site_settings(archive, ui)
+    # A record's citation reads only the record and the [site] settings, both in the page's fingerprint.
     env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True,
-                       ui=ui, content_lang=content_lang, date_fields=DATE_FIELDS, media=MediaPlan())
+                       ui=ui, content_lang=content_lang, date_fields=DATE_FIELDS, media=MediaPlan(),
+                       cite=lambda item: record_citation(item, site))
     return env
 
 
 def site_settings(archive: Archive, ui: i18n.Interface | None = None) -> dict[str, Any]:
-    """``language`` is the interface's; ``content_language`` the archive's own (its title, description)."""
-    section = _site_section(archive)
-    base_url = str(section.get("base_url", ""))
-    if base_url and not base_url.endswith("/"):
-        base_url += "/"
+    """The ``[site]`` and ``[archive]`` settings the templates read (checked in ``archive.store.config``).
+
+    ``language`` is the interface's; ``content_language`` the archive's own (its title, description)."""
+    info = archive.site
     ui = ui or site_interface(archive)[0]
     return {"title": archive.title, "description": archive.description, "language": ui.language,
-            "content_language": archive.language, "base_url": base_url, "open_end": archive.open_end}
+            "content_language": archive.language, "base_url": info.base_url, "open_end": archive.open_end,
+            "keeper": info.keeper, "contact": info.contact, "licence": info.licence, "licence_url": info.licence_url}
 
 
 def _last_year(data: SiteData) -> int | None:
@@ -149,11 +158,13 @@ def _last_year(data: SiteData) -> int | None:
 _ = i18n.gettext
 
 
-def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[list[Page], Planner]:
+def plan(archive: Archive, data: SiteData, continuity: bool = True, downloads: list[Download] | None = None,
+         signer: str = "") -> tuple[list[Page], Planner]:
     """Every HTML page of the site, planned before anything is written.
 
     ``continuity=False`` leaves out the views that join records across waves (lineage, earlier struggles,
-    demands, lessons, articulation maps); the site benchmark measures what they cost."""
+    demands, lessons, articulation maps); the site benchmark measures what they cost. ``downloads`` and
+    ``signer`` (the signing key's fingerprint) are what the About page says of the data and the manifest."""
     planner = Planner(data, continuity=continuity, vocabulary=load_vocabulary(archive.root),
                       demand_synonyms=load_synonyms(archive.root))
     home = planner.home_context()
@@ -165,6 +176,9 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
                                          "timeline": lambda root: timeline_svg(waves, dated, root, last_year)}),
         Page("search.html", "search.html", {"title": _("Search"), "crumbs": [(_("Search"), None)], "waves": waves}),
         Page("404.html", "404.html", {"title": _("Page not found"), "crumbs": [(_("Not found"), None)]}),
+        Page("about.html", "about.html", {"title": _("About this archive"), "crumbs": [(_("About"), None)],
+                                          "counts": home["counts"], "downloads": downloads or [],
+                                          "signer": signer, "citation": archive_citation(site_settings(archive))}),
     ]
     for page in planner.pages():
         if page.path == index_path("wave"):
@@ -174,8 +188,9 @@ def plan(archive: Archive, data: SiteData, continuity: bool = True) -> tuple[lis
 
 
 def render_files(env: Environment, archive: Archive, data: SiteData, pages: list[Page],
-                 cache: BuildCache) -> Iterator[tuple[str, bytes | Deferred]]:
-    """Render pages, feed, sitemap, search shards and assets, one file at a time.
+                 cache: BuildCache, data_files: list[tuple[str, bytes | Deferred]] | None = None,
+                 ) -> Iterator[tuple[str, bytes | Deferred]]:
+    """Render pages, feed, sitemap, downloads, search shards and assets, one file at a time.
 
     A page whose fingerprint matches the last build's is handed on unrendered (``Deferred``): the writer
     renders it only if the output folder does not already hold its bytes."""
@@ -213,7 +228,10 @@ def render_files(env: Environment, archive: Archive, data: SiteData, pages: list
             yield page.path, render(page, print_)
     feed_title = ui.gettext("%(site)s: recent accounts") % {"site": site["title"]}
     yield "feed.xml", atom_feed(data.of_type("account"), feed_title, site["base_url"], site["language"]).encode()
-    yield "sitemap.xml", sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"]).encode()
+    site_map = sitemap([p.path for p in pages if p.path != "404.html"], site["base_url"])
+    if site_map is not None:
+        yield "sitemap.xml", site_map.encode()
+    yield from data_files if data_files is not None else download_files(data, site)[0]
     yield from search_files(data, cache)
     assets = resource_dir("site")
     for asset in sorted(p for p in assets.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -261,13 +279,14 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
     gc.freeze()
     try:
         with i18n.using(ui):
-            pages, _planner = plan(archive, data, continuity)
-            media = plan_media(data, archive.root)
             cache = BuildCache(archive.root / CACHE_NAME)
+            data_files, downloads = download_files(data, site_settings(archive, ui), cache)
+            pages, _planner = plan(archive, data, continuity, downloads, signing.fingerprint(public))
+            media = plan_media(data, archive.root)
             env = make_environment(archive, cache, ui)
             env.globals["continuity_views"] = continuity
             env.globals["media"] = media
-            files = itertools.chain(render_files(env, archive, data, pages, cache), media_files(media),
+            files = itertools.chain(render_files(env, archive, data, pages, cache, data_files), media_files(media),
                                     signing_files)
             report = write_site(out, files, manifest_fields=manifest_fields,
                                 sign=functools.partial(signing.sign, key))
@@ -280,7 +299,7 @@ def build(archive: Archive, engine: Engine, out: Path | None = None, today: dt.d
         keep_current(archive.index_dir, engine, graph=data, state=public_state, create=True)
     return BuildReport(out, len(pages), data.count(), report, time.perf_counter() - started, data.left_out,
                        signing.fingerprint(public), unverified, media.refused, ui.language,
-                       [notice] if notice else [])
+                       ([notice] if notice else []) + ([] if archive.site.base_url else [NO_SITEMAP]))
 
 
 def _public_search_state(archive: Archive, engine: Engine, today: dt.date | None) -> str | None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import ArchiveError
 from archive.publish.build import build
 from archive.search.index import rebuild_index
-from archive.store.config import CONFIG_NAME, Archive
+from archive.store.config import CONFIG_NAME, Archive, write_config
 from archive.store.db import make_engine
 from archive.store.ingest import IngestReport, ingest
 from archive.trust.create import init_archive
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
+DEMO_LICENCE = {"licence": "The Unlicense (public domain)",
+                "licence_url": "https://unlicense.org/"}
 
 
 class DemoError(ArchiveError):
@@ -41,6 +44,10 @@ def build_demo(path: Path) -> DemoResult:
         "dataset (public domain).",
         open_end="not recorded",  # the data set dates each action's start and records no ends
     )
+    # The demo's records come from a public-domain data set: its About page says so.
+    archive.extra.setdefault("site", {}).update(DEMO_LICENCE)
+    archive.site = dataclasses.replace(archive.site, **DEMO_LICENCE)
+    write_config(archive)
     engine = make_engine(archive.db_url(), writer=True)
     try:
         report = ingest(engine, [DEMO_DATA], default_language=archive.language, strict=True)

@@ -6,6 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import tomli_w
 from rapidfuzz.distance import OSA
@@ -19,6 +20,9 @@ INDEX_DIR_NAME = "index"
 ENV_ARCHIVE_DIR = "ARCHIVE_DIR"
 # What a page says of a struggle or articulation with a start and no end: [site] open_end.
 OPEN_END_CHOICES = ("ongoing", "not recorded")
+# [site] settings for the About page, the citations and the absolute addresses (see docs/about-and-data.md).
+SITE_TEXT_KEYS = ("keeper", "contact", "licence")
+SITE_URL_KEYS = ("base_url", "licence_url")
 
 
 class ArchiveNotFound(ArchiveError):
@@ -27,6 +31,20 @@ class ArchiveNotFound(ArchiveError):
 
 class ConfigError(ArchiveError):
     """``archive.toml`` is unreadable or holds a bad value."""
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """``[site]``: who keeps the archive, under which licence, and where its published site lives.
+
+    Every value may be empty: the About page then says the keeper has not stated it, the citations give
+    record paths instead of addresses, and no ``sitemap.xml`` is written (it needs absolute URLs)."""
+
+    base_url: str = ""  # "https://host/path/", always ending in "/", or ""
+    keeper: str = ""
+    contact: str = ""
+    licence: str = ""
+    licence_url: str = ""
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Archive:
     records: RecordRules = field(default_factory=RecordRules)
     extra: dict = field(default_factory=dict)
     open_end: str = "ongoing"
+    site: SiteInfo = field(default_factory=SiteInfo)
 
     @property
     def config_path(self) -> Path:
@@ -87,7 +106,56 @@ def load_archive(root: Path) -> Archive:
         records=_record_rules(data.get("records", {}), path),
         extra={k: v for k, v in data.items() if k != "archive"},
         open_end=_open_end(data.get("site", {}), path),
+        site=_site_info(data.get("site", {}), path),
     )
+
+
+def _site_info(section: object, path: Path) -> SiteInfo:
+    """``[site]`` keeper, contact, licence, licence_url and base_url, checked."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [site] must be a table")
+    known = {*SITE_TEXT_KEYS, *SITE_URL_KEYS, "open_end", "language"}  # language: the interface (publish.i18n)
+    for key in section:
+        # Other settings may live here; a near miss of ours ("license", "baseurl") is a typo.
+        if key not in known and (guess := _near(key, known)):
+            raise ConfigError(f"{path}: [site] has no setting '{key}'; did you mean '{guess}'?")
+    values: dict[str, str] = {}
+    for key in (*SITE_TEXT_KEYS, *SITE_URL_KEYS):
+        value = section.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: [site] {key} must be a string")
+        values[key] = value.strip()
+    for key in SITE_URL_KEYS:
+        values[key] = _site_url(values[key], key, path)
+    if values["base_url"] and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"  # pages are joined to it: "https://host/memory" means the folder memory/
+    return SiteInfo(**values)
+
+
+def _site_url(value: str, key: str, path: Path) -> str:
+    """An absolute http(s) address with no query, fragment, credentials or spaces; empty stays empty."""
+    if not value:
+        return ""
+    example = "https://archive.example.org/" if key == "base_url" else "https://creativecommons.org/licenses/by/4.0/"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    problem = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        problem = "must be an absolute http:// or https:// address"
+    elif parts.query or value.rstrip().endswith("?"):
+        problem = "must not have a query (?...)"
+    elif parts.fragment or "#" in value:
+        problem = "must not have a fragment (#...)"
+    elif parts.username is not None or parts.password is not None:
+        problem = "must not hold a user name or password"
+    elif any(c.isspace() or ord(c) < 32 or c in '<>"{}|\\^`' for c in value):
+        problem = "must not hold spaces, quotes or angle brackets (percent-encode them)"
+    if problem:
+        raise ConfigError(f"{path}: [site] {key} {problem}, such as \"{example}\", not {value!r}")
+    return value
 
 
 def _open_end(section: object, path: Path) -> str:
@@ -175,6 +243,8 @@ def write_config(archive: Archive) -> None:
         "# [records] default_visibility: what a record that says nothing about its visibility gets\n"
         "# (per type in [records.TYPE]); extra_fields: fields beyond the record format kept on purpose.\n"
         "# [site] open_end = \"not recorded\": pages say so of a start without an end, not \"ongoing\".\n"
+        "# [site] base_url: the site's public address (absolute links, sitemap, citations); keeper, contact,\n"
+        "# licence, licence_url: what the site's About page says (see docs/about-and-data.md).\n"
         "# See docs/record-format.md.\n"
     )
     records = {**archive.extra.get("records", {}), **_records_section(archive.records)}
