@@ -253,6 +253,22 @@ def queries_only(args: argparse.Namespace) -> None:
                                          "commands_ms": commands}, indent=2))
 
 
+def build_only(args: argparse.Namespace) -> None:
+    """An archive of ``--n`` generated accounts at ``--build``, ingested and indexed, kept for ``--existing``."""
+    accounts = make_accounts(args.n)
+    args.build.mkdir(parents=True, exist_ok=False)
+    source = args.build / "accounts.jsonl"
+    with open(source, "w", encoding="utf-8") as handle:
+        for item in accounts:
+            handle.write(json.dumps(item) + "\n")
+    archive = init_archive(args.build / "archive")
+    engine = make_engine(archive.db_url(), writer=True)
+    timed("ingest into the store (not indexing)", lambda: ingest(engine, [source]))
+    timed(f"archive reindex (procs={args.procs})", lambda: rebuild_index(archive.index_dir, engine, procs=args.procs))
+    engine.dispose()
+    source.unlink()
+
+
 def fit_exponent(points: list[tuple[float, float]]) -> float:
     """The b of y = a * n^b, least squares on the logarithms."""
     import math
@@ -298,12 +314,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--command-rounds", type=int, default=2,
                         help="times each whole command is run (each is a fresh process)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--build", type=Path,
+                        help="only build an archive of --n accounts here (ingest and index), for --existing")
     args = parser.parse_args(argv)
     if args.sizes:
         series([int(size) for size in args.sizes.split(",")], args)
         return
     if args.existing:
         queries_only(args)
+        return
+    if args.build:
+        build_only(args)
         return
     import resource
 

@@ -8,10 +8,10 @@ import sys
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.ingest.redaction import RedactionError, load_redactions
 from archive.search.filters import UnknownFilterValue
 from archive.search.index import SearchIndexError
 from archive.search.searcher import SORTS, QueryError, SearchRequest, SearchResult, search
+from archive.store.dbapi import SchemaOutOfDate, StoreReader, StoreUnavailable, open_reader, safe_url
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
 FACETS_SHOWN = 8
@@ -55,9 +55,11 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
                             facets=not as_json, suggest=not as_json, count=not as_json,
                             redactions=_redactions(archive) if public else None)
-    engine = ctx.engine()
+    # A public search loads the projection through SQLAlchemy; any other reads a few rows, through the
+    # DB-API, so that the command does not pay for importing SQLAlchemy and the models (archive.store.dbapi).
+    store = ctx.engine() if public else _reader(ctx) or ctx.engine()
     try:
-        result = search(archive.index_dir, engine, request)
+        result = search(archive.index_dir, store, request)
     except UnknownFilterValue as exc:
         raise click.BadParameter(exc.message, param_hint=f"'{exc.option}'") from None
     except QueryError as exc:
@@ -65,7 +67,8 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     except SearchIndexError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        engine.dispose()  # close pooled connections now, not when the interpreter gets to them
+        # Close the connection now (an engine: its pool), not when the interpreter gets to it.
+        store.close() if isinstance(store, StoreReader) else store.dispose()
     if as_json:
         click.echo(json.dumps([hit.as_json() for hit in result.hits], ensure_ascii=False, indent=2))
         return
@@ -111,7 +114,20 @@ def _highlight(snippet: str, styled: bool) -> str:
     return "".join(click.style(part, bold=True) if i % 2 else part for i, part in enumerate(parts))
 
 
+def _reader(ctx: Context) -> StoreReader | None:
+    """The store through the DB-API, its schema checked; None for a database URL only an engine opens."""
+    url = ctx.archive().db_url(ctx.db_url)
+    try:
+        return open_reader(url)
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"cannot open the database {safe_url(url)}: {exc}") from None
+
+
 def _redactions(archive) -> dict[str, str]:  # noqa: ANN001
+    from archive.ingest.redaction import RedactionError, load_redactions
+
     try:
         return load_redactions(archive.root)
     except RedactionError as exc:
