@@ -8,3 +8,7 @@ projection's own index (``public_index``) and record lookups for ``show`` and ``
 What it may import: the kernel, ``archive.ingest``, ``archive.store`` and ``archive.public``. The index is a
 cache: nothing here writes records.
 """
+
+from archive.search.whoosh_import import lighten
+
+lighten()
