@@ -38,11 +38,15 @@ class CollectionStats:
         self._stubs: frozenset[int] | None = None
 
     def is_stub(self, docnum: int) -> bool:
+        return docnum in self.stubs()
+
+    def stubs(self) -> frozenset[int]:
+        """The document numbers of bare stubs (their scores are scaled down, see ``ArchiveBM25F.final``)."""
         if self._stubs is None:
             reader = self.searcher.reader()
             self._stubs = frozenset(reader.postings("stub", b"t").all_ids()) if ("stub", b"t") in reader \
                 else frozenset()
-        return docnum in self._stubs
+        return self._stubs
 
     @property
     def doc_count(self) -> int:
@@ -90,7 +94,7 @@ class CollectionStats:
         return self._avgfl[fieldname] or 1.0
 
 
-_LENGTH_OF_BYTE = [byte_to_length(byte) if byte else 0 for byte in range(256)]
+LENGTH_OF_BYTE = [byte_to_length(byte) if byte else 0 for byte in range(256)]
 
 
 def _total_length(searcher: Searcher, fieldname: str, docset: frozenset[int], excluded: list[int]) -> int:
@@ -105,7 +109,7 @@ def _total_length(searcher: Searcher, fieldname: str, docset: frozenset[int], ex
         return sum(reader.doc_field_length(docnum, fieldname) or 0 for docnum in docset)
     if len(excluded) > len(docset):
         return sum(_length_at(columns, docnum) for docnum in docset)
-    total = sum(_LENGTH_OF_BYTE[byte] * count for raw, _ in columns for byte, count in Counter(raw).items())
+    total = sum(LENGTH_OF_BYTE[byte] * count for raw, _ in columns for byte, count in Counter(raw).items())
     return total - sum(_length_at(columns, docnum) for docnum in excluded)
 
 
@@ -122,7 +126,7 @@ def _length_bytes(segment: Any, fieldname: str) -> bytes:
 def _length_at(columns: list[tuple[bytes, int]], docnum: int) -> int:
     for raw, base in reversed(columns):
         if docnum >= base:
-            return _LENGTH_OF_BYTE[raw[docnum - base]]
+            return LENGTH_OF_BYTE[raw[docnum - base]]
     return 0
 
 
@@ -154,6 +158,6 @@ class ArchiveBM25F(BM25F):
             if lengths is not None and searcher.schema[fieldname].scorable:
                 # Whoosh asks for each scored posting's field length through four calls; a table read once
                 # per segment gives the same number (a posting's field length is never 0).
-                table = _LENGTH_OF_BYTE
+                table = LENGTH_OF_BYTE
                 scorer.dfl = lambda docnum: table[lengths[docnum]] or 1
         return scorer

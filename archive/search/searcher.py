@@ -26,6 +26,7 @@ from whoosh.searching import Searcher
 
 from archive.public.rule import public_among
 from archive.search import facets as search_facets
+from archive.search import topn
 from archive.search.analysis import (
     ANALYSIS_VERSION,
     analyze_words,
@@ -202,22 +203,31 @@ class ArchiveSearcher:
             subsearcher.weighting = weighting
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        top = _top_collector(searcher, limit=None if by_date else wanted)
-        collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
-        searcher.search_with_collector(query, collector)
-        results = collector.results()
-        ranked = [(docnum, score) for score, docnum in results.top_n]
+        # A term or a two-word AND/OR: scored block by block, with the same result (archive.search.topn).
+        bulk = None if by_date else topn.top(searcher, query, weighting, wanted, allowed)
+        if bulk is not None:
+            top_n, every_match = bulk
+            estimated = len(every_match)
+        else:
+            top = _top_collector(searcher, limit=None if by_date else wanted)
+            collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
+            searcher.search_with_collector(query, collector)
+            results = collector.results()
+            top_n, every_match, estimated = results.top_n, None, results.estimated_length()
+        ranked = [(docnum, score) for score, docnum in top_n]
         if by_date:
             ranked = self._by_date(ranked)
         start = (request.page - 1) * request.limit
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {}
-        matched = self._matched(query, allowed) if request.facets or request.count else None
+        matched = every_match
+        if matched is None and (request.facets or request.count):
+            matched = self._matched(query, allowed)
         if matched is not None and request.facets:
             facet_map = self._facet_map()
             facets = {name: _counts(facet_map.counts(name, matched)) for name in FACETS}
-        total = len(matched) if matched is not None else results.estimated_length()
+        total = len(matched) if matched is not None else estimated
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
 

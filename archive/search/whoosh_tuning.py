@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
 from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -39,6 +41,7 @@ from archive.search.analysis import (
 )
 
 _ORIGINAL = whoosh3.W3PerDocReader._cached_reader
+_ORIGINAL_GOTO = whoosh3.W3LeafMatcher._goto
 _ORIGINAL_BUFFER_INIT, _ORIGINAL_BUFFER_CLOSE = BufferFile.__init__, BufferFile.close
 _ORIGINAL_ADD = PostingPool.add
 _ORIGINAL_FLUSH = SegmentWriter._flush_segment
@@ -165,6 +168,26 @@ def _buffer_close(self: BufferFile) -> None:
     self.is_closed = True
 
 
+def _goto(self: whoosh3.W3LeafMatcher, position: int) -> None:
+    """``W3LeafMatcher._goto``, reading the block's header from a slice of the postings instead of through
+    the file's stream (``pickle.load`` on a Python stream reads a few bytes at a time): the same fields."""
+    postfile = self._postfile
+    self._data = self._ids = self._weights = self._values = None
+    self._i = 0
+    length = postfile.get_int(position)
+    if length < 0:  # the last block
+        self._lastblock = True
+        length *= -1
+    start = position + _INT_SIZE
+    self._nextoffset = start + length
+    block = io.BytesIO(postfile.get(start, length))
+    info = pickle.load(block)
+    self._dataoffset = start + block.tell()
+    self._blocklength, self._maxid, self._maxweight, self._compression, mnlen, mxlen = info
+    self._minlength = byte_to_length(mnlen)
+    self._maxlength = byte_to_length(mxlen)
+
+
 # Skipping blocks that cannot reach the top N, safely
 
 
@@ -183,17 +206,29 @@ def _block_end(matcher: Any) -> int | None:
     return None
 
 
-def _safe_skip_to_quality(self: UnionMatcher | IntersectionMatcher, minquality: float) -> int:
-    """Skip, together, every child past the end of the window in which the sum of the children's block
-    qualities bounds each score, while that bound is below ``minquality``.
+def _window_bound(matcher: Any, end: int) -> float:
+    """A bound on the score of every document from ``matcher``'s current one up to ``end`` (within which
+    ``_block_end`` says every block quality holds): 0 for a part with no posting there, so that a sparse
+    part (a term's title postings) does not keep the bound of a window it is absent from high."""
+    if not matcher.is_active() or matcher.id() > end:
+        return 0.0
+    if isinstance(matcher, UnionMatcher | IntersectionMatcher):
+        # An intersection at a document has both parts there; a union scores at most the sum of its parts.
+        return _window_bound(matcher.a, end) + _window_bound(matcher.b, end)
+    return matcher.block_quality()  # a leaf, or a boost around one (see _block_end)
 
-    Whoosh's own version skips one child's block on its own, past documents that the other child's next,
+
+def _safe_skip_to_quality(self: UnionMatcher | IntersectionMatcher, minquality: float) -> int:
+    """Skip, together, every part past the end of the window in which each part's block quality bounds
+    its scores, while the bound on the window (the parts with a posting in it) is below ``minquality``.
+
+    Whoosh's own version skips one part's block on its own, past documents that the other part's next,
     better block may also hold: it lost real hits from the top 10 (tests/test_search_topn.py).
     """
     skipped = 0
-    while self.is_active() and self.block_quality() < minquality:
+    while self.is_active():
         end = _block_end(self)
-        if end is None:
+        if end is None or _window_bound(self, end) >= minquality:
             break
         for child in (self.a, self.b):
             if child.is_active():
@@ -202,7 +237,8 @@ def _safe_skip_to_quality(self: UnionMatcher | IntersectionMatcher, minquality: 
         if isinstance(self, IntersectionMatcher):
             if not (self.a.is_active() and self.b.is_active()):
                 break
-            self._find_next()
+            if self.a.id() != self.b.id():  # Whoosh's _find_next asserts they differ
+                self._find_next()
         else:
             self._id = None  # the union's cached current id
     return skipped
@@ -215,6 +251,7 @@ def apply() -> None:
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     BufferFile.__init__, BufferFile.close = _buffer_init, _buffer_close
     BufferFile.file = property(_buffer_stream, _buffer_set_stream)
+    whoosh3.W3LeafMatcher._goto = _goto
     PostingPool.add = _add
     SegmentWriter._flush_segment = _flush_segment
     for matcher_class in _ORIGINAL_SKIPS:
@@ -227,6 +264,7 @@ def reverted() -> Iterator[None]:
     whoosh3.W3PerDocReader._cached_reader = _ORIGINAL
     BufferFile.__init__, BufferFile.close = _ORIGINAL_BUFFER_INIT, _ORIGINAL_BUFFER_CLOSE
     del BufferFile.file
+    whoosh3.W3LeafMatcher._goto = _ORIGINAL_GOTO
     PostingPool.add = _ORIGINAL_ADD
     SegmentWriter._flush_segment = _ORIGINAL_FLUSH
     for matcher_class, original in _ORIGINAL_SKIPS.items():
