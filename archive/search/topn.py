@@ -17,8 +17,9 @@ collector; ``tests/test_search_topn.py`` compares both ways on real texts. The c
 
 from __future__ import annotations
 
+import bisect
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import accumulate
 from typing import Any
 
@@ -75,30 +76,57 @@ def top(searcher: Searcher, query: wq.Query, weighting: ArchiveBM25F, limit: int
     return [(score, -negated) for score, negated in best], [-negated for _, negated in found]
 
 
-def _scores(query: wq.Query, searcher: Searcher, weighting: ArchiveBM25F) -> Scores:
-    """Document number (in the segment) -> score of ``query``, as Whoosh's matchers would score it."""
+class _Only:
+    """The documents an AND's other part matched: only they need scores, and a block of postings with
+    none of them in its range of document numbers is not even decoded."""
+
+    def __init__(self, docnums: Iterable[int]) -> None:
+        self.set = frozenset(docnums)
+        self.sorted = sorted(self.set)
+
+    def any_within(self, low: int, high: int) -> bool:
+        """Whether one of the documents has a number in ``low``..``high``."""
+        at = bisect.bisect_left(self.sorted, low)
+        return at < len(self.sorted) and self.sorted[at] <= high
+
+
+def _scores(query: wq.Query, searcher: Searcher, weighting: ArchiveBM25F, only: _Only | None = None) -> Scores:
+    """Document number (in the segment) -> score of ``query``, as Whoosh's matchers would score it (only
+    for the documents in ``only``, when given: the others may be left out)."""
     if type(query) is wq.Term:
-        scores = _term_scores(query, searcher, weighting)
+        return _term_scores(query, searcher, weighting, only)  # its boost applied there
+    if len(query.subqueries) == 1:
+        return _scores(query.subqueries[0], searcher, weighting, only)  # Whoosh leaves a group of one's boost out
+    if type(query) is wq.Or:
+        first, second = (_scores(part, searcher, weighting, only) for part in query.subqueries)
+        scores = dict(first)
+        for docnum, score in second.items():
+            scores[docnum] = scores[docnum] + score if docnum in scores else score
     else:
-        parts = [_scores(part, searcher, weighting) for part in query.subqueries]
-        if len(parts) == 1:
-            return parts[0]  # Whoosh matches a group of one as its part, leaving the group's boost out
-        first, second = parts
-        if type(query) is wq.Or:
-            scores = dict(first)
-            for docnum, score in second.items():
-                scores[docnum] = scores[docnum] + score if docnum in scores else score
-        else:
-            if len(second) < len(first):
-                first, second = second, first
-            scores = {docnum: score + second[docnum] for docnum, score in first.items() if docnum in second}
+        # The part matching fewer documents first; the other is scored only where the first matched.
+        reader = searcher.reader()
+        rare, common = sorted(query.subqueries, key=lambda part: _estimate(part, reader))
+        first = _scores(rare, searcher, weighting, only)
+        second = _scores(common, searcher, weighting, _Only(first)) if first else {}
+        scores = {docnum: score + second[docnum] for docnum, score in first.items() if docnum in second}
     if query.boost != 1.0:
         boost = query.boost
         return {docnum: score * boost for docnum, score in scores.items()}
     return scores
 
 
-def _term_scores(term: wq.Term, searcher: Searcher, weighting: ArchiveBM25F) -> Scores:
+def _estimate(query: wq.Query, reader: Any) -> int:
+    """An upper bound on the documents ``query`` matches in the segment (its terms' document frequencies)."""
+    if type(query) is wq.Term:
+        try:
+            return reader.doc_frequency(query.fieldname, query.text)
+        except (KeyError, ValueError):
+            return 0
+    estimates = [_estimate(part, reader) for part in query.subqueries]
+    return sum(estimates) if type(query) is wq.Or else min(estimates)
+
+
+def _term_scores(term: wq.Term, searcher: Searcher, weighting: ArchiveBM25F, only: _Only | None) -> Scores:
     reader = searcher.reader()
     schema = searcher.schema
     if term.fieldname not in schema:
@@ -129,11 +157,11 @@ def _term_scores(term: wq.Term, searcher: Searcher, weighting: ArchiveBM25F) -> 
         # the same numbers in the same order, so the same result to the bit.
         k1_plus_1 = k1 + 1
         norms = [k1 * ((1 - b) + b * (length or 1) / avgfl) for length in _LENGTHS]
-        for ids, weights in _blocks(matcher):
+        for ids, weights in _blocks(matcher, only):
             scores.update({docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]]))
                            for docnum, tf in zip(ids, weights, strict=True)})
     else:
-        for ids, weights in _blocks(matcher):
+        for ids, weights in _blocks(matcher, only):
             scores.update({docnum: bm25(idf, tf, length_of(docnum), avgfl, b, k1)
                            for docnum, tf in zip(ids, weights, strict=True)})
     for docnum in deleted:
@@ -144,14 +172,24 @@ def _term_scores(term: wq.Term, searcher: Searcher, weighting: ArchiveBM25F) -> 
     return scores
 
 
-def _blocks(matcher: W3LeafMatcher) -> Any:
+def _blocks(matcher: W3LeafMatcher, only: _Only | None = None) -> Any:
     """Each block of a term's postings: (document numbers, weights), decoded as Whoosh decodes them (its
-    ``delta_decode`` is a running sum: ``accumulate``, without a Python step per posting)."""
+    ``delta_decode`` is a running sum: ``accumulate``, without a Python step per posting); with ``only``,
+    just the postings of those documents, and blocks holding none of them are passed over undecoded."""
+    low = 0  # every document number in a block is above the previous block's last one
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        ids = matcher._data[0]
-        matcher._read_weights()
-        yield (ids if matcher._byteids else tuple(accumulate(ids))), matcher._weights
+        high = matcher.block_max_id()
+        if only is None or only.any_within(low, high):
+            if matcher._data is None:
+                matcher._read_data()
+            ids = matcher._data[0]
+            matcher._read_weights()
+            ids, weights = (ids if matcher._byteids else tuple(accumulate(ids))), matcher._weights
+            if only is not None:
+                wanted = only.set
+                kept = [i for i, docnum in enumerate(ids) if docnum in wanted]
+                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+            yield ids, weights
+        low = high + 1
         matcher._next_block()
 
