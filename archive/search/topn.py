@@ -21,6 +21,7 @@ import bisect
 import heapq
 from collections.abc import Callable, Iterable
 from itertools import accumulate
+from operator import neg
 from typing import Any
 
 from whoosh import query as wq
@@ -59,7 +60,8 @@ def top(searcher: Searcher, query: wq.Query, weighting: ArchiveBM25F, limit: int
         return None
     stubs = weighting.stats.stubs() if weighting.use_final else frozenset()
     leaves = searcher.subsearchers or [(searcher, 0)]
-    found: list[tuple[float, int]] = []  # (final score, negated document number): a heap's order
+    best: list[tuple[float, int]] = []  # (final score, negated document number): a heap's order
+    matched: list[int] = []
     try:
         for subsearcher, offset in leaves:
             scores = _scores(query, subsearcher, weighting)
@@ -69,11 +71,13 @@ def top(searcher: Searcher, query: wq.Query, weighting: ArchiveBM25F, limit: int
                 scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
             for docnum in stubs.intersection(scores):
                 scores[docnum] = weighting.final(searcher, docnum, scores[docnum])
-            found.extend([(score, -docnum) for docnum, score in scores.items()])
+            # The segment's best, paired in C (zip, map) and compared as tuples: no Python step per match.
+            pairs = zip(scores.values(), map(neg, scores.keys()), strict=True)
+            best = heapq.nlargest(limit, [*best, *heapq.nlargest(limit, pairs)])
+            matched.extend(scores)
     except _Unsupported:
         return None
-    best = heapq.nlargest(limit, found)
-    return [(score, -negated) for score, negated in best], [-negated for _, negated in found]
+    return [(score, -negated) for score, negated in best], matched
 
 
 class _Only:
@@ -81,8 +85,7 @@ class _Only:
     none of them in its range of document numbers is not even decoded."""
 
     def __init__(self, docnums: Iterable[int]) -> None:
-        self.set = frozenset(docnums)
-        self.sorted = sorted(self.set)
+        self.sorted = sorted(docnums)
 
     def any_within(self, low: int, high: int) -> bool:
         """Whether one of the documents has a number in ``low``..``high``."""
@@ -99,9 +102,10 @@ def _scores(query: wq.Query, searcher: Searcher, weighting: ArchiveBM25F, only: 
         return _scores(query.subqueries[0], searcher, weighting, only)  # Whoosh leaves a group of one's boost out
     if type(query) is wq.Or:
         first, second = (_scores(part, searcher, weighting, only) for part in query.subqueries)
-        scores = dict(first)
-        for docnum, score in second.items():
-            scores[docnum] = scores[docnum] + score if docnum in scores else score
+        # The sum of the two where both match (a + b == b + a exactly), each alone elsewhere.
+        both = first.keys() & second.keys()
+        scores = {**first, **second}
+        scores.update({docnum: first[docnum] + second[docnum] for docnum in both})
     else:
         # The part matching fewer documents first; the other is scored only where the first matched.
         reader = searcher.reader()
@@ -175,7 +179,8 @@ def _term_scores(term: wq.Term, searcher: Searcher, weighting: ArchiveBM25F, onl
 def _blocks(matcher: W3LeafMatcher, only: _Only | None = None) -> Any:
     """Each block of a term's postings: (document numbers, weights), decoded as Whoosh decodes them (its
     ``delta_decode`` is a running sum: ``accumulate``, without a Python step per posting); with ``only``,
-    just the postings of those documents, and blocks holding none of them are passed over undecoded."""
+    blocks whose range of document numbers holds none of those documents are passed over undecoded (the
+    others are given whole: filtering them would cost as much as scoring them)."""
     low = 0  # every document number in a block is above the previous block's last one
     while matcher.is_active():
         high = matcher.block_max_id()
@@ -184,12 +189,6 @@ def _blocks(matcher: W3LeafMatcher, only: _Only | None = None) -> Any:
                 matcher._read_data()
             ids = matcher._data[0]
             matcher._read_weights()
-            ids, weights = (ids if matcher._byteids else tuple(accumulate(ids))), matcher._weights
-            if only is not None:
-                wanted = only.set
-                kept = [i for i, docnum in enumerate(ids) if docnum in wanted]
-                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-            yield ids, weights
+            yield (ids if matcher._byteids else tuple(accumulate(ids))), matcher._weights
         low = high + 1
         matcher._next_block()
-
