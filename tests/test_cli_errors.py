@@ -31,7 +31,10 @@ from tests.helpers import count
 UNREADABLE_TARGET = Path("/proc/self/mem")
 
 # Exceptions that never reach a user: control flow inside one module, caught where they are raised.
-PRIVATE = {"archive.publish.incremental.NotFingerprintable", "archive.store.ingest.StrictAbort"}
+# Control flow inside one module, never shown: a page that cannot be fingerprinted, a strict ingest's stop,
+# and a query part the block scorer hands back to Whoosh's matchers.
+PRIVATE = {"archive.publish.incremental.NotFingerprintable", "archive.store.ingest.StrictAbort",
+           "archive.search.topn._Unsupported"}
 
 RECORD = "---\ntitle: Port strike\ntype: struggle\nvisibility: public\ndate: 1934-05\n---\nThe port stopped.\n"
 BAD_RECORD = "---\ntitle: Undated\ndate: someday\n---\n"

@@ -41,7 +41,8 @@ def site_text(site: Path) -> str:
 
 
 def test_importing_the_projection_loads_only_store_level_modules_and_no_whoosh():
-    code = ("import sys, archive.public; "
+    # (archive.public loads its modules when a name is first asked for: ask for the entry point.)
+    code = ("import sys; from archive.public import load; "
             "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     # The projection sits on the store, which sits on the record format (archive.ingest: the bounded YAML
@@ -51,6 +52,13 @@ def test_importing_the_projection_loads_only_store_level_modules_and_no_whoosh()
                                "archive.ingest.record_rules", "archive.ingest.redaction", "archive.public",
                                "archive.public.graph", "archive.public.rule", "archive.store", "archive.store.models"])
 
+
+def test_the_rule_alone_loads_neither_sqlalchemy_nor_the_models():
+    # archive search decides the public marks of its hits with the rule's row form, without SQLAlchemy.
+    code = ("import sys; from archive.public.rule import public_among, is_public; "
+            "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'archive', 'sqlalchemy'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(["archive", "archive.public", "archive.public.rule"])
 
 
 def test_importing_the_publisher_loads_no_search_index():

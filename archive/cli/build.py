@@ -17,9 +17,11 @@ from archive.cli.common import Context, pass_context
               help="Publish even records whose content no longer matches its hash (they are listed).")
 @pass_context
 def build_command(ctx: Context, out: Path | None, language: str | None, allow_unverified: bool) -> None:
-    """Publish the public records as a static site: pages, feed, browser search, an About page, the
-    records as JSON and CSV downloads (data/), a citation on each record page, and sitemap.xml when
-    archive.toml sets [site] base_url (the site's public address; see docs/about-and-data.md).
+    """Publish the public records as a static site: pages, feed, sitemap and browser search.
+
+    The site also has an About page, the records as JSON and CSV downloads (data/), a citation on each
+    record page and the cleaned copies of attached files. sitemap.xml is written when archive.toml sets
+    [site] base_url (the site's public address; see docs/about-and-data.md).
 
     Only public records whose embargo has passed and whose consent stands are published, and only if each
     still matches its content hash; the command says how many records it left out, and why (restricted,

@@ -8,8 +8,8 @@ import sys
 import click
 
 from archive.cli.common import Context, pass_context
-from archive.ingest.redaction import load_redactions
 from archive.search.searcher import SORTS, SearchRequest, SearchResult, search
+from archive.store.dbapi import StoreReader, StoreUnavailable, open_reader, safe_url
 
 FACET_LABELS = {"type": "type", "waves": "wave", "kind": "kind", "places": "place"}
 FACETS_SHOWN = 8
@@ -52,12 +52,15 @@ def search_command(ctx: Context, query: tuple[str, ...], types: tuple[str, ...],
     request = SearchRequest(" ".join(query), types=types, waves=waves, places=places, kinds=kinds,
                             languages=languages, limit=limit, page=page, sort=sort, public=public,
                             facets=not as_json, suggest=not as_json, count=not as_json,
-                            redactions=load_redactions(archive.root) if public else None)
-    engine = ctx.engine()
+                            redactions=_redactions(archive) if public else None)
+    # A public search loads the projection through SQLAlchemy; any other reads a few rows, through the
+    # DB-API, so that the command does not pay for importing SQLAlchemy and the models (archive.store.dbapi).
+    store = ctx.engine() if public else _reader(ctx) or ctx.engine()
     try:
-        result = search(archive.index_dir, engine, request)
+        result = search(archive.index_dir, store, request)
     finally:
-        engine.dispose()  # close pooled connections now, not when the interpreter gets to them
+        # Close the connection now (an engine: its pool), not when the interpreter gets to it.
+        store.close() if isinstance(store, StoreReader) else store.dispose()
     if as_json:
         click.echo(json.dumps([hit.as_json() for hit in result.hits], ensure_ascii=False, indent=2))
         return
@@ -102,3 +105,18 @@ def _highlight(snippet: str, styled: bool) -> str:
     parts = snippet.split("**")
     return "".join(click.style(part, bold=True) if i % 2 else part for i, part in enumerate(parts))
 
+
+
+def _reader(ctx: Context) -> StoreReader | None:
+    """The store through the DB-API, its schema checked; None for a database URL only an engine opens."""
+    url = ctx.archive().db_url(ctx.db_url)
+    try:
+        return open_reader(url)
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"cannot open the database {safe_url(url)}: {exc}") from None
+
+
+def _redactions(archive) -> dict[str, str]:  # noqa: ANN001
+    from archive.ingest.redaction import load_redactions  # only a public search reads them
+
+    return load_redactions(archive.root)

@@ -14,17 +14,30 @@ search modules or the command line, and nothing that loads Whoosh: the publisher
 must not need the search index.
 """
 
-from archive.public.graph import PUBLISHED_COLUMNS, Graph, Item, left_out, load, names_in_search_text, time_key
-from archive.public.rule import (
-    REASONS,
-    always_public_clause,
-    is_always_public,
-    projection_clause,
-    public_clause,
-    reason_left_out,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Exported names -> the module defining them. Loaded on first use, so that a reader needing only the rule
+# (``archive search``, which must start fast) does not import the graph, SQLAlchemy's ORM and the models.
+_EXPORTS = {
+    **dict.fromkeys(("PUBLISHED_COLUMNS", "Graph", "Item", "left_out", "load", "names_in_search_text", "time_key"),
+                    "archive.public.graph"),
+    **dict.fromkeys(("REASONS", "always_public_clause", "is_always_public", "is_public", "projection_clause",
+                     "public_among", "public_clause", "reason_left_out"), "archive.public.rule"),
+}
 
 __all__ = [
-    "PUBLISHED_COLUMNS", "REASONS", "Graph", "Item", "always_public_clause", "is_always_public", "left_out", "load",
-    "names_in_search_text", "projection_clause", "public_clause", "reason_left_out", "time_key",
+    "PUBLISHED_COLUMNS", "REASONS", "Graph", "Item", "always_public_clause", "is_always_public", "is_public",
+    "left_out", "load", "names_in_search_text", "projection_clause", "public_among", "public_clause",
+    "reason_left_out", "time_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'archive.public' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

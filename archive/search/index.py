@@ -26,9 +26,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -40,9 +39,13 @@ from archive.errors import ArchiveError
 from archive.search import term_map, whoosh_tuning
 from archive.search.analysis import ANALYSIS_VERSION, MultilingualAnalyzer, mark_language
 from archive.search.facets import is_cache_file
-from archive.search.index_docs import LINK_FIELDS, Document, iter_documents, link_targets, related_ids
 from archive.search.lemmas import LEMMA_LANGUAGES
 from archive.store.db import LARGE_CHANGE, has_statistics, refresh_statistics
+
+if TYPE_CHECKING:  # the store's reader (SQLAlchemy, the models) is imported by what writes, not by a search
+    from sqlalchemy import Engine
+
+    from archive.search.index_docs import Document
 
 whoosh_tuning.apply()
 
@@ -77,6 +80,8 @@ def make_schema() -> Schema:
     title, body = TEXT(analyzer=text, stored=True), TEXT(analyzer=text)
     for field in (title, body):  # the same postings, each distinct word analyzed once (whoosh_tuning)
         field.format = whoosh_tuning.CachedPositions(field_boost=field.format.field_boost)
+    from archive.search.index_docs import LINK_FIELDS
+
     lists = {name: KEYWORD(commas=True, lowercase=True, stored=True) for name in (*LINK_FIELDS, "tags")}
     return Schema(
         rid=ID(unique=True, stored=True),
@@ -280,6 +285,8 @@ def _statistics_after_write(engine: Engine, changed: int) -> None:
 
 
 def _update_locked(index_dir: Path, engine: Engine, ids: set[int]) -> UpdateResult:
+    from archive.search.index_docs import iter_documents, link_targets, related_ids
+
     result = UpdateResult()
     ix = open_index(index_dir)
     try:
@@ -324,6 +331,8 @@ def rebuild_index(index_dir: Path, engine: Engine, *, timeout: float | None = No
 
 
 def _rebuild_locked(index_dir: Path, engine: Engine, procs: int = 1) -> int:
+    from archive.search.index_docs import iter_documents
+
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     folder = index_dir / name
     folder.mkdir(parents=True)

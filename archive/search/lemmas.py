@@ -57,7 +57,23 @@ def _known_term(word: str, language: str) -> str | None:
 
 @cache
 def simplemma_version() -> str:
-    """The installed simplemma's version (a map of terms is only valid for the one that wrote it)."""
+    """The installed simplemma's version (a map of terms is only valid for the one that wrote it).
+
+    Read from its ``dist-info`` beside the package when there is exactly one: ``importlib.metadata`` costs
+    about 40 ms of CPU to import, a quarter of what a whole ``archive search`` may spend."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("simplemma")
+    if spec is not None and spec.origin:
+        found = list(Path(spec.origin).parent.parent.glob("simplemma-*.dist-info/METADATA"))
+        if len(found) == 1:
+            with open(found[0], encoding="utf-8") as metadata:
+                for line in metadata:
+                    if line.startswith("Version:"):
+                        return line.partition(":")[2].strip()
+                    if not line.strip():
+                        break  # the end of the headers
     from importlib.metadata import version
 
     return version("simplemma")

@@ -8,25 +8,25 @@ store's text (or, in public, the published text), which the index does not keep.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
 from whoosh import collectors, highlight
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from archive.ingest.records import make_slug
-from archive.ingest.redaction import load_redactions
-from archive.public import Graph, projection_clause
+from archive.public.rule import public_among
 from archive.search import facets as search_facets
+from archive.search import topn
 from archive.search.analysis import (
     ANALYSIS_VERSION,
     analyze_words,
@@ -48,7 +48,12 @@ from archive.search.query import (
 )
 from archive.search.scoring import ArchiveBM25F, CollectionStats
 from archive.search.term_map import use_term_map
-from archive.store.models import Record
+from archive.store.dbapi import StoreReader, read_transaction, select_rows
+
+if TYPE_CHECKING:  # a search reads the store through the DB-API (archive.store.dbapi), without SQLAlchemy
+    from sqlalchemy import Engine
+
+    from archive.public import Graph
 
 __all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "ArchiveSearcher", "search"]
 
@@ -57,7 +62,12 @@ PUBLIC_CACHE = "public"  # ARCHIVE/index/public/: the public projection's index 
 FACETS = ("type", "waves", "kind", "places")
 SNIPPET_CHARS = 240
 MARK_START, MARK_END = "**", "**"  # Markdown bold: bodies are Markdown, and a terminal shows it as is
-records_t = Record.__table__
+# Columns of BODY_COLUMNS the store keeps as JSON lists: SQLite's driver gives them as text, not lists
+# (tests/test_search_stores.py checks this against the models).
+JSON_BODY_COLUMNS = ("demands", "limits", "lessons", "determinants")
+# Public searchers kept by a long-lived process (``archive serve``, a test session), one per day and set
+# of redactions, least recently used dropped first: each holds an open index and the published texts.
+PUBLIC_SEARCHERS_KEPT = 4
 
 
 @dataclass
@@ -116,15 +126,22 @@ class SearchResult:
 
 
 class ArchiveSearcher:
-    """An open index plus the store; reuse one for many searches (statistics are cached)."""
+    """An open index plus the store; reuse one for many searches (statistics are cached).
 
-    def __init__(self, index_dir: Path, engine: Engine, *, projection: whoosh_index.Index | None = None,
+    ``store`` is an SQLAlchemy engine, or a ``StoreReader`` (``archive.store.dbapi.open_reader``: the
+    plain DB-API read path ``archive search`` uses, which needs neither SQLAlchemy nor the models). Either
+    serves the hits' rows and their public marks; a public search (``--public``) needs an engine, since
+    it loads the public projection."""
+
+    def __init__(self, index_dir: Path, store: Engine | StoreReader, *,
+                 projection: whoosh_index.Index | None = None,
                  graph: Graph | Mapping[int, Any] | None = None) -> None:
-        self.engine = engine
+        self.store = store
         self.index_dir = index_dir
         # ``projection``: an index of the public projection (see ``archive.search.public_index``), whose records
         # are all public; ``graph`` gives their published text.
-        self.graph = graph.by_id() if isinstance(graph, Graph) else graph
+        by_id = getattr(graph, "by_id", None)  # a Graph (imported only for typing: it would load the models)
+        self.graph: Mapping[int, Any] | None = by_id() if by_id is not None else graph
         if projection is None and index_meta(index_dir).get("analysis_version", ANALYSIS_VERSION) != ANALYSIS_VERSION:
             raise SearchIndexError("the search index was built by another version of the analysis; "
                                    "run 'archive reindex'")
@@ -132,7 +149,7 @@ class ArchiveSearcher:
         self.languages = languages_present(self.searcher)
         self.parser = make_parser(self.searcher.schema)
         self._stats: dict[Any, CollectionStats] = {}
-        self._public: dict[Any, ArchiveSearcher] = {}
+        self._public: OrderedDict[Any, tuple[ArchiveSearcher, str | None]] = OrderedDict()
         self._facets: FacetMap | None = None
 
     def _open(self) -> Searcher:
@@ -149,8 +166,9 @@ class ArchiveSearcher:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        for public in self._public.values():
+        for public, _ in self._public.values():
             public.close()
+        self._public.clear()
         self.searcher.close()
 
     def __enter__(self) -> ArchiveSearcher:
@@ -186,22 +204,31 @@ class ArchiveSearcher:
             subsearcher.weighting = weighting
         by_date = request.sort == "date"
         wanted = request.page * request.limit
-        top = _top_collector(searcher, limit=None if by_date else wanted)
-        collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
-        searcher.search_with_collector(query, collector)
-        results = collector.results()
-        ranked = [(docnum, score) for score, docnum in results.top_n]
+        # A term or a two-word AND/OR: scored block by block, with the same result (archive.search.topn).
+        bulk = None if by_date else topn.top(searcher, query, weighting, wanted, allowed)
+        if bulk is not None:
+            top_n, every_match = bulk
+            estimated = len(every_match)
+        else:
+            top = _top_collector(searcher, limit=None if by_date else wanted)
+            collector = collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
+            searcher.search_with_collector(query, collector)
+            results = collector.results()
+            top_n, every_match, estimated = results.top_n, None, results.estimated_length()
+        ranked = [(docnum, score) for score, docnum in top_n]
         if by_date:
             ranked = self._by_date(ranked)
         start = (request.page - 1) * request.limit
         hits = [self._hit(docnum, score) for docnum, score in ranked[start:wanted]]
         self._complete(hits, query, request)
         facets = {}
-        matched = self._matched(query, allowed) if request.facets or request.count else None
+        matched = every_match
+        if matched is None and (request.facets or request.count):
+            matched = self._matched(query, allowed)
         if matched is not None and request.facets:
             facet_map = self._facet_map()
             facets = {name: _counts(facet_map.counts(name, matched)) for name in FACETS}
-        total = len(matched) if matched is not None else results.estimated_length()
+        total = len(matched) if matched is not None else estimated
         return SearchResult(hits, total, request.page, math.ceil(total / request.limit), facets, suggestion,
                             per_page=request.limit)
 
@@ -230,32 +257,55 @@ class ArchiveSearcher:
 
     def public_searcher(self, today: dt.date | None = None,
                         redactions: dict[str, str] | None = None) -> ArchiveSearcher:
-        """A searcher over the public projection as of ``today``, with ``redactions`` (default: the
-        archive's ``redactions.yaml``) and each record's own list; kept for the next public search."""
+        """A searcher over the public projection as of ``today`` (default: the current date, read at
+        each call), with ``redactions`` (default: the archive's ``redactions.yaml``) and each record's own
+        list; kept for the next public search while the kept public index is unchanged, at most
+        ``PUBLIC_SEARCHERS_KEPT`` of them."""
+        from archive.ingest.redaction import load_redactions
+
         if redactions is None:
             redactions = load_redactions(self.index_dir.parent)
-        key = (today, tuple(sorted(redactions.items())))
-        if key not in self._public:
-            self._public[key] = public_searcher(self.index_dir, self.engine, today, redactions)
-        return self._public[key]
+        key = (today or dt.date.today(), tuple(sorted(redactions.items())))
+        marker = _public_marker(self.index_dir)
+        kept = self._public.pop(key, None)
+        if kept is not None and (marker is None or kept[1] != marker):
+            kept[0].close()  # the public index was brought up to date since (an ingest, a delete): reopen
+            kept = None
+        if kept is None:
+            kept = (public_searcher(self.index_dir, self._engine("a public search"), key[0], redactions),
+                    _public_marker(self.index_dir))
+        self._public[key] = kept  # the most recently used last
+        while len(self._public) > PUBLIC_SEARCHERS_KEPT:
+            _, (oldest, _) = self._public.popitem(last=False)
+            oldest.close()
+        return kept[0]
+
+    def _engine(self, purpose: str) -> Engine:
+        if isinstance(self.store, StoreReader):
+            raise TypeError(f"{purpose} needs an SQLAlchemy engine (it loads the public projection), "
+                            "not a plain store reader")
+        return self.store
 
     def _allowed(self, request: SearchRequest) -> set[int] | None:
         check_filters(self.searcher, types=request.types, waves=request.waves, places=request.places,
-                      type_name=_type_name, slug=make_slug, public=self.graph is not None,
+                      type_name=_type_name, slug=_slug, public=self.graph is not None,
                       facet_values=lambda field: self._facet_map().counts(field, self.searcher.reader().all_doc_ids()))
         filters = _filter_query(request)
         return set(self.searcher.docs_for_query(filters)) if filters is not None else None
 
-    def _rows(self, ids: list[int]) -> dict[int, Any]:
-        """The text each record's snippet and suggestions are cut from: the published text in a public
-        searcher, the store's current rows otherwise."""
+    def _rows(self, ids: list[int], today: dt.date | None = None, *,
+              public: bool = False) -> tuple[dict[int, Any], set[int]]:
+        """The text each record's snippet and suggestions are cut from (the published text in a public
+        searcher, the store's current rows otherwise), and with ``public`` which of ``ids`` the public
+        projection holds as of ``today`` (``archive.public.rule`` decides, stubs included)."""
         if self.graph is not None:
             from archive.search.public_index import published_rows
 
-            return published_rows(self.graph, ids)
-        with self.engine.connect() as conn:
-            return {row["id"]: row for row in conn.execute(
-                select(records_t).where(records_t.c.id.in_(ids))).mappings()}
+            return published_rows(self.graph, ids), set(ids)
+        with read_transaction(self.store) as (conn, placeholder):
+            rows = {row["id"]: _decoded(row) for row in select_rows(conn, placeholder, "records", "id", ids)}
+            in_projection = public_among(conn, ids, today, placeholder) if public else set()
+        return rows, in_projection
 
     def _word_for(self, fieldname: str, term: str, docnum: int) -> Counter[str]:
         """The words in the record at ``docnum`` that analyze to ``term``, counted (for did-you-mean)."""
@@ -263,7 +313,7 @@ class ArchiveSearcher:
         if fieldname == "title":
             text, language = fields.get("title", ""), fields.get("language")
         else:
-            row = self._rows([fields["record_id"]]).get(fields["record_id"])
+            row = self._rows([fields["record_id"]])[0].get(fields["record_id"])
             if row is None:
                 return Counter()
             text, language = row.get("indexed_body") or compose_body(row), row["language"]
@@ -279,8 +329,7 @@ class ArchiveSearcher:
         if not hits:
             return
         ids = [h.record_id for h in hits]
-        rows = self._rows(ids)
-        public = set(ids) if self.graph is not None else self._in_projection(ids, request.today)
+        rows, public = self._rows(ids, request.today, public=True)
         terms = _query_terms(query, self.searcher) if request.snippets else set()
         for hit in hits:
             row = rows.get(hit.record_id)
@@ -290,12 +339,6 @@ class ArchiveSearcher:
             hit.public = hit.record_id in public
             if request.snippets:
                 hit.snippet = snippet(compose_body(row), terms, row["language"])
-
-    def _in_projection(self, ids: list[int], today: dt.date | None) -> set[int]:
-        """Which of ``ids`` the public projection holds (``archive.public`` decides, stubs included)."""
-        with self.engine.connect() as conn:
-            return set(conn.execute(select(records_t.c.id).where(records_t.c.id.in_(ids),
-                                                                 projection_clause(today))).scalars())
 
 
 class _SkippingTopCollector(collectors.TopCollector):
@@ -332,12 +375,14 @@ def _top_collector(searcher: Searcher, limit: int | None) -> Any:
     return _SkippingTopCollector(limit=limit)
 
 
-def search(index_dir: Path, engine: Engine, request: SearchRequest) -> SearchResult:
-    """Run one search (see ``SearchRequest``). A public search needs no index on disk."""
+def search(index_dir: Path, store: Engine | StoreReader, request: SearchRequest) -> SearchResult:
+    """Run one search (see ``SearchRequest``). A public search needs no index on disk, but an engine."""
     if request.public:
-        with public_searcher(index_dir, engine, request.today, request.redactions) as searcher:
+        if isinstance(store, StoreReader):
+            raise TypeError("a public search needs an SQLAlchemy engine (it loads the public projection)")
+        with public_searcher(index_dir, store, request.today, request.redactions) as searcher:
             return searcher.search(request)
-    with ArchiveSearcher(index_dir, engine) as searcher:
+    with ArchiveSearcher(index_dir, store) as searcher:
         return searcher.search(request)
 
 
@@ -345,6 +390,7 @@ def public_searcher(index_dir: Path, engine: Engine, today: dt.date | None = Non
                     redactions: dict[str, str] | None = None) -> ArchiveSearcher:
     """A searcher over the public projection as of ``today`` (``archive.search.public_index``), with
     ``redactions`` (default: the archive's ``redactions.yaml``, beside ``index_dir``)."""
+    from archive.ingest.redaction import load_redactions
     from archive.search.public_index import public_index
 
     if redactions is None:
@@ -357,13 +403,38 @@ def _filter_query(request: SearchRequest) -> wq.Query | None:
     """The filters as a query."""
     groups = []
     for fieldname, values, clean in (
-        ("type", request.types, _type_name), ("waves", request.waves, make_slug),
-        ("places", request.places, make_slug), ("kind", request.kinds, str.lower),
+        ("type", request.types, _type_name), ("waves", request.waves, _slug),
+        ("places", request.places, _slug), ("kind", request.kinds, str.lower),
         ("language", request.languages, str.lower),
     ):
         if values:
             groups.append(wq.Or([wq.Term(fieldname, clean(value.strip())) for value in values]))
     return wq.And(groups) if groups else None
+
+
+def _public_marker(index_dir: Path) -> str | None:
+    """What the kept public index's ``CURRENT`` says (its folder and projection state): it changes when a
+    command brings that index up to date, so a kept public searcher knows to reopen."""
+    try:
+        return (index_dir / PUBLIC_CACHE / "CURRENT").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A store row as the ORM would give it, for ``compose_body``: the JSON list columns as lists."""
+    for name in JSON_BODY_COLUMNS:
+        value = row.get(name)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                row[name] = json.loads(value)
+    return row
+
+
+def _slug(value: str) -> str:
+    from archive.ingest.records import make_slug  # its module is not cheap to import; only filters need it
+
+    return make_slug(value)
 
 
 def _type_name(value: str) -> str:

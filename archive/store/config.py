@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import tomli_w
-from rapidfuzz.distance import OSA
-
 from archive.errors import ArchiveError
 from archive.ingest.record_rules import DEFAULT_VISIBILITY, RECORD_TYPES, VISIBILITIES, RecordRules
 
@@ -211,6 +208,8 @@ def _rule_values(table: dict, path: Path, where: str, *, allow_types: bool) -> t
 
 
 def _near(key: str, known: set[str]) -> str | None:
+    from rapidfuzz.distance import OSA  # imported for a mistyped key only: every command reads this file
+
     close = sorted((OSA.distance(key.casefold().replace("-", "_"), name), name) for name in known)
     return close[0][1] if close and close[0][0] <= (2 if len(close[0][1]) >= 9 else 1) else None
 
@@ -247,6 +246,8 @@ def write_config(archive: Archive) -> None:
         "# licence, licence_url: what the site's About page says (see docs/about-and-data.md).\n"
         "# See docs/record-format.md.\n"
     )
+    import tomli_w  # only when the settings are written
+
     records = {**archive.extra.get("records", {}), **_records_section(archive.records)}
     text += tomli_w.dumps({"archive": section, **archive.extra, "records": records})
     archive.config_path.write_text(text, encoding="utf-8")

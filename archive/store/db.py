@@ -1,12 +1,15 @@
-"""Engines and sessions for SQLite and PostgreSQL."""
+"""Engines and sessions for SQLite and PostgreSQL (``archive.store.dbapi``: a plain read path without
+SQLAlchemy, for ``archive search``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:  # imported where an engine is made: a search reads through archive.store.dbapi
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session
 
 
 def make_engine(url: str, *, writer: bool = False) -> Engine:
@@ -15,6 +18,8 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     A ``writer`` engine on SQLite starts each transaction with ``BEGIN IMMEDIATE``, so that two writers
     queue on the busy timeout instead of failing when a read lock cannot be upgraded.
     """
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
@@ -72,6 +77,8 @@ def has_statistics(conn: Connection) -> bool:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
+    from sqlalchemy.orm import sessionmaker
+
     factory = sessionmaker(engine, expire_on_commit=False)
     session = factory()
     try:

@@ -8,7 +8,6 @@ command does not pay for importing Alembic and Mako.
 from __future__ import annotations
 
 import io
-import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
@@ -16,12 +15,12 @@ from sqlalchemy import Engine, inspect, text
 from archive.errors import ArchiveError
 from archive.resources import resource_dir
 from archive.store.db import refresh_statistics
+from archive.store.dbapi import SchemaOutOfDate
+from archive.store.dbapi import head_from_headers as _head_from_headers
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=]*)?=\s*(?:None|['\"]([^'\"]*)['\"])\s*$", re.MULTILINE)
 
 
 def alembic_config(engine: Engine, output: io.StringIO | None = None) -> Config:
@@ -77,22 +76,6 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
-def _head_from_headers() -> str | None:
-    """The one revision no other migration names as its ``down_revision``; None when that is not clear."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (resource_dir("migrations") / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
-        if revision is None or down is None:
-            return None
-        revisions.add(revision.group(1))
-        if down.group(1):
-            parents.add(down.group(1))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
 def schema_differences(engine: Engine) -> list:
     """What differs between the models and the database; empty when they agree."""
     from alembic.autogenerate import compare_metadata
@@ -105,10 +88,6 @@ def schema_differences(engine: Engine) -> list:
         return compare_metadata(context, Base.metadata)
 
 
-class SchemaOutOfDate(ArchiveError):
-    """The database is not at the latest migration."""
-
-
 class MigrationError(ArchiveError):
     """Alembic cannot run the migration asked for (an unknown revision)."""
 
@@ -117,7 +96,4 @@ def ensure_current(engine: Engine) -> None:
     """Refuse to work on a database whose schema is behind or ahead of this code."""
     current, head = current_revision(engine), head_revision(engine)
     if current != head:
-        raise SchemaOutOfDate(
-            f"the database schema is at {current or 'nothing'} but this version of Living Archive "
-            f"needs {head}; run 'archive db upgrade' (back up first with 'archive backup')"
-        )
+        raise SchemaOutOfDate(current, head)
