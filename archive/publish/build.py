@@ -32,7 +32,7 @@ from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather_published
 from archive.publish.output import ALLOWED_SIGNERS, PUBLIC_KEY, SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
-from archive.publish.paths import TYPES, index_path, item_path
+from archive.publish.paths import TYPES, display_name, index_path, item_path
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
 from archive.resources import resource_dir
@@ -79,11 +79,13 @@ def make_environment(archive: Archive, cache: BuildCache | None = None) -> Envir
     loader = ChoiceLoader([FileSystemLoader(archive.root / "templates"), FileSystemLoader(resource_dir("templates"))])
     env = Environment(loader=loader, autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      auto_reload=False)
+                      auto_reload=False, extensions=["jinja2.ext.i18n"])
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
     cache = cache or BuildCache()
     env.filters["markdown"] = cache.markdown
     env.filters["snippet"] = cache.snippet
-    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True)
+    env.globals.update(item_path=item_path, index_path=index_path, display_name=display_name, TYPES=TYPES, csp=CSP,
+                       continuity_views=True)
     return env
 
 

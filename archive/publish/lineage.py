@@ -23,6 +23,7 @@ from archive.dates import sort_key
 from archive.public import names_in_search_text
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
+from archive.publish.svgtext import short_label
 from archive.publish.timeline import year_axis
 from archive.search.analysis import LINEAGE_RELATIONS
 
@@ -175,7 +176,7 @@ LABEL_CHARS = 34
 
 
 def _short(title: str) -> str:
-    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(title, LABEL_CHARS)
 
 
 def _span(item: Item) -> tuple[int | None, int | None]:
