@@ -171,8 +171,8 @@ def _waves_of(struggles: list[Item]) -> list[Item]:
 
 # The form timeline
 
-WIDTH, LABEL, RIGHT, ROW, TOP, AXIS = 800, 230, 16, 18, 34, 24
-LABEL_CHARS = 34
+WIDTH, LABEL, RIGHT, ROW, TOP, AXIS = 800, 230, 16, 20, 34, 24
+LABEL_CHARS = 30  # at 12.5 units (CSS) a label fits the LABEL column; never under 11 px at 720 px wide
 
 
 def _short(title: str) -> str:
