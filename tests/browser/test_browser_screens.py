@@ -136,9 +136,8 @@ def test_no_page_scrolls_sideways_and_labels_stay_readable(browser: Any, site: P
 
 def axe_violations(page: Any) -> list[str]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("async () => (await axe.run(document)).violations.map(v => "
-                          "v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))")
-    return found
+    return page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ' (' + v.impact + '): '"
+                         " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
