@@ -13,8 +13,10 @@ country is not a dot on a world map). Rings outside the view are left out of the
 
 Labels (13 units; the figure never draws narrower than 720 px, so at least 11 px on a phone, where it
 scrolls sideways) go beside their mark where they overlap no other label or mark, the places with the most
-struggles first; a label with no free place is left out, the name still in the mark's link and in the list
-beside the map. The SVG is a group of links, never ``role="img"`` (axe ``nested-interactive``), coloured
+struggles first (``LABELLED`` at most); a label with no free place is left out, the name still in the mark's
+link and in the list beside the map. A map draws at most ``DRAWN`` places, the busiest, and lists at most
+``LISTED`` places without coordinates, saying how many more there are: a page stays readable and its size
+bounded at 100,000 places. The SVG is a group of links, never ``role="img"`` (axe ``nested-interactive``), coloured
 by CSS classes only (the Content Security Policy forbids inline styles). Coordinates are rounded and every
 list sorted, so rebuilds are byte-identical.
 """
@@ -38,6 +40,9 @@ WIDTH = 800  # with FONT 13 and a 720 px minimum, a label is at least 11.7 px
 FONT = 13  # label size in viewBox units (see the module's docstring)
 CHAR = 0.56 * FONT
 LABEL_CHARS = 24
+DRAWN = 400  # marks drawn at most: the places with the most struggles (ties by name)
+LABELLED = 80  # of those, the busiest get a label where it fits
+LISTED = 200  # places without coordinates listed at most
 WORLD = (-180.0, 180.0, -58.0, 84.0)  # west, east, south, north: the inhabited world
 MIN_SPAN = 24.0  # degrees of latitude a wave's map shows at least
 RATIO = (1.6, 2.4)  # width / height of a wave's map, at most and least
@@ -57,9 +62,11 @@ class Mark:
 class PlaceMap:
     """What a map draws. Plain data, so the page's fingerprint covers it; ``svg`` lays it out."""
 
-    marks: list[Mark]  # sorted by place title
-    unlocated: list[Item]  # places in scope with no located place above them
+    marks: list[Mark]  # drawn (at most DRAWN), sorted by place title
+    unlocated: list[Item]  # places in scope with no located place above them (at most LISTED), by title
     world: bool  # the whole world, or the box around the marks
+    more_marks: int = 0  # located places not drawn
+    more_unlocated: int = 0
 
     def svg(self, root: str, title: str) -> Markup:
         return map_svg(self, root, title)
@@ -101,14 +108,18 @@ def _collect(places: list[Item], struggles: list[Item], world: bool) -> PlaceMap
 
     for place in places:
         mark_for(place)
+    counted: set[tuple[int, int]] = set()  # (mark, struggle): a struggle counts once at a mark
     for struggle in sorted(struggles, key=time_key):
         for place in struggle.linked("places", "place"):
             mark = mark_for(place)
-            if mark is not None and struggle not in mark.struggles:
+            if mark is not None and (mark.place.id, struggle.id) not in counted:
+                counted.add((mark.place.id, struggle.id))
                 mark.struggles.append(struggle)
-    order = functools.partial(sorted, key=lambda p: (p.title.casefold(), p.slug))
-    return PlaceMap(sorted(marks.values(), key=lambda m: (m.place.title.casefold(), m.place.slug)),
-                    order(unlocated.values()), world)
+    by_name = functools.partial(sorted, key=lambda m: (m.place.title.casefold(), m.place.slug))
+    busiest = sorted(marks.values(), key=lambda m: (-len(m.struggles), m.place.title.casefold(), m.place.slug))
+    missing = sorted(unlocated.values(), key=lambda p: (p.title.casefold(), p.slug))
+    return PlaceMap(by_name(busiest[:DRAWN]), missing[:LISTED], world, max(0, len(busiest) - DRAWN),
+                    max(0, len(missing) - LISTED))
 
 
 def archive_map(data: SiteData) -> PlaceMap | None:
@@ -236,7 +247,7 @@ def place_labels(marks: list[tuple[Mark, float, float]], height: int) -> dict[in
     taken: list[Box] = [(x - radius(m), y - radius(m), x + radius(m), y + radius(m)) for m, x, y in marks]
     out: dict[int, tuple[float, float, str]] = {}
     busiest = sorted(marks, key=lambda t: (-len(t[0].struggles), t[0].place.title.casefold(), t[0].place.slug))
-    for mark, x, y in busiest:
+    for mark, x, y in busiest[:LABELLED]:
         r = radius(mark)
         width = CHAR * len(short_label(mark.place.title, LABEL_CHARS))
         tries = [(x + r + 3, y + FONT / 3, "start"), (x - r - 3, y + FONT / 3, "end"),

@@ -166,7 +166,8 @@ def test_every_mark_on_the_map_links_to_its_place(browser: Any, large_site: Path
     try:
         page.goto((large_site / "maps/index.html").as_uri())
         marks = page.evaluate("""() => [...document.querySelectorAll('svg.placemap a')].map(a => (
-            {href: new URL(a.getAttribute('href'), document.baseURI).href, name: a.getAttribute('aria-label'), circles: a.querySelectorAll('circle').length}))""")
+            {href: new URL(a.getAttribute('href'), document.baseURI).href, name: a.getAttribute('aria-label'),
+             circles: a.querySelectorAll('circle').length}))""")
         listed = page.evaluate("() => [...document.querySelectorAll('.placemap-places a')].map(a => a.href)")
         assert len(marks) >= 50, len(marks)  # the data set's geocoded cities
         assert all(m["circles"] == 1 and m["name"] for m in marks)
