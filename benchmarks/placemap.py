@@ -7,8 +7,9 @@ coordinates inside a located parent), 2N struggles at them and one wave holding 
 2. ``archive_map`` + ``wave_place_maps`` (collecting marks and counts) and drawing both SVGs.
 
 Times are CPU time of this process (``time.process_time``), best of 3 (1 at 100,000), so that other work
-on a shared machine does not blur them. The ratio map / baseline should stay flat from 1,000 to 100,000 places: the maps are linear in places and
-struggles, labels are tried for at most ``LABELLED`` marks and at most ``DRAWN`` are drawn.
+on a shared machine does not blur them. The ratio map / baseline should stay flat from 1,000 to 100,000
+places: the maps are linear in places and struggles, labels are tried for at most ``LABELLED`` marks and at
+most ``DRAWN`` are drawn.
 
 Usage::
 
