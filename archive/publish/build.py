@@ -37,7 +37,7 @@ from archive.publish.incremental import Deferred, fingerprint, templates_salt
 from archive.publish.model import SiteData, gather_published
 from archive.publish.output import ALLOWED_SIGNERS, PUBLIC_KEY, SiteError, WriteReport, check_output_folder, write_site
 from archive.publish.pages import Page, Planner
-from archive.publish.paths import TYPES, index_path, item_path
+from archive.publish.paths import TYPES, display_name, index_path, item_path
 from archive.publish.search_messages import search_messages_script
 from archive.publish.searchindex import search_files
 from archive.publish.timeline import timeline_svg
@@ -133,7 +133,8 @@ def make_environment(archive: Archive, cache: BuildCache | None = None,
 
     site = site_settings(archive, ui)
     # A record's citation reads only the record and the [site] settings, both in the page's fingerprint.
-    env.globals.update(item_path=item_path, index_path=index_path, TYPES=TYPES, csp=CSP, continuity_views=True,
+    env.globals.update(item_path=item_path, index_path=index_path, display_name=display_name, TYPES=TYPES, csp=CSP,
+                       continuity_views=True,
                        ui=ui, content_lang=content_lang, date_fields=DATE_FIELDS, media=MediaPlan(),
                        cite=lambda item: record_citation(item, site))
     return env

@@ -24,6 +24,7 @@ from archive.public import names_in_search_text
 from archive.publish.i18n import N_, gettext
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import item_path
+from archive.publish.svgtext import short_label
 from archive.publish.timeline import year_axis
 from archive.search.analysis import LINEAGE_RELATIONS
 
@@ -172,12 +173,12 @@ def _waves_of(struggles: list[Item]) -> list[Item]:
 
 # The form timeline
 
-WIDTH, LABEL, RIGHT, ROW, TOP, AXIS = 800, 230, 16, 18, 34, 24
-LABEL_CHARS = 34
+WIDTH, LABEL, RIGHT, ROW, TOP, AXIS = 800, 230, 16, 20, 34, 24
+LABEL_CHARS = 30  # at 12.5 units (CSS) a label fits the LABEL column; never under 11 px at 720 px wide
 
 
 def _short(title: str) -> str:
-    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(title, LABEL_CHARS)
 
 
 def _span(item: Item) -> tuple[int | None, int | None]:

@@ -37,6 +37,7 @@ from archive.publish.i18n import gettext, ngettext
 from archive.publish.model import Item, SiteData, time_key
 from archive.publish.paths import TYPES, item_path
 from archive.publish.places import Places
+from archive.publish.svgtext import short_label
 
 CAP = 150  # records drawn at most
 LISTED = 300  # articulations listed below the map at most
@@ -253,7 +254,7 @@ def _shape(record_type: str, x: float, y: float) -> tuple[str, str]:
 
 
 def _label(title: str) -> str:
-    return title if len(title) <= LABEL_CHARS else title[:LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(title, LABEL_CHARS)
 
 
 def map_svg(amap: ArticulationMap, root: str) -> Markup:

@@ -15,11 +15,13 @@ from archive.publish.i18n import Nn_, gettext
 from archive.publish.lineage import MAX_ROWS, LineageIndex
 from archive.publish.maps import ArticulationMap, wave_maps
 from archive.publish.model import Item, SiteData, time_key
-from archive.publish.paths import COUNTS, PAGE_SIZE, TYPES, index_path, item_path, paged, tag_slugs
+from archive.publish.paths import COUNTS, PAGE_SIZE, TYPES, index_path, item_path, page_name, paged, tag_slugs
+from archive.publish.placemap import PlaceMap, archive_map, wave_place_maps
 from archive.publish.places import Places
 from archive.publish.timeline import item_wave_span
 
 RECENT = 10
+MAP_INDEX = "maps/index.html"
 SHOWN = 20  # related records shown on a record page before "all N" links to a paginated list
 _ = gettext
 # "and 12 more organizations" under a form's timeline
@@ -72,6 +74,11 @@ def _paginate(base: str, items: list[Any], template: str, crumbs: list[tuple[str
                    {**context, "title": title, "items": chunk, "pager": pager, "crumbs": crumbs})
 
 
+def map_path(wave: Item) -> str:
+    """A wave's map of places; ``maps/`` holds nothing else, so no slug can clash with the index."""
+    return f"maps/{page_name(wave.slug)}.html"
+
+
 def _others(articulation: Item, item: Item) -> list[Item]:
     return [end for end in articulation.linked("between") if end is not item]
 
@@ -97,6 +104,9 @@ class Planner:
         # Place roll-ups, border crossings and wave maps: computed once per build, never per page.
         self.places: Places | None = Places(data) if continuity else None
         self.wave_maps: dict[str, ArticulationMap] = wave_maps(data, self.places) if self.places else {}
+        # Maps of places (archive/publish/placemap.py): the whole archive's and each wave's.
+        self.place_map: PlaceMap | None = archive_map(data)
+        self.wave_place_maps: dict[str, PlaceMap] = wave_place_maps(data)
         # Earlier struggles like each one: an index over the public struggles, built once.
         self.earlier: EarlierIndex | None = EarlierIndex(data) if continuity else None
         # Lineage edges and each organization's waves, built once; a page walks only its own family.
@@ -116,6 +126,7 @@ class Planner:
         yield from self.facets()
         yield from self.records()
         yield from self.tag_pages()
+        yield from self.map_pages()
         if self.continuity:
             yield from self.demand_pages()
             yield from self.lesson_pages()
@@ -152,7 +163,10 @@ class Planner:
                                  title=_("Lessons and limits: %(category)s") % {"category": category.name})
 
     def home_context(self) -> dict[str, Any]:
-        accounts = sorted(self.data.of_type("account"), key=time_key, reverse=True)
+        # Newest first; an undated account is not recent, so it only fills the list after every dated one.
+        accounts = sorted(self.data.of_type("account"), key=time_key)
+        dated = [a for a in accounts if a.date]
+        accounts = dated[::-1] + [a for a in accounts if not a.date]
         counts = [(t, COUNTS[t], len(self.data.items.get(t, {}))) for t in TYPES]
         return {"recent": accounts[:RECENT], "counts": [c for c in counts if c[2]],
                 "waves": sorted(self.data.of_type("wave"), key=time_key)}
@@ -216,6 +230,19 @@ class Planner:
     def _facet(self, base: str, items: list[Item], title: str,
                crumbs: Sequence[tuple[str, str | None]]) -> Iterator[Page]:
         yield from _paginate(base, sorted(items, key=time_key), "list.html", [*crumbs, (title, None)], title=title)
+
+    def map_pages(self) -> Iterator[Page]:
+        """``maps/index.html`` for the whole archive (also when no place is located: it says so and links
+        the waves' maps), and ``maps/WAVE.html`` for each wave whose struggles name a place."""
+        waves = [(w, map_path(w)) for w in sorted(self.data.of_type("wave"), key=time_key)
+                 if w.slug in self.wave_place_maps]
+        yield Page(MAP_INDEX, "placemap.html", {"title": "Map of places", "place_map": self.place_map, "wave": None,
+                                                "wave_maps": waves, "crumbs": [("Map of places", None)]})
+        for wave, path in waves:
+            title = f"Map of places: {wave.title}"
+            yield Page(path, "placemap.html", {"title": title, "place_map": self.wave_place_maps[wave.slug],
+                                               "wave": wave, "wave_maps": [],
+                                               "crumbs": [("Map of places", MAP_INDEX), (wave.title, None)]})
 
     def tag_pages(self) -> Iterator[Page]:
         for name, members in self.data.tags.items():
@@ -282,7 +309,8 @@ class Planner:
             return {"struggles": _window(item.linking("waves", "struggle"), f"struggles/by_wave_{item.slug}.html"),
                     "accounts": _window(self.wave_accounts[item.slug], f"accounts/by_wave_{item.slug}.html"),
                     "balance_sheets": _window(item.linking("wave", "balance_sheet"), None),
-                    "map": self.wave_maps.get(item.slug), "span": item_wave_span(item)}
+                    "map": self.wave_maps.get(item.slug), "span": item_wave_span(item),
+                    "place_map": map_path(item) if item.slug in self.wave_place_maps else None}
         if t == "struggle":
             return {"waves": item.linked("waves"), "places": item.linked("places"), "forces": item.linked("forces"),
                     "organizations": sorted(item.joined("organizations", "struggles", "organization"), key=time_key),

@@ -47,6 +47,14 @@ def page_name(slug: str) -> str:
     return "_index" if slug == "index" else slug
 
 
+def display_name(item: Item) -> str:
+    """The record's title; for a stub named only by its slug (``parent: spain``), a name made from the
+    slug (``Spain``), since a reader should not see an identifier where a name belongs."""
+    if item.is_stub and item.title == item.slug:
+        return " ".join(word.capitalize() for word in item.slug.split("-") if word) or item.slug
+    return item.title
+
+
 def item_path(item: Item) -> str:
     return f"{TYPES[item.type][0]}/{page_name(item.slug)}.html"
 

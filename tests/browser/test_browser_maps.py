@@ -14,6 +14,8 @@ from archive.store.db import make_engine
 from archive.store.ingest import ingest
 from archive.trust.create import init_archive
 
+pytestmark = pytest.mark.browser
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "seventies_articulations.yaml"
 
 MEASURE = """(selector) => {
