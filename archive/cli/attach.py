@@ -32,7 +32,7 @@ def attach_command(ctx: Context, record: str, files: tuple[Path, ...], caption: 
     copies with every metadata field removed (docs/attachments.md).
 
     \b
-    Examples:
+    Example:
       archive attach account/laundry-walkout scans/leaflet-1937.jpg --caption "Strike leaflet" --credit "T. Ruiz"
       archive attach account/interview-4 interview-4.mp3 interview-4.vtt --visibility restricted
     """
@@ -56,7 +56,12 @@ def attach_command(ctx: Context, record: str, files: tuple[Path, ...], caption: 
 @click.argument("names", nargs=-1, required=True)
 @pass_context
 def detach_command(ctx: Context, record: str, names: tuple[str, ...]) -> None:
-    """Remove attachments from a record by file name; kept files nothing else uses are deleted."""
+    """Remove attachments from a record by file name; kept files nothing else uses are deleted.
+
+    \b
+    Example:
+      archive detach account/interview-4 interview-4.mp3
+    """
     archive = ctx.archive()
     engine = ctx.engine(writer=True)
     removed = detach_files(archive.root, engine, record, list(names))
