@@ -51,6 +51,7 @@ def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Pat
     return path
 
 
+@pytest.mark.slow  # the whole FMCS file (14,317 rows), twice
 def test_fmcs_work_stoppages(engine, full_shared_data, tmp_path):
     mapping = load_mapping(EXAMPLES / "fmcs.map.yaml")
     source = full_shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"

@@ -24,6 +24,8 @@ QUERIES = ["workers", "men work", "women right", "power people", "the people", '
            "strik*", "liberty OR freedom", "slavery NOT cotton", "government labour", "revolution army", "strike"]
 FAST = {"facets": False, "suggest": False, "count": False, "snippets": False}
 
+pytestmark = pytest.mark.slow  # an index of 4,000 passages of the full Gutenberg texts
+
 
 def passages(shared_data: Path, count: int) -> list[dict]:
     found = []

@@ -50,6 +50,9 @@ def generated_records(shared_data: Path, accounts: int) -> list[dict]:
     return records
 
 
+pytestmark = pytest.mark.slow  # a site of 2,500 accounts
+
+
 @pytest.fixture
 def large_site(archive: Archive, engine, full_shared_data: Path, tmp_path: Path) -> Path:
     path = tmp_path / "records.jsonl"
