@@ -2,6 +2,12 @@
 
 On PostgreSQL every test gets its own schema (through ``search_path`` in the URL), so tests cannot see
 each other's rows and no table is shared.
+
+Real data comes in two sizes. ``shared_data`` is the folder of samples in the repository
+(tests/data/samples: small cuts of each public data set, same layout, same file names), always there.
+``full_shared_data`` is the full sets (../shared/data, or $ARCHIVE_SHARED_DATA), which a fresh checkout does
+not have: a test that needs them skips with a reason naming what is missing and where to get it, the run
+ends with a count of those skips, and with ARCHIVE_REQUIRE_SHARED_DATA=1 (CI) the missing sets are an error.
 """
 
 from __future__ import annotations
@@ -20,21 +26,49 @@ from archive.store.db import make_engine
 from archive.trust.create import init_archive
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO_ROOT / "tests" / "data" / "samples"
 SHARED_DATA = Path(os.environ.get("ARCHIVE_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+SHARED_SETS = ("bls_us_work_stoppages", "collective_action_in_tech", "fmcs_work_stoppages",
+               "gutenberg_movement_texts", "wikidata_protests_strikes")
+REQUIRE_SHARED_DATA = os.environ.get("ARCHIVE_REQUIRE_SHARED_DATA") == "1"
+MISSING_SHARED_DATA = "needs the full shared data sets"  # starts each such skip reason; counted at the end
 PG_URL = os.environ.get("ARCHIVE_TEST_DATABASE_URL")
+missing_data_skips = pytest.StashKey[int]()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    if PG_URL:
-        return f"store: PostgreSQL ({make_url(PG_URL).render_as_string(hide_password=True)})"
-    return "store: SQLite"
+def missing_shared_sets() -> list[str]:
+    return [name for name in SHARED_SETS if not (SHARED_DATA / name).is_dir()]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    store = (f"store: PostgreSQL ({make_url(PG_URL).render_as_string(hide_password=True)})" if PG_URL
+             else "store: SQLite")
+    missing = missing_shared_sets()
+    data = (f"full shared data: {SHARED_DATA}" if not missing
+            else f"full shared data: missing at {SHARED_DATA} ({len(missing)} of {len(SHARED_SETS)} sets); "
+                 "the tests that need them skip")
+    return [store, data]
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The real public data sets in ../shared/data."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"the shared data sets are not at {SHARED_DATA} (set ARCHIVE_SHARED_DATA)")
+    """Samples of the public data sets, kept in the repository (tests/data/samples, with their licences).
+
+    The folder has the layout of the full sets: ``shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"``.
+    """
+    return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def full_shared_data() -> Path:
+    """The full public data sets (../shared/data or $ARCHIVE_SHARED_DATA); a loud skip without them."""
+    missing = missing_shared_sets()
+    if missing:
+        reason = (f"{MISSING_SHARED_DATA} ({', '.join(missing)}), not found in {SHARED_DATA}: put them there or "
+                  "set ARCHIVE_SHARED_DATA to their folder (sources: tests/data/samples/README.md)")
+        if REQUIRE_SHARED_DATA:
+            pytest.fail(f"{reason}; ARCHIVE_REQUIRE_SHARED_DATA=1 makes this an error", pytrace=False)
+        pytest.skip(reason)
     return SHARED_DATA
 
 
@@ -89,11 +123,29 @@ def write(tmp_path: Path):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """In CI (ARCHIVE_REQUIRE_BROWSER=1) a browser test that skips for want of Chromium fails instead."""
+    """In CI (ARCHIVE_REQUIRE_BROWSER=1) a browser test that skips for want of Chromium fails instead.
+
+    Skips for want of the full shared data sets are counted for the summary at the end of the run."""
     outcome = yield
     report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and MISSING_SHARED_DATA in str(report.longrepr[2]):
+        stash = item.config.stash
+        stash[missing_data_skips] = stash.get(missing_data_skips, 0) + 1
     if (report.skipped and not hasattr(report, "wasxfail") and os.environ.get("ARCHIVE_REQUIRE_BROWSER") == "1"
             and not PG_URL
             and item.get_closest_marker("browser") is not None):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped but ARCHIVE_REQUIRE_BROWSER=1: {report.longrepr}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say, last, how many tests did not run for want of the full shared data sets, and how to run them."""
+    skipped = config.stash.get(missing_data_skips, 0)
+    if skipped:
+        terminalreporter.write_sep(
+            "=", f"{skipped} tests skipped: they need the full shared data sets, not found in {SHARED_DATA}",
+            yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"missing: {', '.join(missing_shared_sets())}. Set ARCHIVE_SHARED_DATA to the folder that holds them "
+            "(sources: tests/data/samples/README.md) to run them; the other tests ran on the samples in "
+            "tests/data/samples.")

@@ -158,6 +158,7 @@ KILLER = textwrap.dedent("""\
 """)
 
 
+@pytest.mark.slow  # a crash suite: three builds in a subprocess, killed
 @pytest.mark.parametrize("kill_at", [1, 8, 10_000])
 def test_kill_9_mid_build_leaves_the_previous_site_and_no_tmp_files(small, engine, tmp_path, kill_at):
     out = tmp_path / "site"

@@ -79,6 +79,7 @@ def count(archive: Archive, engine: Engine, query: str) -> int:
         return searcher.search(SearchRequest(query, limit=100)).total
 
 
+@pytest.mark.slow  # a crash suite
 def test_kill_9_mid_commit(archive: Archive, engine: Engine, write, shared_data: Path, tmp_path: Path) -> None:
     new_ids = prepare(archive, engine, write, shared_data)
     kill_when_stalled(archive, tmp_path, "commit", new_ids)
@@ -98,6 +99,7 @@ def test_kill_9_mid_commit(archive: Archive, engine: Engine, write, shared_data:
     assert count(archive, engine, "workers") == 6
 
 
+@pytest.mark.slow  # a crash suite
 def test_kill_9_mid_rebuild(archive: Archive, engine: Engine, write, shared_data: Path, tmp_path: Path) -> None:
     prepare(archive, engine, write, shared_data)
     live = current_dir(archive.index_dir)

@@ -86,8 +86,8 @@ def _walk(matcher) -> list[tuple[int, bytes]]:  # noqa: ANN001 - a Whoosh matche
     return found
 
 
-def test_tuned_writer_writes_what_whoosh_writes(tmp_path: Path, shared_data: Path) -> None:
-    docs = documents(shared_data)
+def test_tuned_writer_writes_what_whoosh_writes(tmp_path: Path, full_shared_data: Path) -> None:
+    docs = documents(full_shared_data)
     tuned = build(tmp_path / "tuned", docs, tuned=True)
     shipped = build(tmp_path / "shipped", docs, tuned=False)
     assert len(tuned["postings"]) > 1000

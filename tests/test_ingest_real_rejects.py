@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archive.ingest.mapping import load_mapping
 from archive.store.ingest import ingest
 from tests.helpers import count, get
@@ -13,9 +15,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FMCS_BAD_LINES = [323, 541, 586, 927, 1398, 2459, 4129, 9432]  # rows whose end date is before their start
 
 
-def test_fmcs_goes_in_but_for_eight_rows_that_round_trip(engine, shared_data, tmp_path):
+@pytest.mark.slow  # the whole FMCS file (14,317 rows)
+def test_fmcs_goes_in_but_for_eight_rows_that_round_trip(engine, full_shared_data, tmp_path):
     mapping = load_mapping(EXAMPLES / "fmcs.map.yaml")
-    source = shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"
+    source = full_shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"
     rejects = tmp_path / "rejects"
     report = ingest(engine, [source], mapping=mapping, skip_invalid=True, rejects=rejects)
     assert (report.added, report.refused, report.files_failed) == (14_317 - 8, 8, 0)

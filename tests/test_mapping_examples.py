@@ -156,8 +156,8 @@ def test_wikidata_excerpts(engine, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("data_set", DATA_SETS, ids=lambda d: Path(d.path).name)
-def test_example_imports_its_whole_data_set(engine, shared_data, tmp_path, data_set):
-    source = shared_data / data_set.path
+def test_example_imports_its_whole_data_set(engine, full_shared_data, tmp_path, data_set):
+    source = full_shared_data / data_set.path
     mapping = example(data_set.mapping)
     with source.open(encoding="utf-8", newline="") as handle:
         assert sum(1 for _ in csv.DictReader(handle)) == data_set.rows
@@ -187,8 +187,8 @@ def test_gutenberg_excerpt(engine):
 
 
 @pytest.mark.slow
-def test_gutenberg_books_whole(engine, shared_data):
-    folder = shared_data / "gutenberg_movement_texts"
+def test_gutenberg_books_whole(engine, full_shared_data):
+    folder = full_shared_data / "gutenberg_movement_texts"
     books = sorted(folder.glob("pg*.txt"))
     report = ingest(engine, books, mapping=example("gutenberg_texts"))
     assert report.errors == [] and report.added == count(engine, "account") == len(books) == 6

@@ -51,9 +51,10 @@ def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Pat
     return path
 
 
-def test_fmcs_work_stoppages(engine, shared_data, tmp_path):
+@pytest.mark.slow  # the whole FMCS file (14,317 rows), twice
+def test_fmcs_work_stoppages(engine, full_shared_data, tmp_path):
     mapping = load_mapping(EXAMPLES / "fmcs.map.yaml")
-    source = shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"
+    source = full_shared_data / "fmcs_work_stoppages" / "work_stoppages.csv"
 
     # The real file has 8 rows that end before they start: the file is refused whole, each row named.
     report = ingest(engine, [source], mapping=mapping)
@@ -100,9 +101,9 @@ def test_fmcs_work_stoppages(engine, shared_data, tmp_path):
     assert [json.loads(r.content)["extra"]["workers"] for r in history] == [11500, 12600]
 
 
-def test_collective_action_in_tech_csv(engine, shared_data):
+def test_collective_action_in_tech_csv(engine, full_shared_data):
     mapping = load_mapping(EXAMPLES / "collective_action_in_tech.map.yaml")
-    source = shared_data / "collective_action_in_tech" / "actions.csv"
+    source = full_shared_data / "collective_action_in_tech" / "actions.csv"
     report = ingest(engine, [source], mapping=mapping)
     assert not report.errors
     assert report.added == count(engine, "struggle") == 506
@@ -130,10 +131,10 @@ WIKIDATA_HEADER = ["event", "description", "eventLabel", "countryLabel", "locati
                    "wikidata_qid"]
 
 
-def test_wikidata_rows_of_one_item_are_merged(engine, shared_data, tmp_path):
+def test_wikidata_rows_of_one_item_are_merged(engine, full_shared_data, tmp_path):
     """SPARQL repeats an item once per country or location: merge_rows makes one struggle of them."""
     mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
-    source = shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv"
+    source = full_shared_data / "wikidata_protests_strikes" / "wikidata_strikes_raw_rows.csv"
     report = ingest(engine, [source], mapping=mapping)
     # One item ends (1903-01-01, a year-precision date as SPARQL writes it) before it starts (1903-07-01).
     assert [(e.line, e.field) for e in report.errors] == [(228, "end")]
@@ -164,10 +165,10 @@ def test_wikidata_unknown_value_date(engine, shared_data, tmp_path):
     assert (gurindji_strike.start, gurindji_strike.end) == ("1966-08-26", "1971-04-01")
 
 
-def test_wikidata_dates_before_the_common_era(engine, shared_data, tmp_path):
+def test_wikidata_dates_before_the_common_era(engine, full_shared_data, tmp_path):
     """Revolutions and revolts from antiquity keep their BCE years, one row per Wikidata item."""
     mapping = load_mapping(EXAMPLES / "wikidata_strikes.map.yaml")
-    header, rows = read_rows(shared_data / "wikidata_protests_strikes" / "wikidata_revolutions_raw_rows.csv")
+    header, rows = read_rows(full_shared_data / "wikidata_protests_strikes" / "wikidata_revolutions_raw_rows.csv")
     first_per_item: dict[str, dict[str, str]] = {}
     for row in rows:
         first_per_item.setdefault(row["wikidata_qid"], row)

@@ -1,9 +1,9 @@
 """``archive search`` on real texts: every query form, each filter, paging, sorting, facets, ranking.
 
-The corpus is built once per module: the shipped demo archive (Collective Action in Tech), the whole
-Collective Action in Tech data set through its example mapping, chapters of Reed, Pankhurst, Douglass,
-Marx and Goldman from ../shared/data as testimonies (some private, restricted or embargoed), and a short
-Dutch account written for this test.
+The corpus is built once per module: the shipped demo archive (Collective Action in Tech), the sample of
+the Collective Action in Tech data set (tests/data/samples) through its example mapping, chapters of Reed,
+Pankhurst, Douglass, Marx and Goldman from the samples as testimonies (some private, restricted or
+embargoed), and a short Dutch account written for this test.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ QUERIES = ["workers", "men work", "women right", "power people", "the people", '
            "strik*", "liberty OR freedom", "slavery NOT cotton", "government labour", "revolution army", "strike"]
 FAST = {"facets": False, "suggest": False, "count": False, "snippets": False}
 
+pytestmark = pytest.mark.slow  # an index of 4,000 passages of the full Gutenberg texts
+
 
 def passages(shared_data: Path, count: int) -> list[dict]:
     found = []
@@ -40,7 +42,7 @@ def passages(shared_data: Path, count: int) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def searched(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Archive, Engine]:
+def searched(tmp_path_factory: pytest.TempPathFactory, full_shared_data: Path) -> tuple[Archive, Engine]:
     from archive.store.db import make_engine
     from archive.trust.create import init_archive
 
@@ -48,7 +50,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tup
     archive = init_archive(root / "archive", title="Skipping")
     engine = make_engine(archive.db_url(), writer=True)
     source = root / "passages.jsonl"
-    source.write_text("".join(json.dumps(p) + "\n" for p in passages(shared_data, 4000)), encoding="utf-8")
+    source.write_text("".join(json.dumps(p) + "\n" for p in passages(full_shared_data, 4000)), encoding="utf-8")
     assert not ingest(engine, [source]).errors
     rebuild_index(archive.index_dir, engine)
     yield archive, engine

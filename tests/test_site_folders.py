@@ -50,10 +50,14 @@ def generated_records(shared_data: Path, accounts: int) -> list[dict]:
     return records
 
 
+pytestmark = pytest.mark.slow  # a site of 2,500 accounts
+
+
 @pytest.fixture
-def large_site(archive: Archive, engine, shared_data: Path, tmp_path: Path) -> Path:
+def large_site(archive: Archive, engine, full_shared_data: Path, tmp_path: Path) -> Path:
     path = tmp_path / "records.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in generated_records(shared_data, ACCOUNTS)), encoding="utf-8")
+    records = generated_records(full_shared_data, ACCOUNTS)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     report = ingest(engine, [path])
     assert not report.errors, report.errors
     return build(archive, engine, today=TODAY).out

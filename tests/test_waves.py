@@ -38,9 +38,9 @@ def test_bls_major_work_stoppages_since_1947(shared_data):
     assert len(waves) == 3
 
 
-def test_fmcs_strikes_by_year(shared_data):
+def test_fmcs_strikes_by_year(full_shared_data):
     counts: Counter[int] = Counter()
-    with (shared_data / "fmcs_work_stoppages" / "work_stoppages.csv").open(encoding="utf-8") as f:
+    with (full_shared_data / "fmcs_work_stoppages" / "work_stoppages.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             counts[int(row["Start Date"][:4])] += 1
     waves = suggest_waves(counts)
@@ -51,9 +51,10 @@ def test_fmcs_strikes_by_year(shared_data):
     assert not any(overlaps(w, 1990, 2009) for w in waves)
 
 
-def test_collective_action_in_tech_through_the_store(engine, shared_data):
+def test_collective_action_in_tech_through_the_store(engine, full_shared_data):
     mapping = load_mapping(EXAMPLES / "collective_action_in_tech.map.yaml")
-    assert ingest(engine, [shared_data / "collective_action_in_tech" / "actions.csv"], mapping=mapping).errors == []
+    source = full_shared_data / "collective_action_in_tech" / "actions.csv"
+    assert ingest(engine, [source], mapping=mapping).errors == []
     series = activity_series(engine)
     waves = suggest_waves(series.counts)
     # The tech worker movement: the 2018 Google walkout through the pandemic actions, peaking in 2020;
