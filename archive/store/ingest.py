@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from archive.ingest.formats import FormatError, RawRecord, decode, format_of, read_records
+from archive.ingest.formats import FormatError, RawRecord, format_of, open_records
 from archive.ingest.mapping import Mapping, MappingError
 from archive.ingest.records import NormalizedRecord, RecordDefaults, RecordError, RecordRules, check_defaults, normalize
 from archive.ingest.rejects import Refused, RejectsWriter
@@ -443,24 +443,21 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
     fmt = format_of(path)
     assert fmt is not None
     try:
-        data = path.read_bytes()
+        opened = open_records(path, fmt, opts.encoding, on_read=lambda size: opts.advance("read", size))
     except OSError as exc:
-        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror}"))
+        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror or exc}"))
         result.file_error = True
         return
-    try:
-        decoded = decode(data, opts.encoding)
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, None, exc.message))
         result.file_error = True
         return
-    opts.advance("read", len(data))
-    if decoded.warning:
-        result.guessed_encoding = decoded.encoding
+    if opened.warning:
+        result.guessed_encoding = opened.encoding
     origin_base = str(path.resolve())
     seen: dict[tuple[str, str], int | None] = {}
+    records = opened.records
     try:
-        records = read_records(path, data, fmt, decoded.text)
         for raw in (opts.mapping.rows(records) if opts.mapping else records):  # a mapping may merge rows
             incoming = _validate(path, raw, opts, origin_base, seen, result)
             opts.advance("validated", 1)
@@ -471,6 +468,11 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, exc.field, exc.message))
         result.file_error = True
+    except OSError as exc:  # the file went away, or a disk error, while it was read
+        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror or exc}"))
+        result.file_error = True
+    finally:
+        records.close()
 
 
 def _validate(path: Path, raw: RawRecord, opts: _Options, origin_base: str, seen: dict,
