@@ -15,7 +15,9 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, Select, String, case, cast, func, literal, select
 
@@ -100,3 +102,38 @@ def store_files_key(engine: Engine, today: dt.date | None, redactions: Mapping[s
     for name, pseudonym in sorted(redactions.items()):
         parts.append(f"redact {name!r} {pseudonym!r}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class ProjectionInputs:
+    """The rows ``projection_state`` digests, as sets of tuples, so that two readings can be compared row
+    by row: what changed tells which records' public form may have changed (no texts are read)."""
+
+    records: frozenset[tuple[Any, ...]]  # (id, content hash, visibility, embargo, consent, is stub, passed)
+    links: frozenset[tuple[Any, ...]]  # (id, source, relation, target, position, date)
+    record_tags: frozenset[tuple[Any, ...]]  # (record id, tag id, position)
+    tags: frozenset[tuple[Any, ...]]  # (tag id, digest of its name: a private record's tag is kept out)
+
+
+def projection_inputs(conn: Connection, today: dt.date | None) -> ProjectionInputs:
+    """The rows the public projection is computed from as of ``today`` (the redactions aside), as
+    ``projection_state`` reads them, one tuple a row of plain values (text, numbers), with no text of any
+    record (tag names only as digests): they may be kept beside a public index."""
+    today = today or dt.date.today()
+    r, lk, rt, tg = records_t.c, links_t.c, record_tags_t.c, tags_t.c
+
+    def passed(embargo: Any) -> str:
+        return "" if embargo is None else "p" if embargo <= today else "e"
+
+    records = frozenset(
+        (i, sha or "", visibility or "", str(embargo) if embargo else "", consent or "", bool(stub), passed(embargo))
+        for i, sha, visibility, embargo, consent, stub in conn.execute(
+            select(r.id, r.content_sha256, r.visibility, r.embargo_until, r.consent, r.is_stub)))
+    links = frozenset(
+        (i, source, relation, target, position or 0, str(date) if date else "")
+        for i, source, relation, target, position, date in conn.execute(
+            select(lk.id, lk.source_id, lk.relation, lk.target_id, lk.position, lk.date)))
+    record_tags = frozenset(tuple(row) for row in conn.execute(select(rt.record_id, rt.tag_id, rt.position)))
+    tags = frozenset((i, hashlib.sha256(name.encode()).hexdigest()[:32])
+                     for i, name in conn.execute(select(tg.id, tg.name)))
+    return ProjectionInputs(records, links, record_tags, tags)
