@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,58 @@ def test_each_kind_of_change_leaves_the_kept_index_equal_to_a_rebuild(archive, e
     assert "updated" in (search_public.keep_current(archive.index_dir, engine) or "")
     assert loads and all(ids is not None for ids in loads)
     assert_equals_a_rebuild(archive, engine)
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_random_changes_leave_the_kept_index_equal_to_a_rebuild(archive, engine, write, seed):
+    """Random adds, edits, visibility and embargo changes, deletions, new waves and redactions files, each
+    followed by the upkeep: the kept index always equals an index built from the whole projection, and
+    some of the updates were appends (the part that loads only what changed)."""
+    from archive.trust.delete import delete_permanently
+
+    rng = random.Random(seed)
+    places = ["Northern gate", "Quay Qxstubnamezk", "Hidden yard", "Dawn square"]
+    names = ["Qxstubnamezk", "Dawn", "Hidden"]
+    accounts: dict[str, dict[str, object]] = {}
+    outcomes: list[str] = []
+
+    def account(number: int) -> dict[str, object]:
+        record: dict[str, object] = {
+            "type": "account", "slug": f"note-{number}", "title": f"Note {number} {rng.choice(names)}",
+            "visibility": rng.choice(["public", "public", "public", "private"]),
+            "places": rng.sample(places, rng.randint(0, 2)), "struggles": [rng.choice(["gate-strike", "quay-strike"])],
+            "tags": rng.sample(["dockers", "night", "Dawn"], rng.randint(0, 2)),
+            "body": f"Body {number}: " + " ".join(rng.sample(["picket", "gate", "quay", "dawn", "night"], 3))}
+        if rng.random() < 0.3:
+            record["redactions"] = {rng.choice(names): rng.choice(["Q.", "dawn", "H. Y."])}
+        if rng.random() < 0.15:
+            record["embargo_until"] = rng.choice(["2001-01-01", "2200-01-01"])
+        return record
+
+    ingest_text(archive, engine, write, "base.yaml", BASE)
+    search_public.keep_current(archive.index_dir, engine, create=True)
+    for step in range(12):
+        choice = rng.random()
+        if choice < 0.45 or not accounts:
+            number = len(accounts) + 100 * step
+            accounts[f"note-{number}"] = account(number)
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(accounts[f"note-{number}"]))
+        elif choice < 0.7:
+            slug = rng.choice(sorted(accounts))
+            changed = account(int(slug.split("-")[1]))
+            accounts[slug] = changed
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(changed))
+        elif choice < 0.8:
+            slug = rng.choice(sorted(accounts))
+            del accounts[slug]
+            delete_permanently(engine, [("account", slug)])
+        elif choice < 0.9:
+            wave = f"wave-{step}"
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(
+                {"type": "struggle", "slug": "quay-strike", "title": "The quay strike", "visibility": "public",
+                 "waves": [wave], "body": "At the quay."}))
+        else:
+            (archive.root / "redactions.yaml").write_text(f"{rng.choice(places)}: {rng.choice(['X.', 'Y.'])}\n",
+                                                          encoding="utf-8")
+        outcomes.append(assert_equals_a_rebuild(archive, engine))
+    assert any("updated" in outcome for outcome in outcomes), outcomes
