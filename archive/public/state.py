@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,21 +119,37 @@ def projection_inputs(conn: Connection, today: dt.date | None) -> ProjectionInpu
     """The rows the public projection is computed from as of ``today`` (the redactions aside), as
     ``projection_state`` reads them, one tuple a row of plain values (text, numbers), with no text of any
     record (tag names only as digests): they may be kept beside a public index."""
-    today = today or dt.date.today()
+    today_text = (today or dt.date.today()).isoformat()
     r, lk, rt, tg = records_t.c, links_t.c, record_tags_t.c, tags_t.c
-
-    def passed(embargo: Any) -> str:
-        return "" if embargo is None else "p" if embargo <= today else "e"
-
+    rows = _raw_rows(conn)
     records = frozenset(
-        (i, sha or "", visibility or "", str(embargo) if embargo else "", consent or "", bool(stub), passed(embargo))
-        for i, sha, visibility, embargo, consent, stub in conn.execute(
-            select(r.id, r.content_sha256, r.visibility, r.embargo_until, r.consent, r.is_stub)))
+        (i, sha or "", visibility or "", embargo, consent or "", bool(stub),
+         "" if not embargo else "p" if embargo <= today_text else "e")
+        for i, sha, visibility, embargo, consent, stub in rows(
+            select(r.id, r.content_sha256, r.visibility, r.embargo_until, r.consent, r.is_stub), dates=(3,)))
     links = frozenset(
         (i, source, relation, target, position or 0, str(date) if date else "")
-        for i, source, relation, target, position, date in conn.execute(
+        for i, source, relation, target, position, date in rows(
             select(lk.id, lk.source_id, lk.relation, lk.target_id, lk.position, lk.date)))
-    record_tags = frozenset(tuple(row) for row in conn.execute(select(rt.record_id, rt.tag_id, rt.position)))
-    tags = frozenset((i, hashlib.sha256(name.encode()).hexdigest()[:32])
-                     for i, name in conn.execute(select(tg.id, tg.name)))
+    record_tags = frozenset(rows(select(rt.record_id, rt.tag_id, rt.position)))
+    tags = frozenset((i, hashlib.sha256(name.encode()).hexdigest()[:32]) for i, name in rows(select(tg.id, tg.name)))
     return ProjectionInputs(records, links, record_tags, tags)
+
+
+def _raw_rows(conn: Connection) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """Rows of a parameterless select as the driver gives them, without the ORM's per-row cost (at 100,000
+    records a third of an update's time); ``dates``: columns turned to ISO text (SQLite stores them so)."""
+
+    def rows(query: Select, dates: tuple[int, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(query.compile(dialect=conn.dialect)))
+            for row in cursor:
+                if dates:
+                    row = tuple(str(v)[:10] if n in dates and v else (v or "" if n in dates else v)
+                                for n, v in enumerate(row))
+                yield tuple(row)
+        finally:
+            cursor.close()
+
+    return rows
