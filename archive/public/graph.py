@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select, true
+from sqlalchemy import Connection, Engine, Select, String, cast, func, select, true
 
 from archive.dates import sort_key
 from archive.ingest.redaction import Redactor, load_redactions
@@ -277,7 +277,9 @@ def _stub_namers(conn: Connection, today: dt.date | None, stubs: set[int]) -> di
     namer = records_t.alias("namer")
     query = (select(Link.target_id, namer.c.extra, Link.source_id, Link.position, Link.id)
              .join(namer, namer.c.id == Link.source_id)
-             .where(namer.c.is_stub.is_(False), public_clause(today, namer)))
+             .where(namer.c.is_stub.is_(False), public_clause(today, namer),
+                    # Only a namer with its own redactions matters: a popular stub has thousands of namers.
+                    cast(namer.c.extra, String).like('%"redactions"%')))
     rows = sorted(_by_ids(conn, query, Link.target_id, stubs), key=lambda row: (row[2], row[3], row[4]))
     namers: dict[int, dict[str, str]] = defaultdict(dict)
     for target, extra_value, *_ in rows:
