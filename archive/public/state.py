@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,20 +136,20 @@ def projection_inputs(conn: Connection, today: dt.date | None) -> ProjectionInpu
     return ProjectionInputs(records, links, record_tags, tags)
 
 
-def _raw_rows(conn: Connection) -> Callable[..., Iterator[tuple[Any, ...]]]:
+def _raw_rows(conn: Connection) -> Callable[..., list[tuple[Any, ...]]]:
     """Rows of a parameterless select as the driver gives them, without the ORM's per-row cost (at 100,000
     records a third of an update's time); ``dates``: columns turned to ISO text (SQLite stores them so)."""
 
-    def rows(query: Select, dates: tuple[int, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    def rows(query: Select, dates: tuple[int, ...] = ()) -> list[tuple[Any, ...]]:
         cursor = conn.connection.cursor()
         try:
             cursor.execute(str(query.compile(dialect=conn.dialect)))
-            for row in cursor:
-                if dates:
-                    row = tuple(str(v)[:10] if n in dates and v else (v or "" if n in dates else v)
-                                for n, v in enumerate(row))
-                yield tuple(row)
+            found = [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
+        if dates:
+            found = [tuple((str(v)[:10] if v else "") if n in dates else v for n, v in enumerate(row))
+                     for row in found]
+        return found
 
     return rows

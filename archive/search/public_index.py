@@ -467,7 +467,7 @@ def _append(folder: Path, engine: Engine, today: dt.date | None, redactions: Map
         return False  # it would rank after records with higher ids: rebuild, to keep the site's order
     ix = whoosh_index.open_dir(str(folder))
     try:
-        if ix.doc_count_all() != len(indexed):
+        if sum(segment.doc_count_all() for segment in ix._segments()) != len(indexed):  # no reader opened
             return False  # an append was interrupted before its records were noted
         if new:
             PublishedTexts.add(folder / PUBLISHED, [(doc.record_id, row) for doc, row in new])  # rows first
