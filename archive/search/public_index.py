@@ -15,7 +15,9 @@ which loads the projection anyway. A search only checks that the index is curren
 from their stat data; each record's published row, for snippets and "did you mean", is kept beside it.
 
 The index is appended to when only new records came (their ids following every indexed one), and indexed
-again from scratch into a new folder for anything else; it is never edited in place. Whoosh keeps a
+again from scratch into a new folder for anything else; it is never edited in place. To tell which, an
+update loads only the part of the projection that could have changed (``_append``: the store's rows are
+compared with those the index was made from, kept in ``upkeep.sqlite`` beside it), not all of it. Whoosh keeps a
 deleted document's terms and counts until its segment is merged, where "did you mean" and the statistics
 would still see a record that left the projection, and a merge costs about as much as indexing again.
 Appending only (in record-id order, without Whoosh's reordering merge) keeps the lexicon, the statistics
