@@ -7,6 +7,10 @@ of writing them one by one (see ``_Batch``); if the store refuses such a batch, 
 again one by one. Savepoints are committed in
 batches so that thousands of small files do not each pay for a durable commit; a record is reported as
 stored only once the commit that holds it has returned.
+
+A file is read as it is written: CSV and JSON Lines are streamed (``formats.open_records``), and a file of
+more than one chunk is validated and written chunk by chunk inside its savepoint, so one large file goes in
+with flat memory and still all or nothing.
 """
 
 from __future__ import annotations
