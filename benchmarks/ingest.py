@@ -18,6 +18,9 @@ Usage::
     python benchmarks/ingest.py --large           # 100,000 accounts
     python benchmarks/ingest.py --memory          # also at 2N, to see whether peak memory stays flat
     python benchmarks/ingest.py --profile         # cProfile the ingest; print the top costs
+    python benchmarks/ingest.py --format csv --sizes 1000,10000,30000 --peak --before DIR
+        # peak memory of the ingest alone against a bare reader pass over the same file (the growth with
+        # one large file); DIR holds an earlier version: git archive REV archive | tar -x -C DIR
 """
 
 from __future__ import annotations
@@ -156,10 +159,13 @@ def write_jsonl(corpus: Corpus, n: int, folder: Path) -> int:
 
 # --- the two measurements, each in its own process -----------------------------------------------------
 
-def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, Any]:
+def run_ingest(input_dir: Path, archive_dir: Path, profile: bool, trace: bool = False,
+               index: bool = True) -> dict[str, Any]:
     """Ingest, then build the search index as ``archive ingest`` does after its commit (the first ingest of
-    a batch builds it in one bulk pass), each timed on its own."""
+    a batch builds it in one bulk pass), each timed on its own. ``trace``: also the peak of Python's heap
+    during the ingest (tracemalloc, which slows it down: its times are then not comparable)."""
     import resource
+    import tracemalloc
 
     from archive.ingest.mapping import load_mapping
     from archive.search.index import update_after_ingest
@@ -178,13 +184,18 @@ def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, A
     start, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
+    if trace:
+        tracemalloc.start(1)
     report = ingest(engine, [input_dir], mapping=mapping)
+    heap_peak = tracemalloc.get_traced_memory()[1] if trace else None
+    tracemalloc.stop()
     if profiler:
         profiler.disable()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     ingest_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, index_cpu = time.perf_counter(), time.process_time()
-    update_after_ingest(archive.index_dir, engine, report.changed_ids)
+    if index:
+        update_after_ingest(archive.index_dir, engine, report.changed_ids)
     index_seconds, index_cpu = time.perf_counter() - start, time.process_time() - index_cpu
     engine.dispose()
     if profiler:
@@ -195,7 +206,8 @@ def run_ingest(input_dir: Path, archive_dir: Path, profile: bool) -> dict[str, A
     return {"seconds": seconds, "cpu_seconds": cpu, "records": report.records, "added": report.added,
             "stubs": report.stubs,
             "errors": [str(e) for e in report.errors[:5]],
-            "maxrss_kb": ingest_rss, "index_seconds": index_seconds, "index_cpu_seconds": index_cpu,
+            "maxrss_kb": ingest_rss, "heap_peak": heap_peak, "index_seconds": index_seconds,
+            "index_cpu_seconds": index_cpu,
             "index_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "load_average": os.getloadavg()[0]}
 
@@ -249,8 +261,39 @@ def run_baseline(input_dir: Path, db_path: Path, schema_from: Path) -> dict[str,
             "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
-def child(*args: str) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+def run_stream(input_dir: Path) -> dict[str, Any]:
+    """The memory baseline: a bare pass over the same file in a process that imported what the ingest
+    imports, a ``csv.reader`` row or a ``json.loads`` line at a time (the least any reader must hold)."""
+    import csv
+    import resource
+    import tracemalloc
+
+    import archive.ingest.mapping  # noqa: F401 - the same imports as the ingest, for the same base RSS
+    import archive.search.index  # noqa: F401
+    import archive.store.ingest  # noqa: F401
+    import archive.trust.create  # noqa: F401
+
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start(1)
+    rows, cpu = 0, time.process_time()
+    for path in sorted(input_dir.rglob("*")):
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows += sum(1 for _ in csv.reader(handle))
+        elif path.suffix == ".jsonl":
+            with path.open(encoding="utf-8") as handle:
+                rows += sum(1 for line in handle if json.loads(line))
+    heap_peak = tracemalloc.get_traced_memory()[1]
+    return {"rows": rows, "cpu_seconds": time.process_time() - cpu, "heap_peak": heap_peak,
+            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "base_rss_kb": base_rss}
+
+
+def child(*args: str, code: Path | None = None) -> dict[str, Any]:
+    """Run a measurement in a fresh process; ``code``: import ``archive`` from that folder (an earlier
+    version, for a before/after comparison in the same run)."""
+    env = dict(os.environ, PYTHONPATH=str(code)) if code else None
+    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False,
+                            env=env)
     if result.returncode != 0:
         raise SystemExit(f"the benchmark child failed:\n{result.stderr}")
     if result.stderr and "--profile" in args:
@@ -273,6 +316,48 @@ def measure(corpus: Corpus, n: int, fmt: str, work: Path, profile: bool) -> dict
     shutil.rmtree(data)
     return {"n": n, "format": fmt, "bytes": size, "generate_s": generated, "ingest": ingested,
             "baseline": baseline}
+
+
+def measure_peak(corpus: Corpus, n: int, fmt: str, work: Path, before: Path | None) -> dict[str, Any]:
+    """Peak memory of the ingest alone (no index build) against a bare reader pass over the same file:
+    resident set (``ru_maxrss``, untraced run) and Python's heap (tracemalloc, a second run); with
+    ``before``, the same for the code in that folder."""
+    data = work / f"{fmt}-{n}"
+    data.mkdir()
+    size = {"md": write_markdown, "jsonl": write_jsonl, "csv": write_csv}[fmt](corpus, n, data)
+    out: dict[str, Any] = {"n": n, "format": fmt, "bytes": size, "stream": child("_stream", str(data))}
+    for label, code in (("ingest", None), ("before", before)):
+        if label == "before" and code is None:
+            continue
+        runs = []
+        for trace in (False, True):
+            archive_dir = work / f"archive-{fmt}-{n}-{label}-{trace}"
+            runs.append(child("_ingest", str(data), str(archive_dir), "--no-index",
+                              *(["--trace"] if trace else []), code=code))
+            if runs[-1]["errors"] or runs[-1]["records"] != n:
+                raise SystemExit(f"ingest did not take all {n} records: {runs[-1]}")
+            shutil.rmtree(archive_dir)
+        out[label] = {"cpu_seconds": runs[0]["cpu_seconds"], "maxrss_kb": runs[0]["maxrss_kb"],
+                      "heap_peak": runs[1]["heap_peak"]}
+    shutil.rmtree(data)
+    return out
+
+
+def describe_peak(result: dict[str, Any]) -> str:
+    mb = 1e6
+    stream, size = result["stream"], result["bytes"]
+    lines = [f"{result['n']:>7,} accounts as {result['format']} ({size / mb:.1f} MB); load {os.getloadavg()[0]:.1f}",
+             f"  bare reader pass   heap peak {stream['heap_peak'] / mb:7.1f} MB, "
+             f"peak RSS {stream['maxrss_kb'] / 1024:6.1f} MB (after imports {stream['base_rss_kb'] / 1024:.1f} MB)"]
+    for label in ("ingest", "before"):
+        if label in result:
+            run = result[label]
+            growth = run["heap_peak"] - stream["heap_peak"]
+            lines.append(f"  {label:<18} heap peak {run['heap_peak'] / mb:7.1f} MB "
+                         f"(+{growth / mb:.1f} MB over the pass = {growth / size:.2f}x the file), "
+                         f"peak RSS {run['maxrss_kb'] / 1024:6.1f} MB "
+                         f"(+{(run['maxrss_kb'] - stream['maxrss_kb']) / 1024:.1f} MB), CPU {run['cpu_seconds']:.2f} s")
+    return "\n".join(lines)
 
 
 def describe(result: dict[str, Any]) -> str:
@@ -310,6 +395,10 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="also run at 2N to compare peak memory")
     parser.add_argument("--profile", action="store_true", help="cProfile the ingest (slower) and print top costs")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--peak", action="store_true",
+                        help="peak memory of the ingest alone against a bare reader pass (no timings, no index)")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="with --peak: also measure the archive package found in DIR (an earlier version)")
     args = parser.parse_args()
     n = 100_000 if args.large else args.n
     corpus = Corpus(SHARED)
@@ -317,9 +406,22 @@ def main() -> None:
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [n, 2 * n] if args.memory else [n]
     with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
         for size in sizes:
-            result = measure(corpus, size, args.format, Path(tmp), args.profile)
+            if args.peak:
+                result = measure_peak(corpus, size, args.format, Path(tmp), args.before)
+                print(describe_peak(result), flush=True)
+            else:
+                result = measure(corpus, size, args.format, Path(tmp), args.profile)
+                print(describe(result), flush=True)
             results.append(result)
-            print(describe(result), flush=True)
+    if args.peak:
+        if len(results) > 1:
+            for label in ("ingest", "before"):
+                if label in results[0]:
+                    growth = [(r["n"], max(r[label]["heap_peak"] - r["stream"]["heap_peak"], 1)) for r in results]
+                    print(f"Growth exponent of the {label} heap peak over the bare pass: {fit_exponent(growth):.2f}")
+        if args.json:
+            print(json.dumps(results, indent=2))
+        return
     if args.memory:
         first, second = (r["ingest"]["maxrss_kb"] for r in results)
         print(f"peak RSS at {2 * n:,} / at {n:,}: {second / first:.2f}x")
@@ -335,7 +437,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_ingest":
-        print(json.dumps(run_ingest(Path(sys.argv[2]), Path(sys.argv[3]), "--profile" in sys.argv)))
+        print(json.dumps(run_ingest(Path(sys.argv[2]), Path(sys.argv[3]), "--profile" in sys.argv,
+                                    "--trace" in sys.argv, "--no-index" not in sys.argv)))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_stream":
+        print(json.dumps(run_stream(Path(sys.argv[2]))))
     elif len(sys.argv) > 1 and sys.argv[1] == "_baseline":
         print(json.dumps(run_baseline(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))))
     else:

@@ -3,6 +3,7 @@ search`` (the archive's index), in the library and as a whole command, at growin
 
     python benchmarks/public_search.py                     # 1,000 and 10,000 accounts
     python benchmarks/public_search.py --sizes 100000 --rounds 5 --no-change
+    python benchmarks/public_search.py --upkeep-only --sizes 1000 10000 100000   # the upkeep alone
 
 Accounts are those of ``benchmarks/search.py`` (real texts from ../shared/data), all public, one in ten
 with its own ``redactions``. For each size, in one run:
@@ -163,6 +164,67 @@ def measure(n: int, rounds: int, command_rounds: int, change: bool) -> dict[str,
     return row
 
 
+def cpu_and_wall(fn: Callable[[], object]) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def measure_upkeep(n: int, rebuild: bool = True) -> dict[str, object]:
+    """The public index's upkeep after new accounts, against a rebuild of the same projection and against
+    loading the whole projection and making its documents (what every append cost before), in one run."""
+    from archive.search.public_index import _documents
+
+    everything = make_accounts(n + 101)
+    for number, account in enumerate(everything):
+        account["visibility"] = "public"
+        account["slug"] = f"account-{number}"
+        if number % 10 == 0:
+            account["redactions"] = {f"Person{number}": "A. N."}
+    accounts, later = everything[:n], everything[n:]
+    row: dict[str, object] = {"n": n, "load_average": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        path = root / "accounts.jsonl"
+        path.write_text("".join(json.dumps(a) + "\n" for a in accounts), encoding="utf-8")
+        archive = init_archive(root / "archive")
+        engine = make_engine(archive.db_url(), writer=True)
+        ingest(engine, [path])
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        row["first_build"] = cpu_and_wall(lambda: keep_current(archive.index_dir, engine, create=True))
+        progress(row, "first_build")
+        for label, batch in (("append_1", later[:1]), ("append_100", later[1:101])):
+            batch_path = root / f"{label}.jsonl"
+            batch_path.write_text("".join(json.dumps(a) + "\n" for a in batch), encoding="utf-8")
+            ingest(engine, [batch_path])
+            outcome: list[str | None] = []
+            row[label] = cpu_and_wall(lambda o=outcome: o.append(keep_current(archive.index_dir, engine)))
+            row[f"{label}_outcome"] = outcome[0]
+            progress(row, label)
+            row[f"{label}_whole_load"] = cpu_and_wall(lambda: list(_documents(load(engine, archive.root))))
+            progress(row, f"{label}_whole_load")
+            if rebuild:  # else the first build stands for it (the same whole build, one record fewer)
+                other = root / f"rebuild-{label}"
+                row[f"{label}_rebuild"] = cpu_and_wall(lambda o=other: keep_current(o, engine, create=True))
+                progress(row, f"{label}_rebuild")
+        engine.dispose()
+    return row
+
+
+def report_upkeep(row: dict[str, object]) -> None:
+    print(f"\n{row['n']:,} accounts (load average {', '.join(f'{x:.1f}' for x in row['load_average'])}), "
+          f"CPU / wall seconds; first public index build {row['first_build'][0]:.2f} / {row['first_build'][1]:.2f}")
+    for label in ("append_1", "append_100"):
+        cpu, wall = row[label]
+        load_cpu, load_wall = row[f"{label}_whole_load"]
+        rebuild_cpu, rebuild_wall = row.get(f"{label}_rebuild", row["first_build"])
+        print(f"  {label}: upkeep {cpu:.2f} / {wall:.2f} ({row[f'{label}_outcome']}); whole projection loaded "
+              f"with its documents {load_cpu:.2f} / {load_wall:.2f} ({load_cpu / cpu:.1f}x); full rebuild "
+              f"{rebuild_cpu:.2f} / {rebuild_wall:.2f} ({rebuild_cpu / cpu:.1f}x)")
+    sys.stdout.flush()
+
+
 def report(row: dict[str, object]) -> None:
     n = row["n"]
     print(f"\n{n:,} accounts (load average {', '.join(f'{x:.1f}' for x in row['load_average'])}): "
@@ -193,8 +255,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--change", action=argparse.BooleanOptionalAction, default=None,
                         help="also retitle 1%% of the accounts (a rebuild; default below 100,000)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--upkeep-only", action="store_true",
+                        help="only the public index's upkeep after 1 and 100 new accounts, against a rebuild")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="with --upkeep-only: the first build stands for the rebuild (for 100,000)")
     args = parser.parse_args(argv)
     rows = []
+    if args.upkeep_only:
+        for n in args.sizes:
+            rows.append(measure_upkeep(n, rebuild=not args.no_rebuild))
+            report_upkeep(rows[-1])
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2))
+        return
     for n in args.sizes:
         row = measure(n, args.rounds, args.command_rounds, args.change if args.change is not None else n < 100_000)
         report(row)

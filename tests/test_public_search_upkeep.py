@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,169 @@ def test_a_failed_upkeep_does_not_fail_the_ingest_and_the_next_search_catches_up
         out = ingest(archive.root, write, "b.yaml", leaflets(1, start=2))
     assert "Public search index not updated (RuntimeError: disk on fire)" in out
     assert public(archive, engine, "leaflet").total == 3
+
+
+# --- an update loads only what changed, and gives what a rebuild gives -----------------------------------
+
+BASE = """
+- {type: wave, slug: dock-wave, title: The dock wave, visibility: public, body: Strikes along the coast.}
+- {type: struggle, slug: gate-strike, title: The gate strike, visibility: public, waves: [dock-wave],
+   body: The dockers struck at the northern gate.}
+- {type: account, slug: gate-notes, title: Gate notes, visibility: public, struggles: [gate-strike],
+   places: [Northern gate], tags: [dockers], body: The dockers held the picket line at the gate.}
+- {type: account, slug: night-notes, title: Night notes, visibility: public, struggles: [gate-strike],
+   places: [Quay Qxstubnamezk], body: The night shift joined the dockers.}
+- {type: account, slug: kept-notes, title: Kept notes, visibility: private, places: [Hidden yard],
+   body: Qxprivatewordzk met the organisers at night.}
+"""
+
+
+def index_contents(ix) -> dict[str, object]:  # noqa: ANN001
+    """Everything a search can read from an index: stored fields in document order, every term with its
+    frequencies and postings, the field lengths."""
+    with ix.reader() as reader:
+        terms = {}
+        for field_name, text in reader.all_terms():
+            postings = reader.postings(field_name, text)
+            terms[(field_name, text)] = (reader.doc_frequency(field_name, text), reader.frequency(field_name, text),
+                                         list(postings.all_items()))
+        lengths = {name: reader.field_length(name) for name in reader.indexed_field_names()}
+        return {"count": reader.doc_count_all(), "live": reader.doc_count(),
+                "stored": list(reader.all_stored_fields()), "terms": terms, "lengths": lengths}
+
+
+def assert_equals_a_rebuild(archive, engine) -> str:  # noqa: ANN001
+    """Bring the kept index up to date; it must hold what an index built from the whole projection holds."""
+    from archive.ingest.redaction import load_redactions
+
+    outcome = search_public.keep_current(archive.index_dir, engine)
+    redactions = load_redactions(archive.root)
+    kept, published = search_public.public_index(engine, None, redactions, archive.index_dir / "public")
+    fresh, fresh_rows = search_public.public_index(engine, None, redactions)
+    assert index_contents(kept) == index_contents(fresh)
+    ids = sorted(fresh_rows)
+    expected = {i: json.loads(json.dumps(row, default=str)) for i, row in fresh_rows.rows(ids).items()}
+    assert published.rows(ids) == expected
+    kept.close()
+    return outcome or ""
+
+
+def ingest_text(archive, engine, write, name: str, text: str) -> None:  # noqa: ANN001
+    from archive.store.ingest import ingest as ingest_files
+
+    report = ingest_files(engine, [write(name, text)])
+    assert not report.errors, report.errors
+
+
+def test_each_kind_of_change_leaves_the_kept_index_equal_to_a_rebuild(archive, engine, write, monkeypatch):
+    from archive.trust.delete import delete_permanently
+
+    ingest_text(archive, engine, write, "base.yaml", BASE)
+    assert search_public.keep_current(archive.index_dir, engine, create=True) == "Public search index rebuilt."
+    loads: list[object] = []
+    real_load = search_public.load
+
+    def counting_load(*args: object, **kwargs: object):  # noqa: ANN202
+        loads.append(kwargs.get("ids"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(search_public, "load", counting_load)
+    steps = [
+        # a new account naming an existing struggle and stub: appended, loading only its part
+        ("new.yaml", """{type: account, slug: dawn-notes, title: Dawn notes, visibility: public,
+            struggles: [gate-strike], places: [Northern gate], tags: [dockers, dawn], body: At dawn the gate.}""",
+         "updated"),
+        # a new account naming the private record's stub: the stub becomes public
+        ("yard.yaml", """{type: account, slug: yard-notes, title: Yard notes, visibility: public,
+            places: [Hidden yard], body: They met in the yard.}""", None),
+        # a new account whose own redactions rename a stub others name (their documents change)
+        ("own.yaml", """{type: account, slug: quay-notes, title: Quay notes, visibility: public,
+            places: [Quay Qxstubnamezk], redactions: {Qxstubnamezk: Q.}, body: The quay.}""", None),
+        # an edit, a new wave for the struggle (every account about it is in that wave too)
+        ("base2.yaml", BASE.replace("waves: [dock-wave]", "waves: [dock-wave, coast-wave]")
+         .replace("held the picket line", "kept the picket line"), None),
+        # visibility: a public account turned private, the private one turned public
+        ("base3.yaml", BASE.replace("waves: [dock-wave]", "waves: [dock-wave, coast-wave]")
+         .replace("held the picket line", "kept the picket line")
+         .replace("slug: night-notes, title: Night notes, visibility: public",
+                  "slug: night-notes, title: Night notes, visibility: private")
+         .replace("visibility: private, places: [Hidden yard]", "visibility: public, places: [Hidden yard]"),
+         None),
+        # a new account whose slug redaction makes equal to an existing one (numbered, as a rebuild does)
+        ("clash.yaml", """{type: account, slug: qxclashzk-notes, title: Clash, visibility: public,
+            redactions: {qxclashzk: dawn}, body: Another dawn.}""", None),
+    ]
+    for name, text, expected in steps:
+        loads.clear()
+        ingest_text(archive, engine, write, name, text)
+        outcome = search_public.keep_current(archive.index_dir, engine) or ""
+        if expected:
+            assert expected in outcome
+            assert loads and all(ids is not None and len(ids) < 10 for ids in loads), loads
+        assert_equals_a_rebuild(archive, engine)
+    # a deletion, then a new redactions file
+    delete_permanently(engine, [("account", "gate-notes")])
+    assert_equals_a_rebuild(archive, engine)
+    (archive.root / "redactions.yaml").write_text("Northern gate: the gate\n", encoding="utf-8")
+    assert_equals_a_rebuild(archive, engine)
+    loads.clear()
+    ingest_text(archive, engine, write, "late.yaml", """{type: account, slug: late-notes, title: Late notes,
+        visibility: public, places: [Northern gate], body: Late at the gate.}""")
+    assert "updated" in (search_public.keep_current(archive.index_dir, engine) or "")
+    assert loads and all(ids is not None for ids in loads)
+    assert_equals_a_rebuild(archive, engine)
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_random_changes_leave_the_kept_index_equal_to_a_rebuild(archive, engine, write, seed):
+    """Random adds, edits, visibility and embargo changes, deletions, new waves and redactions files, each
+    followed by the upkeep: the kept index always equals an index built from the whole projection, and
+    some of the updates were appends (the part that loads only what changed)."""
+    from archive.trust.delete import delete_permanently
+
+    rng = random.Random(seed)
+    places = ["Northern gate", "Quay Qxstubnamezk", "Hidden yard", "Dawn square"]
+    names = ["Qxstubnamezk", "Dawn", "Hidden"]
+    accounts: dict[str, dict[str, object]] = {}
+    outcomes: list[str] = []
+
+    def account(number: int) -> dict[str, object]:
+        record: dict[str, object] = {
+            "type": "account", "slug": f"note-{number}", "title": f"Note {number} {rng.choice(names)}",
+            "visibility": rng.choice(["public", "public", "public", "private"]),
+            "places": rng.sample(places, rng.randint(0, 2)), "struggles": [rng.choice(["gate-strike", "quay-strike"])],
+            "tags": rng.sample(["dockers", "night", "Dawn"], rng.randint(0, 2)),
+            "body": f"Body {number}: " + " ".join(rng.sample(["picket", "gate", "quay", "dawn", "night"], 3))}
+        if rng.random() < 0.3:
+            record["redactions"] = {rng.choice(names): rng.choice(["Q.", "dawn", "H. Y."])}
+        if rng.random() < 0.15:
+            record["embargo_until"] = rng.choice(["2001-01-01", "2200-01-01"])
+        return record
+
+    ingest_text(archive, engine, write, "base.yaml", BASE)
+    search_public.keep_current(archive.index_dir, engine, create=True)
+    for step in range(12):
+        choice = rng.random()
+        if choice < 0.45 or not accounts:
+            number = len(accounts) + 100 * step
+            accounts[f"note-{number}"] = account(number)
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(accounts[f"note-{number}"]))
+        elif choice < 0.7:
+            slug = rng.choice(sorted(accounts))
+            changed = account(int(slug.split("-")[1]))
+            accounts[slug] = changed
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(changed))
+        elif choice < 0.8:
+            slug = rng.choice(sorted(accounts))
+            del accounts[slug]
+            delete_permanently(engine, [("account", slug)])
+        elif choice < 0.9:
+            wave = f"wave-{step}"
+            ingest_text(archive, engine, write, f"s{step}.yaml", yaml.safe_dump(
+                {"type": "struggle", "slug": "quay-strike", "title": "The quay strike", "visibility": "public",
+                 "waves": [wave], "body": "At the quay."}))
+        else:
+            (archive.root / "redactions.yaml").write_text(f"{rng.choice(places)}: {rng.choice(['X.', 'Y.'])}\n",
+                                                          encoding="utf-8")
+        outcomes.append(assert_equals_a_rebuild(archive, engine))
+    assert any("updated" in outcome for outcome in outcomes), outcomes

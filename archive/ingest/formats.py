@@ -10,7 +10,7 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,9 +335,26 @@ MAX_CSV_COLUMNS = 10_000
 
 
 def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
-    physical = text.split("\n")
-    # Each line keeps its line break, or the csv module would drop the ones inside quoted cells.
-    reader = csv.reader((line + "\n" for line in physical), strict=True)
+    yield from read_csv_lines(path, _lines(text))
+
+
+def read_csv_lines(path: Path, lines: Iterable[str]) -> Iterator[RawRecord]:
+    """The rows of a CSV given as its lines (without line breaks), holding only the current row's lines:
+    each record keeps the lines it was written on as its ``source`` (for the rejects file)."""
+    consumed: list[str] = []  # the lines the reader took since the last row ended
+
+    def feed() -> Iterator[str]:
+        for line in lines:
+            consumed.append(line)
+            # Each line keeps its line break, or the csv module would drop the ones inside quoted cells.
+            yield line + "\n"
+
+    def taken() -> bytes:
+        source = "\n".join(consumed).encode("utf-8")
+        consumed.clear()
+        return source
+
+    reader = csv.reader(feed(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -354,7 +371,7 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             raise FormatError(f"column {name!r} appears more than once in the header", line=1)
         if name:
             seen.add(name)
-    header_source = "\n".join(physical[:reader.line_num]).encode("utf-8")
+    header_source = taken()
     start = reader.line_num + 1
     while True:
         error = None
@@ -365,6 +382,7 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
         except csv.Error as exc:  # the reader starts afresh on the next line: the rows after still count
             row, error = [], f"invalid CSV: {exc}"
         end = reader.line_num
+        source = taken()
         if error is None and not any(cell.strip() for cell in row):
             start = end + 1
             continue
@@ -372,7 +390,6 @@ def read_csv(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
             # Usually a line break inside an unquoted cell, which splits one row into two short ones.
             error = f"row has {_fields(len(row))}, the header has {len(names)}"
         fields = {} if error else {name: cell for name, cell in zip(names, row, strict=True) if name}
-        source = "\n".join(physical[start - 1:end]).encode("utf-8")
         yield RawRecord(fields, start, {}, source, error=error, header=header_source)
         start = end + 1
 
@@ -382,7 +399,12 @@ def _fields(number: int) -> str:
 
 
 def read_jsonl(path: Path, text: str, data: bytes) -> Iterator[RawRecord]:
-    for number, line in enumerate(_lines(text), start=1):
+    yield from read_jsonl_lines(path, _lines(text))
+
+
+def read_jsonl_lines(path: Path, lines: Iterable[str]) -> Iterator[RawRecord]:
+    """The records of a JSON Lines file given as its lines, one at a time."""
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         source = line.encode("utf-8")
@@ -552,3 +574,86 @@ READERS = {
 def read_records(path: Path, data: bytes, fmt: str, text: str) -> Iterator[RawRecord]:
     """Yield the raw records of one file already decoded to ``text``."""
     yield from READERS[fmt](path, text, data)
+
+
+# CSV and JSON Lines are read a line at a time, so that one large file goes in with flat memory.
+LINE_READERS = {"csv": read_csv_lines, "jsonl": read_jsonl_lines}
+READ_CHUNK = 1 << 20  # bytes read and decoded at a time
+
+
+@dataclass
+class OpenedFile:
+    """A file's records as they are read, and how it was decoded (``warning`` when the encoding was guessed)."""
+
+    records: Iterator[RawRecord]
+    encoding: str
+    warning: str | None = None
+
+
+def open_records(path: Path, fmt: str, encoding: str | None = None,
+                 on_read: Callable[[int], None] | None = None) -> OpenedFile:
+    """The raw records of the file at ``path``, decoded as ``decode`` does (UTF-8, ``encoding`` when given,
+    else a guessed legacy encoding, with a warning).
+
+    CSV and JSON Lines are streamed: read and decoded a chunk at a time, split into lines as they come, so
+    memory does not grow with the file. Only a file that is not valid UTF-8 (with no ``encoding`` given) is
+    read whole, since guessing its encoding needs all of it. The other formats hold one record, or one JSON
+    array or YAML stream that their parsers read whole. ``on_read(n)`` is told of the bytes read. Raises
+    ``OSError`` (here or while the records are read) and ``FormatError`` (bytes the encoding refuses)."""
+    codec = _codec(encoding)
+    if fmt in LINE_READERS and _decodes(path, codec):
+        return OpenedFile(LINE_READERS[fmt](path, _decoded_lines(path, codec, on_read)),
+                          "utf-8" if codec == "utf-8-sig" else codec)
+    data = path.read_bytes()
+    decoded = decode(data, encoding)
+    if on_read:
+        on_read(len(data))
+    if fmt in LINE_READERS:
+        return OpenedFile(LINE_READERS[fmt](path, _lines(decoded.text)), decoded.encoding, decoded.warning)
+    return OpenedFile(read_records(path, data, fmt, decoded.text), decoded.encoding, decoded.warning)
+
+
+def _codec(encoding: str | None) -> str:
+    """The codec that reads ``encoding`` as ``decode`` does (UTF-8 with or without a byte order mark)."""
+    return "utf-8-sig" if encoding is None or codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def _decodes(path: Path, codec: str) -> bool:
+    """Whether the whole file decodes with ``codec``: checked a chunk at a time before any record is read,
+    so that a file goes in whole or is refused before anything of it is written."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    with path.open("rb") as handle:
+        while True:
+            data = handle.read(READ_CHUNK)
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError:
+                return False
+            if not data:
+                return True
+
+
+def _decoded_lines(path: Path, codec: str, on_read: Callable[[int], None] | None) -> Iterator[str]:
+    """The file's lines, decoded a chunk at a time, as ``_lines`` gives those of the decoded text: CRLF and
+    lone CR are line breaks (a CR that ends a chunk waits for the next), and the text after the last break
+    is a line, even when empty."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    rest = ""
+    with path.open("rb") as handle:
+        while True:
+            data = handle.read(READ_CHUNK)
+            try:
+                text = rest + decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:  # checked before reading: the file changed since
+                raise FormatError(f"not valid {codec} (the file changed while it was read: {exc.reason})") from None
+            if on_read and data:
+                on_read(len(data))
+            held = "\r" if data and text.endswith("\r") else ""  # perhaps the first half of a CRLF
+            if held:
+                text = text[:-1]
+            lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if not data:
+                yield from lines
+                return
+            rest = lines.pop() + held
+            yield from lines

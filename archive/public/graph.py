@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, true
+from sqlalchemy import Connection, Engine, Select, String, cast, func, select, true
 
 from archive.dates import sort_key
 from archive.ingest.redaction import Redactor, load_redactions
-from archive.public.rule import REASONS, attachment_is_public, projection_clause, reason_left_out
+from archive.public.rule import REASONS, attachment_is_public, projection_clause, public_clause, reason_left_out
 from archive.store.models import Attachment, Link, Record, RecordTag, Tag
 
 records_t = Record.__table__
@@ -131,6 +131,8 @@ class Graph:
     # Why the other records were left out: reason (see ``rule.REASONS``) -> count. Empty for everything.
     left_out: dict[str, int] = field(default_factory=dict)
     public: bool = True
+    # id -> slug before redaction made it unique (see ``_unique_slugs``): what a partial load numbers from
+    bases: dict[int, str] = field(default_factory=dict)
 
     def of_type(self, record_type: str) -> list[Item]:
         return list(self.items.get(record_type, {}).values())
@@ -156,17 +158,25 @@ def time_key(item: Item) -> tuple[Any, ...]:
 
 
 def load(engine: Engine, archive_root: Path | None = None, today: dt.date | None = None, *,
-         everything: bool = False, redactions: Mapping[str, str] | None = None) -> Graph:
+         everything: bool = False, redactions: Mapping[str, str] | None = None,
+         ids: Collection[int] | None = None, other_slugs: Mapping[int, tuple[str, str]] | None = None) -> Graph:
     """The one entry point: the public, redacted projection as of ``today`` (default), or with
     ``everything=True`` the archivist's view of every record, unredacted (never publish it).
 
     The public view's names come from ``redactions`` when given, else from ``ARCHIVE/redactions.yaml``
-    under ``archive_root``, plus each record's own list. Raises ``RedactionError`` for a bad file."""
+    under ``archive_root``, plus each record's own list. Raises ``RedactionError`` for a bad file.
+
+    ``ids`` loads part of the projection: the records of ``ids`` that are in it, each exactly as the whole
+    projection holds it (title, body, fields, tags, slug, its links to public records), with the records it
+    links to and, for a linked struggle, that struggle's waves; those others carry only the links among
+    the loaded records, and ``left_out`` is not counted. Slugs made equal by redaction are numbered over
+    the whole projection: ``other_slugs`` gives (type, slug before numbering: ``Graph.bases``) of the
+    projection's other records, as an earlier whole load gave them."""
     if everything:
-        return _load(engine, today, None)
+        return _load(engine, today, None, ids, other_slugs)
     if redactions is None:
         redactions = load_redactions(archive_root) if archive_root is not None else {}
-    return _load(engine, today, Redactor(dict(redactions)))
+    return _load(engine, today, Redactor(dict(redactions)), ids, other_slugs)
 
 
 def left_out(conn: Connection, today: dt.date | None = None) -> dict[str, int]:
@@ -181,7 +191,8 @@ def _own_redactions(extra: Any) -> dict[str, str]:
     return own if isinstance(own, dict) else {}
 
 
-def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> Graph:
+def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None,
+          ids: Collection[int] | None = None, other_slugs: Mapping[int, tuple[str, str]] | None = None) -> Graph:
     public = redactor is not None
     columns = [records_t.c[name] for name in
                ("id", "type", "slug", "title", "body", "language", "is_stub", "extra", "embargo_until")]
@@ -192,10 +203,33 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
     redactors: dict[int, Redactor] = {}
     own: dict[int, dict[str, str]] = {}
     plain = Redactor()  # the archivist's view changes nothing
+    namers: dict[int, dict[str, str]] | None = None  # a partial load's stub namers, read apart
+    wanted: set[int] = set()  # a partial load's records: ``ids`` and what they need
     with engine.connect() as conn:
-        for row in conn.execute(select(*columns).where(projection_clause(today) if public else true())):
+        rows: Iterable[Any]
+        links: Sequence[Any]
+        tag_rows: Sequence[Any]
+        if ids is None:
+            rows = conn.execute(select(*columns).where(projection_clause(today) if public else true()))
+            links = conn.execute(
+                select(Link.source_id, Link.relation, Link.target_id, Link.date)
+                .order_by(Link.source_id, Link.position, Link.id)
+            ).all()
+            tag_rows = conn.execute(
+                select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
+                .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
+            ).all()
+        else:
+            wanted, links = _neighbourhood(conn, set(ids))
+            rows = _by_ids(conn, select(*columns).where(projection_clause(today) if public else true()),
+                           records_t.c.id, wanted)
+            positioned = sorted(_by_ids(conn, select(RecordTag.record_id, Tag.name, RecordTag.position)
+                                        .join(Tag, Tag.id == RecordTag.tag_id), RecordTag.record_id, set(ids)),
+                                key=lambda r: (r[0], r[2], r[1]))
+            tag_rows = [(record_id, name) for record_id, name, _ in positioned]
+        for row in rows:
             values = row._mapping
-            wanted = PUBLISHED_COLUMNS[values["type"]]
+            wanted_columns = PUBLISHED_COLUMNS[values["type"]]
             red = plain
             if redactor is not None:
                 own[values["id"]] = _own_redactions(values["extra"])
@@ -207,22 +241,16 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
                 id=values["id"], type=values["type"], slug=red.slug(values["slug"]),
                 title=red.text(values["title"] or values["slug"]) or "", body=red.text(values["body"]) or "",
                 language=values["language"], is_stub=bool(values["is_stub"]),
-                fields={n: red.value(values[n]) for n in wanted if values[n] not in (None, "", [])},
+                fields={n: red.value(values[n]) for n in wanted_columns if values[n] not in (None, "", [])},
                 embargoed=values["embargo_until"] is not None,
             )
-        links = conn.execute(
-            select(Link.source_id, Link.relation, Link.target_id, Link.date)
-            .order_by(Link.source_id, Link.position, Link.id)
-        ).all()
-        tag_rows = conn.execute(
-            select(RecordTag.record_id, Tag.name).join(Tag, Tag.id == RecordTag.tag_id)
-            .order_by(RecordTag.record_id, RecordTag.position, Tag.name)
-        ).all()
-        reasons = left_out(conn, today) if public else {}
-        _attach_files(conn, by_id, redactors if public else None)
+        if ids is not None and redactor is not None:
+            namers = _stub_namers(conn, today, set(raw))
+        reasons = left_out(conn, today) if public and ids is None else {}
+        _attach_files(conn, by_id, redactors if public else None, None if ids is None else set(ids))
     kept = [(s, r, t, d) for s, r, t, d in links if s in by_id and t in by_id]
     if redactor is not None:
-        _redact_stubs(by_id, raw, redactor, own, kept)
+        _redact_stubs(by_id, raw, redactor, own, kept, namers)
     for source, relation, target, date in kept:
         by_id[source].out[relation].append(by_id[target])
         by_id[target].inbound[relation].append(by_id[source])
@@ -238,24 +266,31 @@ def _load(engine: Engine, today: dt.date | None, redactor: Redactor | None) -> G
             name = (namer.text(name) if namer else name) or name
             by_id[record_id].tags.append(name)
             tags[name].append(by_id[record_id])
-    _unique_slugs(by_id)
+    bases = {item.id: item.slug for item in by_id.values()}
+    others = {i: v for i, v in (other_slugs or {}).items() if i not in by_id and (ids is None or i not in wanted)}
+    _unique_slugs(by_id, others)
     items: dict[str, dict[str, Item]] = defaultdict(dict)
     for item in sorted(by_id.values(), key=lambda i: (i.type, i.slug)):
         items[item.type][item.slug] = item
     return Graph(
         items=dict(items),
         tags={name: sorted(members, key=time_key) for name, members in sorted(tags.items())},
-        left_out=reasons, public=public,
+        left_out=reasons, public=public, bases=bases,
     )
 
 
-def _attach_files(conn: Connection, by_id: dict[int, Item], redactors: dict[int, Redactor] | None) -> None:
+def _attach_files(conn: Connection, by_id: dict[int, Item], redactors: dict[int, Redactor] | None,
+                  ids: set[int] | None = None) -> None:
     """Give each described record its attachments: in the public view only those the rule publishes,
-    with caption, credit and text redacted by the record's own lists."""
+    with caption, credit and text redacted by the record's own lists. A partial load reads those of
+    ``ids`` only (the records whose documents it makes)."""
     a = attachments_t.c
-    rows = conn.execute(select(attachments_t).order_by(a.record_id, a.position, a.id)).mappings()
+    query = select(attachments_t)
+    found = conn.execute(query.order_by(a.record_id, a.position, a.id)).mappings().all() if ids is None else \
+        sorted((row._mapping for row in _by_ids(conn, query, a.record_id, ids)),
+               key=lambda m: (m["record_id"], m["position"], m["id"]))
     numbers: dict[int, int] = defaultdict(int)
-    for row in rows:
+    for row in found:
         item = by_id.get(row["record_id"])
         if item is None or item.is_stub:
             continue
@@ -272,25 +307,74 @@ def _attach_files(conn: Connection, by_id: dict[int, Item], redactors: dict[int,
             licence=row["licence"] or "", language=row["language"], text=red.text(row["text"]) or ""))
 
 
-def _redact_stubs(by_id: dict[int, Item], raw: dict[int, tuple[str, str]], redactor: Redactor,
-                  own: dict[int, dict[str, str]], links: list[tuple[int, str, int, Any]]) -> None:
-    """A stub's title and slug, redacted with the lists of every public described record naming it."""
+IN_CHUNK = 900  # ids per IN (...) list: under every database's limit on bound parameters
+
+
+def _by_ids(conn: Connection, query: Select, column: Any, ids: Collection[int]) -> list[Any]:
+    """The rows of ``query`` whose ``column`` is one of ``ids``, read in chunks."""
+    wanted, rows = sorted(ids), []  # type: list[int], list[Any]
+    for start in range(0, len(wanted), IN_CHUNK):
+        rows.extend(conn.execute(query.where(column.in_(wanted[start:start + IN_CHUNK]))).all())
+    return rows
+
+
+def _neighbourhood(conn: Connection, ids: set[int]) -> tuple[set[int], list[Any]]:
+    """What the records of ``ids`` need to be loaded as the whole projection holds them: the records they
+    link to and, for those, their waves (a record about a struggle is also in that struggle's waves); and
+    the links among them, in the whole load's order."""
+    link_columns = select(Link.source_id, Link.relation, Link.target_id, Link.date, Link.position, Link.id)
+    out = _by_ids(conn, link_columns, Link.source_id, ids)
+    targets = {row[2] for row in out} - ids
+    waves = [row for row in _by_ids(conn, link_columns, Link.source_id, targets) if row[1] == "waves"]
+    links = sorted(out + waves, key=lambda row: (row[0], row[4], row[5]))
+    wanted = ids | targets | {row[2] for row in waves}
+    return wanted, [(s, r, t, d) for s, r, t, d, _, _ in links]
+
+
+def _stub_namers(conn: Connection, today: dt.date | None, stubs: set[int]) -> dict[int, dict[str, str]]:
+    """For a partial load: each stub's names withheld by the public described records naming it, merged in
+    the whole load's link order (see ``_redact_stubs``)."""
+    if not stubs:
+        return {}
+    namer = records_t.alias("namer")
+    query = (select(Link.target_id, namer.c.extra, Link.source_id, Link.position, Link.id)
+             .join(namer, namer.c.id == Link.source_id)
+             .where(namer.c.is_stub.is_(False), public_clause(today, namer),
+                    # Only a namer with its own redactions matters: a popular stub has thousands of namers.
+                    cast(namer.c.extra, String).like('%"redactions"%')))
+    rows = sorted(_by_ids(conn, query, Link.target_id, stubs), key=lambda row: (row[2], row[3], row[4]))
     namers: dict[int, dict[str, str]] = defaultdict(dict)
-    for source, _, target, _ in links:
-        if target in raw and not by_id[source].is_stub:
-            namers[target].update(own.get(source, {}))
+    for target, extra_value, *_ in rows:
+        namers[target].update(_own_redactions(extra_value))
+    return namers
+
+
+def _redact_stubs(by_id: dict[int, Item], raw: dict[int, tuple[str, str]], redactor: Redactor,
+                  own: dict[int, dict[str, str]], links: list[tuple[int, str, int, Any]],
+                  namers: dict[int, dict[str, str]] | None = None) -> None:
+    """A stub's title and slug, redacted with the lists of every public described record naming it
+    (``namers``: those lists, already merged, when the load holds only part of the projection)."""
+    if namers is None:
+        namers = defaultdict(dict)
+        for source, _, target, _ in links:
+            if target in raw and not by_id[source].is_stub:
+                namers[target].update(own.get(source, {}))
     for stub_id, (slug, title) in raw.items():
         red = redactor.with_record(namers.get(stub_id, {}))
         item = by_id[stub_id]
         item.slug, item.title = red.slug(slug), red.text(title) or ""
 
 
-def _unique_slugs(by_id: dict[int, Item]) -> None:
-    """Redaction can make two slugs equal; number the later ones (by id, so the result is stable)."""
+def _unique_slugs(by_id: dict[int, Item], others: Mapping[int, tuple[str, str]] | None = None) -> None:
+    """Redaction can make two slugs equal; number the later ones (by id, so the result is stable).
+    ``others``: id -> (type, slug before numbering) of the projection's records not loaded."""
+    entries: list[tuple[int, str, str, Item | None]] = [(i.id, i.type, i.slug, i) for i in by_id.values()]
+    entries += [(record_id, kind, base, None) for record_id, (kind, base) in (others or {}).items()]
     taken: set[tuple[str, str]] = set()
-    for item in sorted(by_id.values(), key=lambda i: i.id):
-        slug, number = item.slug, 2
-        while (item.type, slug) in taken:
-            slug, number = f"{item.slug}-{number}", number + 1
-        item.slug = slug
-        taken.add((item.type, slug))
+    for _, kind, base, item in sorted(entries, key=lambda entry: entry[0]):
+        slug, number = base, 2
+        while (kind, slug) in taken:
+            slug, number = f"{base}-{number}", number + 1
+        if item is not None:
+            item.slug = slug
+        taken.add((kind, slug))

@@ -15,7 +15,9 @@ which loads the projection anyway. A search only checks that the index is curren
 from their stat data; each record's published row, for snippets and "did you mean", is kept beside it.
 
 The index is appended to when only new records came (their ids following every indexed one), and indexed
-again from scratch into a new folder for anything else; it is never edited in place. Whoosh keeps a
+again from scratch into a new folder for anything else; it is never edited in place. To tell which, an
+update loads only the part of the projection that could have changed (``_append``: the store's rows are
+compared with those the index was made from, kept in ``upkeep.sqlite`` beside it), not all of it. Whoosh keeps a
 deleted document's terms and counts until its segment is merged, where "did you mean" and the statistics
 would still see a record that left the projection, and a merge costs about as much as indexing again.
 Appending only (in record-id order, without Whoosh's reordering merge) keeps the lexicon, the statistics
@@ -47,7 +49,7 @@ from whoosh.filedb.filestore import RamStorage
 
 from archive.ingest.redaction import RedactionError, load_redactions
 from archive.public import Graph, Item, load, names_in_search_text
-from archive.public.state import projection_state, store_files_key
+from archive.public.state import ProjectionInputs, projection_inputs, projection_state, store_files_key
 from archive.search.analysis import ANALYSIS_VERSION, LINEAGE_RELATIONS, compose_body
 from archive.search.index import make_schema, to_fields
 from archive.search.index_docs import Document, document_field, time_fields
@@ -55,9 +57,12 @@ from archive.search.index_docs import Document, document_field, time_fields
 PUBLIC_CACHE = "public"  # ARCHIVE/index/public/ (the same name as archive.search.searcher.PUBLIC_CACHE)
 
 
-def public_documents(graph: Graph) -> Iterator[Document]:
-    """The projection's records as search documents, in record id order (as a rebuilt index numbers them)."""
+def public_documents(graph: Graph, only: set[int] | None = None) -> Iterator[Document]:
+    """The projection's records (those of ``only``, when given) as search documents, in record id order
+    (as a rebuilt index numbers them)."""
     for item in sorted(graph.by_id().values(), key=lambda i: i.id):
+        if only is not None and item.id not in only:
+            continue
         date, start, end = time_fields(item.type, item.fields)
         yield Document(
             record_id=item.id, type=item.type, slug=item.slug, title=item.title, body=public_text(item),
@@ -108,7 +113,7 @@ KEEP = 2  # index folders kept: the current one, and the one before for a search
 STALE_BUILD_SECONDS = 24 * 3600  # a folder still being built after this long was left by a killed search
 CURRENT = "CURRENT"  # {"folder": name, "state": projection state} of the index that is current
 LOCK = ".lock"
-DOCS = "docs.json"  # record id -> fingerprint of its public document, in that folder's index
+UPKEEP = "upkeep.sqlite"  # what the folder's index was made from, to find what an update must load (_Upkeep)
 PUBLISHED = "published.sqlite"  # record id -> published row, beside the index (see PublishedTexts)
 BULK_LIMIT_MB = 256
 COMMIT_EVERY = 20_000
@@ -207,10 +212,10 @@ def keep_current(index_dir: Path, engine: Engine, *, graph: Graph | None = None,
             "rebuilt": "Public search index rebuilt."}[outcome]
 
 
-def _documents(graph: Graph) -> Iterator[tuple[Document, dict[str, Any], str]]:
-    """Each public document, its published row and a fingerprint of both."""
+def _documents(graph: Graph, only: set[int] | None = None) -> Iterator[tuple[Document, dict[str, Any], str]]:
+    """Each public document (of the records ``only``, when given), its published row and a fingerprint."""
     by_id = graph.by_id()
-    for doc in public_documents(graph):
+    for doc in public_documents(graph, only):
         row = public_row(by_id[doc.record_id], doc.body)  # the document's body is the indexed body
         text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
         yield doc, row, hashlib.sha256(f"{doc.fingerprint()}\n{text}".encode()).hexdigest()[:32]
@@ -317,63 +322,187 @@ def _locked(cache_dir: Path) -> Iterator[None]:
 def _refresh(cache_dir: Path, engine: Engine, today: dt.date | None, redactions: Mapping[str, str], *,
              graph: Graph | None = None, state: str | None = None) -> str:
     """Make the kept index match the projection: "current" (nothing to do), "added" (only new records,
-    whose ids follow every indexed one, appended in place) or "rebuilt" (anything else: a new folder)."""
+    whose ids follow every indexed one, appended in place) or "rebuilt" (anything else: a new folder).
+
+    An append loads only the part of the projection that changed (see ``_changed_part``); a rebuild loads
+    all of it, unless ``graph`` (with the ``state`` read before it was loaded) is given."""
     with _locked(cache_dir):
+        state_given = state is not None
         if state is None:
             with engine.connect() as conn:
                 state = projection_state(conn, today, redactions)
-        state = _versioned(state)
+        versioned = _versioned(state)
         current = _read_current(cache_dir)
-        if current is not None and current["state"] == state:
+        if current is not None and current["state"] == versioned:
             return "current"
+        if current is not None and _append(cache_dir / current["folder"], engine, today, redactions):
+            _write_current(cache_dir, current["folder"], versioned)
+            return "added"
+        inputs: ProjectionInputs | None
+        with engine.connect() as conn:
+            inputs = projection_inputs(conn, today)  # read before the projection: see _Upkeep
+            if graph is not None and state_given and projection_state(conn, today, redactions) != state:
+                inputs = None  # the store changed since ``graph`` was loaded: keep no inputs, rebuild next time
         if graph is None:
             graph = load(engine, None, today, redactions=redactions)
-        docs = list(_documents(graph))
-        fingerprints = {doc.record_id: fp for doc, _, fp in docs}
-        if current is not None and _append(cache_dir / current["folder"], docs, fingerprints):
-            _write_current(cache_dir, current["folder"], state)
-            return "added"
-        folder = _build(cache_dir, docs, fingerprints)
-        _write_current(cache_dir, folder.name, state)
+        folder = _build(cache_dir, graph, inputs, redactions)
+        _write_current(cache_dir, folder.name, versioned)
         _prune(cache_dir, folder)
         return "rebuilt"
 
 
-def _append(folder: Path, docs: list[tuple[Document, dict[str, Any], str]], fingerprints: dict[int, str]) -> bool:
-    """Append the new documents in place when that is all that changed; False when anything indexed
-    changed or left (then only a new index holds nothing of the old text, see the module's note)."""
+def _face(item: Item | None) -> str | None:
+    """What other records' documents show of a record: whether it is public, its type, slug and title,
+    and whether it was ever under embargo (which keeps its title out of their text)."""
+    if item is None:
+        return None
+    return json.dumps([item.type, item.slug, item.title, item.embargoed], ensure_ascii=False)
+
+
+class _Upkeep:
+    """``upkeep.sqlite`` beside an index: each indexed record's fingerprint (``_documents``), face
+    (``_face``), type and slug before numbering (``Graph.bases``), and the store's rows the projection was
+    computed from (``ProjectionInputs``, read before it was loaded: an update finds what changed since by
+    comparing them with the store's, over-covering a write made meanwhile, never missing one)."""
+
+    TABLES = {"records": 7, "links": 6, "record_tags": 3, "tags": 2, "attachments": 7}
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def read(self) -> tuple[dict[str, str], dict[int, tuple[str, str, str, str]], ProjectionInputs]:
+        with contextlib.closing(sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            items = {row[0]: row[1:] for row in conn.execute("SELECT id, fingerprint, face, type, base FROM items")}
+            sets = {name: frozenset(conn.execute(f"SELECT * FROM input_{name}")) for name in self.TABLES}
+        return meta, items, ProjectionInputs(**sets)
+
+    def write(self, meta: dict[str, str], items: list[tuple[int, str, str | None, str, str]],
+              inputs: ProjectionInputs, before: ProjectionInputs | None = None) -> None:
+        """Record ``items`` (replacing their rows) and ``inputs`` (only the rows that differ from ``before``,
+        the inputs already recorded, when given), in one transaction."""
+        with contextlib.closing(sqlite3.connect(self.path)) as conn, conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            conn.execute("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, fingerprint TEXT, face TEXT, "
+                         "type TEXT, base TEXT)")
+            for name, width in self.TABLES.items():
+                columns = ", ".join(f"c{i}" for i in range(width))
+                conn.execute(f"CREATE TABLE IF NOT EXISTS input_{name} ({columns})")
+                conn.execute(f"CREATE INDEX IF NOT EXISTS input_{name}_key ON input_{name} (c0)")
+                rows, gone = getattr(inputs, name), frozenset[tuple[Any, ...]]()
+                if before is not None:
+                    old = getattr(before, name)
+                    rows, gone = rows - old, old - rows
+                where = " AND ".join(f"c{i} IS ?" for i in range(width))
+                conn.executemany(f"DELETE FROM input_{name} WHERE {where}", gone)
+                conn.executemany(f"INSERT INTO input_{name} VALUES ({', '.join('?' * width)})", rows)
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            conn.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)", items)
+
+
+def _meta(redactions: Mapping[str, str]) -> dict[str, str]:
+    """What makes every document change at once: then the index is built again."""
+    names = json.dumps(sorted(redactions.items()), ensure_ascii=False)
+    return {"analysis": str(ANALYSIS_VERSION), "redactions": hashlib.sha256(names.encode()).hexdigest()}
+
+
+def _changed_part(before: ProjectionInputs, now: ProjectionInputs) -> tuple[set[int], set[int]]:
+    """The records whose own rows, links or tags changed between two readings of the inputs, and the
+    sources of changed ``waves`` links (whose waves the records about them show)."""
+    changed = {row[0] for row in before.records ^ now.records}
+    waves_sources: set[int] = set()
+    for _, source, relation, target, _, _ in before.links ^ now.links:
+        changed.update((source, target))
+        if relation == "waves":
+            waves_sources.add(source)
+    changed.update(row[0] for row in before.record_tags ^ now.record_tags)
+    changed.update(row[1] for row in before.attachments ^ now.attachments)  # a record's files are in its document
+    renamed = {row[0] for row in before.tags ^ now.tags}
+    if renamed:
+        changed.update(row[0] for row in before.record_tags | now.record_tags if row[1] in renamed)
+    return changed, waves_sources
+
+
+def _append(folder: Path, engine: Engine, today: dt.date | None, redactions: Mapping[str, str]) -> bool:
+    """Append the new documents in place when that is all that changed, loading only the part of the
+    projection that could have changed; False when an indexed document changed or left (then only a new
+    index holds nothing of the old text, see the module's note), or the folder cannot tell.
+
+    Which documents could have changed: those of records whose rows, links or tags changed (and the stubs
+    they name, whose public form their redactions and visibility decide); then, for each of those whose
+    face (``_face``) changed, the records linking to it, and the records linking to a struggle whose waves
+    changed. Those are loaded (``archive.public.load`` with ``ids``) and compared by fingerprint."""
+    upkeep = _Upkeep(folder / UPKEEP)
+    if not upkeep.exists():
+        return False
     try:
-        indexed = {int(k): v for k, v in json.loads((folder / DOCS).read_text(encoding="utf-8")).items()}
-    except (OSError, ValueError):
+        meta, indexed, before = upkeep.read()
+    except sqlite3.Error:
         return False
-    if any(fingerprints.get(record_id) != fp for record_id, fp in indexed.items()):
+    if meta != _meta(redactions):
         return False
+    with engine.connect() as conn:
+        now = projection_inputs(conn, today)
+    changed, waves_sources = _changed_part(before, now)
+    out: dict[int, list[int]] = {}
+    inbound: dict[int, list[tuple[int, str]]] = {}
+    for _, source, relation, target, _, _ in now.links:
+        out.setdefault(source, []).append(target)
+        inbound.setdefault(target, []).append((source, relation))
+    stubs = {row[0] for row in now.records if row[5]}
+    changed |= {target for record_id in changed for target in out.get(record_id, ()) if target in stubs}
+    others = {record_id: (kind, base) for record_id, (_, _, kind, base) in indexed.items()}
+    graph = load(engine, None, today, redactions=redactions, ids=changed, other_slugs=others)
+    loaded = graph.by_id()
+    faced = {i for i in changed if _face(loaded.get(i)) != (indexed[i][1] if i in indexed else None)}
+    waves_sources |= {source for i in faced for source, relation in inbound.get(i, ()) if relation == "waves"}
+    wanted = changed | {source for i in faced | waves_sources for source, _ in inbound.get(i, ())}
+    if wanted - changed:
+        graph = load(engine, None, today, redactions=redactions, ids=wanted, other_slugs=others)
+    docs = list(_documents(graph, wanted))
+    fresh = {doc.record_id: fingerprint for doc, _, fingerprint in docs}
+    if any(i in indexed and fresh.get(i) != indexed[i][0] for i in wanted):
+        return False  # an indexed document changed or left
     last = max(indexed, default=0)
     new = [(doc, row) for doc, row, _ in docs if doc.record_id not in indexed]
     if any(doc.record_id <= last for doc, _ in new):
         return False  # it would rank after records with higher ids: rebuild, to keep the site's order
     ix = whoosh_index.open_dir(str(folder))
     try:
-        if ix.doc_count_all() != len(indexed):
-            return False  # an append was interrupted before its list was written
-        PublishedTexts.add(folder / PUBLISHED, [(doc.record_id, row) for doc, row in new])  # rows first
-        _write_documents(ix, [doc for doc, _ in new], bulk=len(new) > 1000)
-        _merge_tail(ix)
+        if sum(segment.doc_count_all() for segment in ix._segments()) != len(indexed):  # no reader opened
+            return False  # an append was interrupted before its records were noted
+        if new:
+            PublishedTexts.add(folder / PUBLISHED, [(doc.record_id, row) for doc, row in new])  # rows first
+            _write_documents(ix, [doc for doc, _ in new], bulk=len(new) > 1000)
+            _merge_tail(ix)
     finally:
         ix.close()
-    _write_json(folder / DOCS, fingerprints)
+    by_id = graph.by_id()
+    items = [(doc.record_id, fingerprint, _face(by_id[doc.record_id]), doc.type, graph.bases[doc.record_id])
+             for doc, _, fingerprint in docs]
+    upkeep.write(meta, items, now, before)
     return True
 
 
-def _build(cache_dir: Path, docs: list[tuple[Document, dict[str, Any], str]], fingerprints: dict[int, str]) -> Path:
+def _build(cache_dir: Path, graph: Graph, inputs: ProjectionInputs | None, redactions: Mapping[str, str]) -> Path:
+    """Index the whole projection ``graph`` into a new folder; note ``inputs`` (the store's rows read
+    before it was loaded) for the updates after, unless None."""
     building = cache_dir / f"tmp-{uuid.uuid4().hex}"
     building.mkdir()
     try:
+        docs = list(_documents(graph))
         PublishedTexts.add(building / PUBLISHED, [(doc.record_id, row) for doc, row, _ in docs])
         ix = whoosh_index.create_in(str(building), make_schema())
         _write_documents(ix, [doc for doc, _, _ in docs], bulk=True)
         ix.close()
-        _write_json(building / DOCS, fingerprints)
+        if inputs is not None:
+            by_id = graph.by_id()
+            _Upkeep(building / UPKEEP).write(
+                _meta(redactions), [(doc.record_id, fingerprint, _face(by_id[doc.record_id]), doc.type,
+                                     graph.bases[doc.record_id]) for doc, _, fingerprint in docs], inputs)
         folder = cache_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         building.rename(folder)
     finally:

@@ -7,6 +7,10 @@ of writing them one by one (see ``_Batch``); if the store refuses such a batch, 
 again one by one. Savepoints are committed in
 batches so that thousands of small files do not each pay for a durable commit; a record is reported as
 stored only once the commit that holds it has returned.
+
+A file is read as it is written: CSV and JSON Lines are streamed (``formats.open_records``), and a file of
+more than one chunk is validated and written chunk by chunk inside its savepoint, so one large file goes in
+with flat memory and still all or nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from archive.ingest.formats import FormatError, RawRecord, decode, format_of, read_records
+from archive.ingest.formats import FormatError, RawRecord, format_of, open_records
 from archive.ingest.mapping import Mapping, MappingError
 from archive.ingest.records import NormalizedRecord, RecordDefaults, RecordError, RecordRules, check_defaults, normalize
 from archive.ingest.rejects import Refused, RejectsWriter
@@ -444,24 +448,21 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
     fmt = format_of(path)
     assert fmt is not None
     try:
-        data = path.read_bytes()
+        opened = open_records(path, fmt, opts.encoding, on_read=lambda size: opts.advance("read", size))
     except OSError as exc:
-        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror}"))
+        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror or exc}"))
         result.file_error = True
         return
-    try:
-        decoded = decode(data, opts.encoding)
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, None, exc.message))
         result.file_error = True
         return
-    opts.advance("read", len(data))
-    if decoded.warning:
-        result.guessed_encoding = decoded.encoding
+    if opened.warning:
+        result.guessed_encoding = opened.encoding
     origin_base = str(path.resolve())
     seen: dict[tuple[str, str], int | None] = {}
+    records = opened.records
     try:
-        records = read_records(path, data, fmt, decoded.text)
         for raw in (opts.mapping.rows(records) if opts.mapping else records):  # a mapping may merge rows
             incoming = _validate(path, raw, opts, origin_base, seen, result)
             opts.advance("validated", 1)
@@ -472,6 +473,13 @@ def _incoming(path: Path, opts: _Options, result: _FileResult) -> Iterator[Incom
     except FormatError as exc:
         result.errors.append(IngestIssue(path, exc.line, exc.field, exc.message))
         result.file_error = True
+    except OSError as exc:  # the file went away, or a disk error, while it was read
+        result.errors.append(IngestIssue(path, None, None, f"cannot read: {exc.strerror or exc}"))
+        result.file_error = True
+    finally:
+        close = getattr(records, "close", None)  # a generator: let go of the open file now
+        if close is not None:
+            close()
 
 
 def _validate(path: Path, raw: RawRecord, opts: _Options, origin_base: str, seen: dict,
