@@ -130,3 +130,25 @@ def test_public_search_reads_public_attachments_only(site_archive, tmp_path):
     build(archive, engine, out=tmp_path / "site")
     shards = b"".join(p.read_bytes() for p in (tmp_path / "site" / "search").rglob("*") if p.is_file())
     assert b"qxprivcaptionzk" not in shards and b"qxclosedcaptionzk" not in shards
+
+
+def test_the_kept_public_index_follows_a_new_attachment(site_archive, tmp_path):
+    """The public index kept beside the private one is brought up to date from what changed: a file
+    attached after a build is found by its words, and a private one never is."""
+    archive, engine = site_archive
+    rebuild_index(archive.index_dir, engine)
+    build(archive, engine, out=tmp_path / "site")  # keeps the public index current
+    searcher = ArchiveSearcher(archive.index_dir, engine)
+    assert searcher.search(SearchRequest(query="noon", public=True)).hits  # the transcript, published
+    late = tmp_path / "late"
+    late.mkdir()
+    transcript = late / "late.vtt"
+    transcript.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nThe quartermaster came back.\n", encoding="utf-8")
+    attach_files(archive.root, engine, "account/laundry-walkout", [transcript])
+    hidden = late / "hidden.vtt"
+    hidden.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nThe qxlatehiddenzk word.\n", encoding="utf-8")
+    attach_files(archive.root, engine, "account/laundry-walkout", [hidden], Description(visibility="private"))
+    fresh = ArchiveSearcher(archive.index_dir, engine)
+    assert [h.slug for h in fresh.search(SearchRequest(query="quartermaster", public=True)).hits] == [
+        "laundry-walkout"]
+    assert fresh.search(SearchRequest(query="qxlatehiddenzk", public=True)).hits == []
