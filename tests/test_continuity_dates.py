@@ -96,7 +96,7 @@ def test_the_site_says_why_each_is_earlier(archive, engine, write, tmp_path):
     page = (tmp_path / "site" / "struggles" / "strike-2012.html").read_text(encoding="utf-8")
     section = page[page.index('<section class="earlier"'):]
     assert "strike-2016.html" not in section and "strike-2003.html" in section
-    assert "Started before 2012-04 (this struggle is in no dated wave)" in section
+    assert "Started before April 2012 (this struggle is in no dated wave)" in section  # the date in words
     assert '<span class="result-meta earlier-because">from an earlier time</span>' in section
 
 
