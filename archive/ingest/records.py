@@ -23,6 +23,7 @@ from slugify import slugify
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.ingest.demands import DemandError, parse_demand
 from archive.ingest.placeholders import is_placeholder
+from archive.ingest.record_files import DeclaredFile, parse_files
 from archive.ingest.record_rules import (
     DEFAULT_VISIBILITY,
     RECORD_TYPES,
@@ -33,7 +34,6 @@ from archive.ingest.record_rules import (
     RecordErrors,
     RecordRules,
 )
-from archive.ingest.record_files import DeclaredFile, parse_files
 from archive.ingest.redaction import RedactionError, parse_redactions
 
 # Re-exported: callers have always caught ``archive.ingest.records.RecordError``.
