@@ -172,3 +172,15 @@ def test_without_an_archive_declared_files_are_refused(engine, tmp_path):
     source.write_text("title: R\nslug: r\nfiles: [interview.mp3]\n", encoding="utf-8")
     report = ingest(engine, [source], defaults=PUBLIC)
     assert report.files_failed == 1 and "attached only when ingesting into an archive" in str(report.errors[0])
+
+
+def test_a_left_out_file_attaches_nothing_even_when_another_file_stores_the_record(archive, engine, tmp_path):
+    folder = tmp_path / "in"
+    media(folder)
+    (folder / "a.yaml").write_text("title: R\nslug: r\nfiles: [interview.mp3]\n", encoding="utf-8")
+    (folder / "b.jsonl").write_text(json.dumps({"title": "R", "slug": "r", "files": ["interview.vtt"]}) + "\n"
+                                    + json.dumps({"title": "Broken", "slug": "x", "date": "not a date"}) + "\n",
+                                    encoding="utf-8")
+    report = ingest(engine, [folder / "a.yaml", folder / "b.jsonl"], defaults=PUBLIC, archive_root=archive.root)
+    assert report.files_failed == 1 and records(engine) == {"account/r"}
+    assert [a["name"] for a in attachments(engine)] == ["interview.mp3"]

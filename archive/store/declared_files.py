@@ -47,7 +47,8 @@ class DeclaredFiles:
     def __init__(self, archive_root: Path | None, engine: Engine) -> None:
         self.archive_root = archive_root
         self.engine = engine
-        self._noted: dict[tuple[str, str], tuple[Path, int | None, list[DeclaredFile]]] = {}
+        # (type, slug) -> ingested file -> (line, files); one record may come from two files of a run.
+        self._noted: dict[tuple[str, str], dict[Path, tuple[int | None, list[DeclaredFile]]]] = {}
 
     def check(self, ingested: Path, line: int | None, record: NormalizedRecord) -> list[str]:
         """Every problem with the record's files, each naming the record and the path; none: noted to attach."""
@@ -64,21 +65,31 @@ class DeclaredFiles:
             except ArchiveError as exc:
                 problems.append(f"{ref}: {declared.path}: {_reason(exc, path)}")
         if not problems and record.slug is not None:
-            self._noted[(record.type, record.slug)] = (ingested, line, list(record.files))
+            self._noted.setdefault((record.type, record.slug), {})[ingested] = (line, list(record.files))
         return problems
+
+    def forget(self, ingested: Path) -> None:
+        """The ingested file was left out: none of the files its records name are attached."""
+        for notes in self._noted.values():
+            notes.pop(ingested, None)
 
     def attach(self, stored: Iterable[Stored]) -> AttachOutcome:
         """Attach the declared files of records just committed."""
         outcome = AttachOutcome()
         for item in stored:
             noted = self._noted.pop((item.type, item.slug), None)
-            if noted is None or self.archive_root is None:
-                continue
-            ingested, line, files = noted
-            ref = f"{item.type}/{item.slug}"
-            with self.engine.connect() as conn:
-                already = {row.name: row for row in conn.execute(
-                    select(attachments_t).where(attachments_t.c.record_id == item.record_id))}
+            if noted and self.archive_root is not None:
+                self._attach_record(item, noted, outcome)
+        return outcome
+
+    def _attach_record(self, item: Stored, noted: dict[Path, tuple[int | None, list[DeclaredFile]]],
+                       outcome: AttachOutcome) -> None:
+        assert self.archive_root is not None
+        ref = f"{item.type}/{item.slug}"
+        with self.engine.connect() as conn:
+            already = {row.name: row for row in conn.execute(
+                select(attachments_t).where(attachments_t.c.record_id == item.record_id))}
+        for ingested, (line, files) in noted.items():
             for declared in files:
                 try:
                     path = locate(ingested, declared)
@@ -92,7 +103,6 @@ class DeclaredFiles:
                     continue
                 if report.added or report.replaced or report.described:
                     outcome.changed_ids.append(item.record_id)
-        return outcome
 
 
 def locate(ingested: Path, declared: DeclaredFile) -> Path:

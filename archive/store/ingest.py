@@ -203,6 +203,8 @@ def ingest(
             if result.failed:
                 report.files_failed += 1
                 outcome.left_out = True
+                if opts.declared is not None:
+                    opts.declared.forget(path)  # its records' files are not attached
                 if strict:
                     raise StrictAbort
                 if writer:
