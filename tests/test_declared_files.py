@@ -184,3 +184,28 @@ def test_a_left_out_file_attaches_nothing_even_when_another_file_stores_the_reco
     report = ingest(engine, [folder / "a.yaml", folder / "b.jsonl"], defaults=PUBLIC, archive_root=archive.root)
     assert report.files_failed == 1 and records(engine) == {"account/r"}
     assert [a["name"] for a in attachments(engine)] == ["interview.mp3"]
+
+
+def test_archive_ingest_attaches_indexes_and_verifies(archive, engine, tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+    from archive.search.searcher import ArchiveSearcher, SearchRequest
+
+    folder = tmp_path / "in"
+    media(folder)
+    make.leaflet_pdf(folder / "leaflet.pdf")
+    source = folder / "walkout.md"
+    source.write_text("---\ntitle: Laundry walkout\nslug: laundry-walkout\nvisibility: public\n"
+                      "files: [leaflet.pdf, interview.vtt]\n---\nWe walked out.\n", encoding="utf-8")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["--archive", str(archive.root), "ingest", str(source)])
+    assert done.exit_code == 0, done.output
+    searcher = ArchiveSearcher(archive.index_dir, engine)
+    for words in ("meeting tonight", "noon"):  # the PDF's and the transcript's words, indexed by the ingest
+        assert [hit.slug for hit in searcher.search(SearchRequest(query=words)).hits] == ["laundry-walkout"], words
+    verified = runner.invoke(cli, ["--archive", str(archive.root), "verify"])
+    assert verified.exit_code == 0, verified.output
+    (folder / "interview.vtt").write_text("not a transcript", encoding="utf-8")
+    refused = runner.invoke(cli, ["--archive", str(archive.root), "ingest", str(source)])
+    assert refused.exit_code == 1 and "field 'files': account/laundry-walkout: interview.vtt:" in refused.output
