@@ -91,6 +91,7 @@ def ingest_command(ctx: Context, paths: tuple[Path, ...], mapping_path: Path | N
             report = ingest(engine, paths, mapping=mapping, strict=strict, dry_run=dry_run,
                             default_language=archive.language, skip_invalid=skip_invalid, rejects=rejects_dir,
                             encoding=encoding, defaults=defaults, rules=archive.records, on_stored=on_stored,
+                            archive_root=archive.root,
                             on_progress=progress.advance if progress else None)
     except RecordError as exc:
         raise click.BadParameter("; ".join(f"{e.field}: {e.message}" for e in exc.errors),

@@ -23,6 +23,7 @@ from slugify import slugify
 from archive.dates import DateError, parse_partial_date, period_end, precedes
 from archive.ingest.demands import DemandError, parse_demand
 from archive.ingest.placeholders import is_placeholder
+from archive.ingest.record_files import DeclaredFile, parse_files
 from archive.ingest.record_rules import (
     DEFAULT_VISIBILITY,
     RECORD_TYPES,
@@ -61,7 +62,7 @@ _TYPE_ALIASES = {"balance sheet": "balance_sheet", "balance-sheet": "balance_she
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 COMMON_FIELDS = ("type", "slug", "title", "body", "visibility", "embargo_until", "tags", "language",
-                 "redactions")
+                 "redactions", "files")
 # Consent applies to every type: withdrawn consent keeps any record out of public output.
 CONSENT_FIELDS = {"consent": "consent", "consent_scope": "text", "consent_date": "date"}
 
@@ -169,6 +170,8 @@ class NormalizedRecord:
     columns: dict[str, Any] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Files to attach when the record is stored (archive.store.declared_files); not part of its content.
+    files: list[DeclaredFile] = field(default_factory=list)
 
     def content(self) -> dict[str, Any]:
         """The canonical content: every field but the identity (type and slug)."""
@@ -289,6 +292,13 @@ def normalize(fields: dict[str, Any], *, default_type: str = "account", default_
             record.title = record.slug.replace("-", " ")
         elif not _failed(problems, "title", "slug"):
             problems.errors.append(RecordError("title", "required: give a title or a slug"))
+    declared_files = fields.pop("files", None)
+    if declared_files is not None:
+        with problems.check():
+            record.files = parse_files(declared_files)
+            if record.files and record.slug is None:
+                raise RecordError("files", "a record with files needs a slug, so that its files stay with it "
+                                           "when its title changes")
     redactions = fields.pop("redactions", None)
     if fields:
         declared = rules.extras_for(record_type)

@@ -109,7 +109,8 @@ def attach_files(archive_root: Path, engine: Engine, ref: str, paths: Sequence[P
     hashes = [store.put(item.path) for item in checked]  # bytes on disk before any row names them
     with engine.begin() as conn:
         existing = {row.name: row for row in conn.execute(
-            select(attachments_t.c.id, attachments_t.c.name, attachments_t.c.sha256)
+            select(attachments_t.c.id, attachments_t.c.name, attachments_t.c.sha256,
+                   *(attachments_t.c[name] for name in _DESCRIBED))
             .where(attachments_t.c.record_id == record_id))}
         known = set(conn.execute(select(files_t.c.sha256).where(files_t.c.sha256.in_(hashes))).scalars())
         position = conn.execute(select(func.coalesce(func.max(attachments_t.c.position), -1))
@@ -124,7 +125,7 @@ def attach_files(archive_root: Path, engine: Engine, ref: str, paths: Sequence[P
                 conn.execute(attachments_t.insert().values(record_id=record_id, position=position, **values))
                 position += 1
                 report.added.append(item.name)
-            elif before.sha256 == sha and description == Description():
+            elif before.sha256 == sha and (description == Description() or same_description(before, description)):
                 report.unchanged.append(item.name)
             else:
                 if description == Description():  # new bytes, same words: the caption and the rest stay
@@ -153,6 +154,11 @@ def _check_all(paths: Sequence[Path], language: str | None, report: AttachReport
             report.notices.append(extraction.notice)
         checked.append(_Checked(path, name, info, extraction.text))
     return checked
+
+
+def same_description(row: object, description: Description) -> bool:
+    """The attachment already has exactly these words (re-ingesting a record's ``files`` changes nothing)."""
+    return all(getattr(row, name) == getattr(description, name) for name in _DESCRIBED)
 
 
 def _row(item: _Checked, sha: str, description: Description, language: str | None) -> dict[str, object]:

@@ -29,6 +29,7 @@ from archive.ingest.formats import FormatError, RawRecord, format_of, open_recor
 from archive.ingest.mapping import Mapping, MappingError
 from archive.ingest.records import NormalizedRecord, RecordDefaults, RecordError, RecordRules, check_defaults, normalize
 from archive.ingest.rejects import Refused, RejectsWriter
+from archive.store.declared_files import DeclaredFiles
 from archive.store.write import Incoming, Stored, write_chunk
 
 CHUNK_SIZE = 500
@@ -100,6 +101,7 @@ class _Options:
     skip_invalid: bool = False
     encoding: str | None = None
     progress: Callable[[str, int], None] | None = None
+    declared: DeclaredFiles | None = None  # the records' ``files``: checked when read, attached once stored
 
     def advance(self, step: str, amount: int) -> None:
         if self.progress and amount:
@@ -162,6 +164,7 @@ def ingest(
     on_file: Callable[[Path, int], None] | None = None,
     on_stored: Callable[[Stored], None] | None = None,
     on_progress: Callable[[str, int], None] | None = None,
+    archive_root: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders; return what was added, updated, unchanged, refused and what failed.
 
@@ -171,13 +174,14 @@ def ingest(
     ``on_progress(step, amount)`` is told of bytes "read" and of records "validated" and "written".
     ``defaults`` are fields given to every record that does not give them (``--set``); ``rules`` are the
     archive's (``Archive.records``: default visibility, declared extra fields). Bad defaults raise
-    ``RecordError`` before anything is read.
+    ``RecordError`` before anything is read. A record's ``files`` are attached in the archive at
+    ``archive_root`` (``archive.store.declared_files``).
     """
     if strict and skip_invalid:
         raise ValueError("strict stops at the first error; skip_invalid goes on past bad records")
     check_defaults(defaults or {}, rules)
     fill = RecordDefaults(default_language, dict(defaults or {}), rules or RecordRules())
-    opts = _Options(mapping, fill, strict, skip_invalid, encoding, on_progress)
+    opts = _Options(mapping, fill, strict, skip_invalid, encoding, on_progress, DeclaredFiles(archive_root, engine))
     report = IngestReport(dry_run=dry_run)
     writer = RejectsWriter(rejects) if rejects is not None and skip_invalid else None
     files, problems = collect_files(paths, skip=[mapping.path] if mapping else [])
@@ -203,6 +207,8 @@ def ingest(
             if result.failed:
                 report.files_failed += 1
                 outcome.left_out = True
+                if opts.declared is not None:
+                    opts.declared.forget(path)  # its records' files are not attached
                 if strict:
                     raise StrictAbort
                 if writer:
@@ -248,6 +254,7 @@ def ingest(
                 if not dry_run and not strict and due:
                     flush()
                     transaction.commit()
+                    _attach_declared(report, opts, pending)
                     _account(report, pending, created_stubs, on_stored)
                     pending, written_since_commit, last_commit = [], 0, time.monotonic()
                     transaction = conn.begin()
@@ -263,6 +270,7 @@ def ingest(
             transaction.rollback()
         else:
             transaction.commit()
+            _attach_declared(report, opts, pending)
         _account(report, pending, created_stubs, on_stored if not dry_run else None)
     report.warnings.extend(_encoding_warnings(guessed))
     report.rejects = writer.written if writer else []
@@ -282,6 +290,14 @@ def _encoding_warnings(guessed: dict[str, list[Path]]) -> list[IngestIssue]:
                                     f"not UTF-8; decoded as {encoding}{others}: check the result, save the "
                                     f"file(s) as UTF-8, or give the encoding with --encoding"))
     return warnings
+
+
+def _attach_declared(report: IngestReport, opts: _Options, stored: list[Stored]) -> None:
+    """Attach the files the records just committed declare; a file that fails is an error naming it."""
+    if opts.declared is not None:
+        outcome = opts.declared.attach(stored)
+        report.errors.extend(IngestIssue(p.ingested, p.line, "files", p.message) for p in outcome.problems)
+        report.changed_ids.extend(outcome.changed_ids)
 
 
 def _account(report: IngestReport, stored: list[Stored], created_stubs: set[tuple[str, str]],
@@ -518,4 +534,8 @@ def _check(path: Path, raw: RawRecord, opts: _Options, seen: dict) -> Normalized
             return [IngestIssue(path, raw.line_of("slug"), "slug",
                                 f"{record.type} {record.slug!r} appears twice in this file (first at {first})")]
         seen[key] = raw.line
+    if record.files and opts.declared is not None:  # the files it names (archive.store.declared_files)
+        faults = opts.declared.check(path, raw.line_of("files"), record)
+        if faults:
+            return [IngestIssue(path, raw.line_of("files"), "files", fault) for fault in faults]
     return record
