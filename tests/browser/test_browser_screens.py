@@ -60,11 +60,12 @@ def located_records(shared_data: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def large_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+def large_site(tmp_path_factory: pytest.TempPathFactory, full_shared_data: Path) -> Path:
+    """Every action of Collective Action in Tech (the full set: the tests' sample is too small a world map)."""
     root = tmp_path_factory.mktemp("screens-large")
     archive = init_archive(root / "archive", title="Collective Action in Tech, every action")
     sample = root / "records.jsonl"
-    sample.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in located_records(shared_data)),
+    sample.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in located_records(full_shared_data)),
                       encoding="utf-8")
     engine = make_engine(archive.db_url(), writer=True)
     try:
