@@ -115,7 +115,7 @@
    * Porter2), whose results are tried alongside the word itself. Every word in the archive was mapped to
    * its terms at build time. */
   function fallbackStem(w) {
-    if (w.length <= 3) return w;
+    if (w.length <= 3) return [];
     var rules = [[/ational$/, "ate"], [/ization$/, "ize"], [/fulness$/, "ful"], [/iveness$/, "ive"],
       [/sses$/, "ss"], [/ies$/, "i"], [/([^aeiou])ied$/, "$1i"], [/eed(ly)?$/, "ee"], [/ingly$/, ""],
       [/edly$/, ""], [/ing$/, ""], [/ed$/, ""], [/ly$/, ""], [/([^su])s$/, "$1"]];
@@ -448,11 +448,15 @@
     }
     var f = node.field;
     if (node.leaf === "range") {
-      return dateDocs(f, node.lo, node.hi).then(function (docs) { return { set: docs, boost: node.boost }; });
+      return dateDocs(f, node.lo, node.hi).then(function (docs) {
+        return { set: docs, boost: node.boost, sig: "r " + f + " " + node.lo + " " + node.hi };
+      });
     }
     if (node.leaf === "every") {
       if (fieldIndex(f) < 0) throw new QueryError("unsupported", f + ":*");
-      return facetRuns("every-" + f).then(function (runs) { return { set: new Set(runsList(runs)), boost: node.boost }; });
+      return facetRuns("every-" + f).then(function (runs) {
+        return { set: new Set(runsList(runs)), boost: node.boost, sig: "e " + f };
+      });
     }
     if (fieldIndex(f) < 0) return keyLeaf(node);
     if (node.leaf === "wild") return wildLeaf(node, ctx);
@@ -475,13 +479,14 @@
       var pattern = wildcardRegExp(value);
       return keyValues(node.field, literal, false).then(function (values) {
         var kids = values.filter(function (e) { return pattern.test(e[0]); }).map(function (e) {
-          return { set: new Set(runsList(e[1])), boost: 1 };
+          return { set: new Set(runsList(e[1])), boost: 1, sig: "k " + node.field + " " + e[0] };
         });
         return normalize({ op: "or", kids: kids, boost: node.boost });
       });
     }
     return keyValues(node.field, prefix, true).then(function (values) {
-      return values.length ? { set: new Set(runsList(values[0][1])), boost: node.boost } : null;
+      return values.length ? { set: new Set(runsList(values[0][1])), boost: node.boost,
+                               sig: "k " + node.field + " " + values[0][0] } : null;
     });
   }
 
@@ -498,7 +503,10 @@
       var kids = terms.filter(function (t) { return pattern.test(t); }).map(function (t) {
         return termLeaf(node.field, t, 1, ctx);
       });
-      return Promise.all(kids).then(function (leaves) { return normalize({ op: "or", kids: leaves, boost: node.boost }); });
+      // Whoosh quirk, kept for parity: a wildcard that expands to one term drops its boost (the title's 2).
+      return Promise.all(kids).then(function (leaves) {
+        return normalize({ op: "or", kids: leaves, boost: leaves.length === 1 ? 1 : node.boost });
+      });
     });
   }
 
@@ -534,7 +542,8 @@
   /* A phrase is analyzed whole in each language, as archive search does: the word forms of each word,
    * taken language by language (the alternatives of a word come in the same language order). */
   function phraseAlternatives(field, words, boost, ctx) {
-    if (words.length === 1) return wordAlternatives(field, words[0], boost, ctx);
+    // Whoosh reads a one-word phrase as a plain term, without the field's boost.
+    if (words.length === 1) return wordAlternatives(field, words[0], 1, ctx);
     return Promise.all(words.map(alternatives)).then(function (alts) {
       var kept = alts.filter(function (a) { return a !== null; });
       if (!kept.length) return null;
@@ -577,7 +586,7 @@
         parts.forEach(function (part) { total += boost * part[0].known.get(n)[f]; });
         scores.set(n, total);
       });
-      return { scores: scores, boost: 1 };
+      return { scores: scores, boost: 1, sig: "p " + f + " " + terms.join(" ") + " " + boost };
     });
   }
 
@@ -600,12 +609,16 @@
 
   /* Whoosh's normalize: nested ANDs and ORs flattened (boosts multiplied in), empty parts dropped. */
   function normalize(node) {
-    var kids = [];
+    var kids = [], seen = new Set();
+    function add(k) {  // equal parts count once, as Whoosh's normalize keeps them
+      var key = signature(k);
+      if (!seen.has(key)) { seen.add(key); kids.push(k); }
+    }
     node.kids.forEach(function (k) {
       if (k === null) return;
       if (k.op && k.op === node.op && (node.op === "and" || node.op === "or")) {
-        k.kids.forEach(function (kk) { kids.push(k.boost === 1 ? kk : scale(kk, k.boost)); });
-      } else kids.push(k);
+        k.kids.forEach(function (kk) { add(k.boost === 1 ? kk : scale(kk, k.boost)); });
+      } else add(k);
     });
     if (node.op === "not") return kids.length ? { op: "not", kids: kids, boost: node.boost } : null;
     if (node.op === "andnot") {
@@ -616,6 +629,12 @@
     if (!kids.length) return null;
     if (kids.length === 1) return scale(kids[0], node.boost);
     return { op: node.op, kids: kids, boost: node.boost };
+  }
+
+  function signature(node) {
+    if (node.term) return "t " + node.f + " " + node.term.term + " " + node.boost;
+    if (node.kids) return node.op + "(" + node.kids.map(signature).join(",") + ")" + node.boost;
+    return node.sig + " " + node.boost;
   }
 
   function scale(node, boost) { if (boost === 1) return node; var c = Object.assign({}, node); c.boost = (c.boost || 1) * boost; return c; }
