@@ -195,7 +195,7 @@
       var entry = shard.t.get(term);  // [term, df per field, mean length per field, head, tail or 0]
       if (!entry) return { term: term, known: new Map(), complete: true, bounds: [0, 0], top: 0, chunks: 0, loaded: 0 };
       var tail = entry[4];  // [name, chunk count, bound after the head]
-      var p = { term: term, model: termModel(entry[1], entry[2]), known: new Map(), tail: tail ? tail[0] : null,
+      var p = { term: term, df: entry[1], model: termModel(entry[1], entry[2]), known: new Map(), tail: tail ? tail[0] : null,
                 chunks: tail ? tail[1] : 0, loaded: 0, complete: !tail };
       addPostings(p, entry[3]);
       setBounds(p, tail ? tail[2] : null);
@@ -481,6 +481,11 @@
         var kids = values.filter(function (e) { return pattern.test(e[0]); }).map(function (e) {
           return { set: new Set(runsList(e[1])), boost: 1, sig: "k " + node.field + " " + e[0] };
         });
+        if (unscoredOr(kids.length)) {
+          var docs = new Set();
+          kids.forEach(function (k) { k.set.forEach(function (n) { docs.add(n); }); });
+          return { set: docs, boost: 1, sig: "w " + node.field + " " + value };
+        }
         return normalize({ op: "or", kids: kids, boost: node.boost });
       });
     }
@@ -505,9 +510,24 @@
       });
       // Whoosh quirk, kept for parity: a wildcard that expands to one term drops its boost (the title's 2).
       return Promise.all(kids).then(function (leaves) {
-        return normalize({ op: "or", kids: leaves, boost: leaves.length === 1 ? 1 : node.boost });
+        // Only the terms this field holds: the shards list each term once for both fields.
+        leaves = leaves.filter(function (l) { return l.term.df && l.term.df[l.f] > 0; });
+        if (!unscoredOr(leaves.length)) return normalize({ op: "or", kids: leaves, boost: leaves.length === 1 ? 1 : node.boost });
+        return Promise.all(leaves.map(function (l) { return loadAll(l.term); })).then(function () {
+          var docs = new Set();
+          leaves.forEach(function (l) { l.term.known.forEach(function (s, n) { if (s[l.f] > 0) docs.add(n); }); });
+          return { set: docs, boost: 1, sig: "w " + node.field + " " + text };
+        });
       });
     });
+  }
+
+  /* How archive search (Whoosh 2.7) scores a wildcard's terms, kept for parity: one term scores as that
+   * term without the field's boost; two, as their sum; three or more, on an index of at most 5,000
+   * documents (or 1,024 terms and more on any), as 1 for every match (Whoosh's "constant score", which
+   * only its preloading OR honours). */
+  function unscoredOr(count) {
+    return count >= 1024 || (count > 2 && store.meta.n <= 5000);
   }
 
   /* Every term with a prefix: from the one shard that holds it, or from every shard under it. */
@@ -569,11 +589,15 @@
    * terms' scores. Needs each term's whole posting list and its positions. */
   function phraseLeaf(field, terms, boost, ctx) {
     var f = fieldIndex(field);
-    return Promise.all(terms.map(function (t) {
-      ctx.terms.add(t);
-      return ctx.postings(t).then(function (p) { return loadAll(p).then(function () { return positionsOf(t); })
-        .then(function (pos) { return [p, pos]; }); });
-    })).then(function (parts) {
+    terms.forEach(function (t) { ctx.terms.add(t); });
+    return Promise.all(terms.map(ctx.postings)).then(function (lists) {
+      // A term the archive lacks: no match, and no positions file to ask for.
+      if (lists.some(function (p) { return !p.known.size; })) return null;
+      return Promise.all(lists.map(function (p, i) {
+        return loadAll(p).then(function () { return positionsOf(terms[i]); }).then(function (pos) { return [p, pos]; });
+      }));
+    }).then(function (parts) {
+      if (!parts) return null;
       var scores = new Map();
       parts[0][0].known.forEach(function (_, n) {
         var lists = parts.map(function (part) { return part[1].get(n); });
@@ -746,9 +770,10 @@
       if (!cache.has(term)) cache.set(term, postings(term));
       return cache.get(term);
     } };
-    var parsed;
-    try { parsed = parseQuery(query.normalize("NFC")); } catch (e) { return Promise.reject(e); }
-    return Promise.all([expand(parsed, ctx), filterTest(filters), facetRuns("stub")]).then(function (all) {
+    return Promise.resolve().then(function () {  // a query error, thrown anywhere, rejects the promise
+      var parsed = parseQuery(query.normalize("NFC"));
+      return Promise.all([expand(parsed, ctx), filterTest(filters), facetRuns("stub")]);
+    }).then(function (all) {
       var tree = all[0], filter = all[1], stubs = runsTest(all[2]), stubWeight = store.meta.stubWeight;
       if (!tree) return { results: [], complete: true, terms: ctx.terms, words: ctx.words };
       var weight = function (n) { return stubs(n) ? stubWeight : 1; };
