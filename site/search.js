@@ -259,14 +259,14 @@
     });
   }
 
-  /* Documents whose date field lies within [lo, hi] (days as YYYYMMDD; null for an open end). */
+  /* Documents whose date field lies within [lo, hi] (days as YYYYMMDD; null for an open end), from the
+   * files of the years in range (search/r/<field>/<year>.js: pairs of day and document). */
   function dateDocs(field, lo, hi) {
-    var chunks = (store.meta.dates[field] || []), wanted = [];
-    chunks.forEach(function (c, k) {
-      if ((lo === null || c[1] >= lo) && (hi === null || c[0] <= hi)) wanted.push(k);
+    var years = (store.meta.dates[field] || []).filter(function (y) {
+      return (lo === null || y >= Math.floor(lo / 10000)) && (hi === null || y <= Math.floor(hi / 10000));
     });
-    return Promise.all(wanted.map(function (k) {
-      return load("search/r/" + field + "-" + k + ".js").then(function () { return store.dates.get(field + "-" + k) || []; });
+    return Promise.all(years.map(function (y) {
+      return load("search/r/" + field + "/" + y + ".js").then(function () { return store.dates.get(field + "-" + y) || []; });
     })).then(function (lists) {
       var docs = new Set();
       lists.forEach(function (flat) {

@@ -363,14 +363,17 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     for (field_name, prefix), values in sorted(keys.items()):
         pairs = [[value, ranges(numbers)] for value, numbers in sorted(values.items())]
         yield keys_path(field_name, prefix), _js("keys", field_name, prefix, pairs)
-    date_chunks: dict[str, list[list[int]]] = {}
+    # Dates by year, one file per field and year: a new record rewrites only its own years' files.
+    date_years: dict[str, list[int]] = {}
     for field_name in DATE_FIELDS:
-        values = sorted((_day(f[field_name]), number) for number, f in enumerate(fields) if f.get(field_name))
-        date_chunks[field_name] = []
-        for k, start in enumerate(range(0, len(values), DATE_CHUNK)):
-            chunk = values[start:start + DATE_CHUNK]
-            date_chunks[field_name].append([chunk[0][0], chunk[-1][0]])
-            yield f"search/r/{field_name}-{k}.js", _js("dates", field_name, k, [v for pair in chunk for v in pair])
+        by_year: dict[int, list[int]] = defaultdict(list)
+        for number, values in enumerate(fields):
+            if values.get(field_name):
+                day = _day(values[field_name])
+                by_year[day // 10_000] += [day, number]
+        date_years[field_name] = sorted(by_year)
+        for year, flat in sorted(by_year.items()):
+            yield f"search/r/{field_name}/{year}.js", _js("dates", field_name, year, flat)
     yield from _positions(docs)
     yield "search/filters.js", _js("filters", _filter_choices(data, fields))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
@@ -387,7 +390,7 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
         "token": analysis.QUERY_WORD_PATTERN, "stubWeight": analysis.STUB_WEIGHT,
         "keys": {name: sorted(prefixes) for name, prefixes in sorted(key_prefixes.items())},
-        "lowercase": sorted(LOWERCASE_KEYS), "dates": date_chunks, "boosts": analysis.FIELD_BOOSTS,
+        "lowercase": sorted(LOWERCASE_KEYS), "dates": date_years, "boosts": analysis.FIELD_BOOSTS,
     })
 
 
@@ -395,7 +398,6 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
 KEY_FIELDS = ("type", "slug", "language", "kind", "visibility", "consent", *LINK_FIELDS, "tags")
 LOWERCASE_KEYS = frozenset((*LINK_FIELDS, "tags"))  # KEYWORD(lowercase=True): the query value is lowercased
 DATE_FIELDS = ("date", "start", "end")
-DATE_CHUNK = 2048  # (day, document) pairs per date file
 
 
 def keys_path(field_name: str, prefix: str) -> str:
