@@ -42,7 +42,8 @@
   }
   // Maps, not plain objects: keys come from the archive's text ("constructor", "__proto__").
   var store = { meta: null, tables: new Map(), shards: new Map(), tails: new Map(), docs: new Map(), facets: new Map(),
-                keys: new Map(), dates: new Map(), positions: new Map(), filters: null };
+                keys: new Map(), dates: new Map(), positions: new Map(), filters: null,
+                keyIndex: new Map(), dateIndex: new Map() };
   var loading = {};
   var base = (document.currentScript && document.currentScript.src) ?
     document.currentScript.src.replace(/assets\/search\.js(\?.*)?$/, "") : "";
@@ -62,6 +63,8 @@
   LA.facet = function (name, runs) { store.facets.set(name, runs); };
   LA.keys = function (field, prefix, values) { store.keys.set(field + "\u0000" + prefix, values); };
   LA.dates = function (field, k, flat) { store.dates.set(field + "-" + k, flat); };
+  LA.keyIndex = function (field, prefixes) { store.keyIndex.set(field, prefixes); };
+  LA.dateIndex = function (field, years) { store.dateIndex.set(field, years); };
   LA.positions = function (entries) { entries.forEach(function (e) { store.positions.set(e[0], e[1]); }); };
   LA.filters = function (choices) { store.filters = choices; };
 
@@ -242,8 +245,17 @@
   }
 
   /* The values of a keyword field (type, places, tags, ...) with the given prefix, as [value, runs]. */
+  function keyIndex(field) {
+    if (store.meta.keys.indexOf(field) < 0) return Promise.resolve([]);
+    return load("search/k/" + hex(field) + ".js").then(function () { return store.keyIndex.get(field) || []; });
+  }
+
   function keyValues(field, prefix, exact) {
-    var prefixes = (store.meta.keys[field] || []).filter(function (p) {
+    return keyIndex(field).then(function (all) { return keyValuesIn(all, field, prefix, exact); });
+  }
+
+  function keyValuesIn(all, field, prefix, exact) {
+    var prefixes = all.filter(function (p) {
       return exact ? p === chars(prefix).slice(0, 2).join("") : (p.startsWith(prefix) || prefix.startsWith(p));
     });
     return Promise.all(prefixes.map(function (p) {
@@ -262,7 +274,14 @@
   /* Documents whose date field lies within [lo, hi] (days as YYYYMMDD; null for an open end), from the
    * files of the years in range (search/r/<field>/<year>.js: pairs of day and document). */
   function dateDocs(field, lo, hi) {
-    var years = (store.meta.dates[field] || []).filter(function (y) {
+    if (store.meta.dates.indexOf(field) < 0) return Promise.resolve(new Set());
+    return load("search/r/" + field + ".js").then(function () {
+      return dateDocsIn(store.dateIndex.get(field) || [], field, lo, hi);
+    });
+  }
+
+  function dateDocsIn(all, field, lo, hi) {
+    var years = all.filter(function (y) {
       return (lo === null || y >= Math.floor(lo / 10000)) && (hi === null || y <= Math.floor(hi / 10000));
     });
     return Promise.all(years.map(function (y) {

@@ -363,6 +363,10 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     for (field_name, prefix), values in sorted(keys.items()):
         pairs = [[value, ranges(numbers)] for value, numbers in sorted(values.items())]
         yield keys_path(field_name, prefix), _js("keys", field_name, prefix, pairs)
+    # Which prefixes each field has (so the browser asks only for files that exist), read only by a query
+    # or a filter on that field: meta.js, which every query reads, stays small.
+    for field_name, prefixes in sorted(key_prefixes.items()):
+        yield f"search/k/{shard_name(field_name)}.js", _js("keyIndex", field_name, sorted(prefixes))
     # Dates by year, one file per field and year: a new record rewrites only its own years' files.
     date_years: dict[str, list[int]] = {}
     for field_name in DATE_FIELDS:
@@ -372,6 +376,8 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
                 day = _day(values[field_name])
                 by_year[day // 10_000] += [day, number]
         date_years[field_name] = sorted(by_year)
+        if by_year:
+            yield f"search/r/{field_name}.js", _js("dateIndex", field_name, sorted(by_year))
         for year, flat in sorted(by_year.items()):
             yield f"search/r/{field_name}/{year}.js", _js("dates", field_name, year, flat)
     yield from _positions(docs)
@@ -389,8 +395,8 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         "k1": analysis.BM25_K1, "b": analysis.BM25_B, "scale": BOUND_SCALE, "firsts": sorted(tables),
         "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
         "token": analysis.QUERY_WORD_PATTERN, "stubWeight": analysis.STUB_WEIGHT,
-        "keys": {name: sorted(prefixes) for name, prefixes in sorted(key_prefixes.items())},
-        "lowercase": sorted(LOWERCASE_KEYS), "dates": date_years, "boosts": analysis.FIELD_BOOSTS,
+        "keys": sorted(key_prefixes), "dates": sorted(f for f, years in date_years.items() if years),
+        "lowercase": sorted(LOWERCASE_KEYS), "boosts": analysis.FIELD_BOOSTS,
     })
 
 
