@@ -52,6 +52,17 @@ QUERIES = {1: ["strike", "union", "revolution", "police"],
            2: ["union workers", "general strike", "women vote", "factory committee"],
            3: ["workers council power", "strike for wages", "black workers union"]}
 SEED = 1917
+# One query per form of the query language: (form, the site's query, the closest query Pagefind takes, or
+# None where it has none). Pagefind has no OR, NOT, wildcard, field or date syntax: it gets the words.
+FORM_QUERIES = [
+    ("OR", "strike OR revolution", "strike revolution"),
+    ("NOT", "strike NOT police", "strike"),
+    ("phrase", '"general strike"', '"general strike"'),
+    ("prefix", "revolu*", "revolu"),
+    ("field", "type:struggle strike", "strike"),
+    ("date range", "strike date:[1917 to 1919]", None),
+    ("AND/OR/NOT", "(union OR committee) workers NOT police", "union committee workers"),
+]
 
 
 def corpus() -> tuple[list[str], list[dict[str, Any]]]:
@@ -524,34 +535,38 @@ def measure_queries(browser: Any, base: str, kind: str) -> list[dict[str, Any]]:
     the top 10 documents; for Pagefind, pagefind.js, its WebAssembly, entry and index chunks and the
     top 10 fragments."""
     rows = []
-    for words, queries in QUERIES.items():
-        for query in queries:
-            context = browser.new_context()
-            page = context.new_page()
-            seen: list[tuple[str, int]] = []
-            context.on("requestfinished", lambda request, seen=seen: seen.append(
-                (request.url, request.sizes()["responseBodySize"])))
-            if kind == "site":
-                page.goto(base + "search.html")
-                page.wait_for_function("() => window.LA && window.LA.search")
-                ms = page.evaluate("""async (q) => { const t = performance.now();
-                    const r = await LA.search(q, '', '', 10);
-                    await Promise.all(r.results.slice(0, 10).map(x => new Promise(ok => {
-                        const s = document.createElement('script'); s.src = LA.docPath(x[0]);
-                        s.onload = ok; s.onerror = ok; document.head.appendChild(s); })));
-                    return performance.now() - t; }""", query)
-                wanted = ("/search/", "/assets/search.js")
-            else:
-                page.goto(base + "pagefind-bench.html")
-                page.wait_for_function("() => window.ready")
-                ms = page.evaluate("async (q) => (await window.runQuery(q)).ms", query)
-                wanted = ("/pagefind/",)
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(300)  # let the last requestfinished events reach this process
-            entries = [(name, size) for name, size in seen if any(w in name for w in wanted)]
-            rows.append({"engine": kind, "words": words, "query": query, "bytes": sum(s for _, s in entries),
-                         "requests": len(entries), "ms": round(ms, 1)})
-            context.close()
+    plan = [(f"{words} word{'s' if words > 1 else ''}", q, q) for words, queries in QUERIES.items() for q in queries]
+    plan += FORM_QUERIES
+    for form, site_query, pagefind_query in plan:
+        query = site_query if kind == "site" else pagefind_query
+        if query is None:
+            continue
+        context = browser.new_context()
+        page = context.new_page()
+        seen: list[tuple[str, int]] = []
+        context.on("requestfinished", lambda request, seen=seen: seen.append(
+            (request.url, request.sizes()["responseBodySize"])))
+        if kind == "site":
+            page.goto(base + "search.html")
+            page.wait_for_function("() => window.LA && window.LA.search")
+            ms = page.evaluate("""async (q) => { const t = performance.now();
+                const r = await LA.search(q, {}, 10);
+                await Promise.all(r.results.slice(0, 10).map(x => new Promise(ok => {
+                    const s = document.createElement('script'); s.src = LA.docPath(x[0]);
+                    s.onload = ok; s.onerror = ok; document.head.appendChild(s); })));
+                return performance.now() - t; }""", query)
+            wanted = ("/search/", "/assets/search.js")
+        else:
+            page.goto(base + "pagefind-bench.html")
+            page.wait_for_function("() => window.ready")
+            ms = page.evaluate("async (q) => (await window.runQuery(q)).ms", query)
+            wanted = ("/pagefind/",)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)  # let the last requestfinished events reach this process
+        entries = [(name, size) for name, size in seen if any(w in name for w in wanted)]
+        rows.append({"engine": kind, "form": form, "query": query, "bytes": sum(s for _, s in entries),
+                     "requests": len(entries), "ms": round(ms, 1)})
+        context.close()
     return rows
 
 
@@ -573,7 +588,22 @@ def measure_site(site: Path, pagefind: bool) -> dict[str, Any]:
         if mine:
             result[f"{engine_name}_mean_bytes_per_query"] = round(sum(r["bytes"] for r in mine) / len(mine))
             result[f"{engine_name}_mean_ms"] = round(sum(r["ms"] for r in mine) / len(mine), 1)
+    result["per_form"] = per_form(rows)
     return result
+
+
+def per_form(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean bytes per query of each form, for the site and Pagefind, and their ratio (Pagefind / site)."""
+    out = []
+    for form in dict.fromkeys(r["form"] for r in rows):
+        means = {}
+        for engine_name in ("site", "pagefind"):
+            mine = [r["bytes"] for r in rows if r["form"] == form and r["engine"] == engine_name]
+            means[engine_name] = round(sum(mine) / len(mine)) if mine else None
+        ratio = round(means["pagefind"] / means["site"], 2) if means["site"] and means["pagefind"] else None
+        out.append({"form": form, "site_bytes": means["site"], "pagefind_bytes": means["pagefind"],
+                    "pagefind_over_site": ratio})
+    return out
 
 
 class Timers:

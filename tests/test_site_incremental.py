@@ -17,7 +17,7 @@ from test_site_data import sample_records
 
 from archive.publish import build, verify_site
 from archive.publish.cache import CACHE_NAME
-from archive.publish.searchindex import DOC_CHUNK, docs_path, tail_name
+from archive.publish.searchindex import DOC_CHUNK, docs_path, keys_path, positions_name, tail_name
 from archive.search import analysis
 from archive.store.config import Archive
 from archive.store.ingest import ingest
@@ -77,10 +77,17 @@ def test_one_new_account_rewrites_only_its_own_terms_and_pages(grown) -> None:
         assert path.rsplit("/", 1)[1].rsplit("-", 1)[0] in tails, path
     summaries = [p for p in search if p.startswith("search/d/")]
     assert len(summaries) == 1 and b"night-shift-zymurgists" in after[summaries[0]]
-    others = {p for p in search if not p.startswith(("search/s/", "search/t/", "search/d/"))}
-    # The global statistics, the filters the account is in, and the shard tables of its first letters.
-    assert {"search/meta.js", "search/f/" + b"type-account".hex() + ".js"} <= others
-    assert all(p.startswith(("search/f/", "search/p/")) or p == "search/meta.js" for p in others), others
+    positions = {positions_name(t) for t in terms}
+    for path in (p for p in search if p.startswith("search/x/")):  # phrase positions: its terms' files only
+        assert path.rsplit("/", 1)[1].removesuffix(".js") in positions, path
+    # Its dates: the files of its own year.
+    assert {p for p in search if p.startswith("search/r/")} <= {f"search/r/date/{NEW_ACCOUNT['date'][:4]}.js"}
+    others = {p for p in search if not p.startswith(("search/s/", "search/t/", "search/d/", "search/x/", "search/r/"))}
+    # The global statistics, the filters and field values the account has (type, slug, places, ...), and
+    # the shard tables of its first letters.
+    assert {"search/meta.js", "search/f/" + b"every-body".hex() + ".js",
+            keys_path("type", "ac"), keys_path("slug", "ni")} <= others
+    assert all(p.startswith(("search/f/", "search/p/", "search/k/")) or p == "search/meta.js" for p in others), others
     # Pages: the account's own, the struggle it names, and lists and feeds that show it.
     pages = [p for p in changed if not p.startswith("search/")]
     assert {"accounts/night-shift-zymurgists.html", "struggles/cat-382.html", "data/accounts.json",

@@ -24,6 +24,15 @@ SEARCH_MESSAGES: dict[str, str | tuple[str, str]] = {
     "showing": Nn_("; showing %(n)s.", "; showing %(n)s."),
     "more_results": N_("More results"),
     "index_missing": N_("The search index is missing; rebuild the site."),
+    "did_you_mean": N_("Did you mean"),
+    # A query the site cannot read; "%(detail)s" is the part of the query at fault.
+    "error_fuzzy": N_("Fuzzy search (word~) works in archive search, not on this site; try the word or a prefix "
+                      "such as strik*."),
+    "error_leading": N_("A wildcard needs at least one letter before it (strik*, w?lkout)."),
+    "error_date": N_("Cannot read %(detail)s as a date; write 2020, 2020-05 or 2020-05-01."),
+    "error_range": N_("Cannot read the range %(detail)s; write it as date:[2020-05-01 to 2020-06-30] (either end "
+                      "may be left out)."),
+    "error_unsupported": N_("This site cannot search %(detail)s."),
 }
 
 

@@ -55,6 +55,9 @@ from archive.publish.lineage import lineage_names
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 from archive.search import analysis
+from archive.search.index import to_fields
+from archive.search.index_docs import LINK_FIELDS
+from archive.search.public_index import public_documents
 
 FIELDS = tuple(analysis.FIELD_BOOSTS)  # ("title", "body"): a posting's values come in this order
 HEAD = 64  # postings per term kept in the prefix shard, best first
@@ -349,14 +352,37 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
     for chunk, summaries in sorted(chunks.items()):
         yield docs_path(chunk), _js("docs", chunk, summaries)
     facets: dict[str, list[int]] = defaultdict(list)
-    for number, doc in enumerate(docs):
-        facets[f"type-{doc.item.type}"].append(number)
-        for wave in _waves_of(doc.item):
-            facets[f"wave-{wave}"].append(number)
     # Bare stubs, whose scores the browser scales by analysis.STUB_WEIGHT as archive search does.
     facets["stub"] = [number for number, doc in enumerate(docs) if doc.item.is_stub]
+    # For `*` (Whoosh's Every over title and body): the documents with anything in each field.
+    for field_name in FIELDS:
+        facets[f"every-{field_name}"] = [number for number, doc in enumerate(docs) if doc.terms(field_name)]
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
+    fields = [to_fields(document) for document in public_documents(data)]
+    key_values, key_prefixes = keyword_values(fields)
+    for (field_name, prefix), values in sorted(key_values.items()):
+        value_pairs: list[list[object]] = [[value, ranges(numbers)] for value, numbers in sorted(values.items())]
+        yield keys_path(field_name, prefix), _js("keys", field_name, prefix, value_pairs)
+    # Which prefixes each field has (so the browser asks only for files that exist), read only by a query
+    # or a filter on that field: meta.js, which every query reads, stays small.
+    for field_name, prefixes in sorted(key_prefixes.items()):
+        yield f"search/k/{shard_name(field_name)}.js", _js("keyIndex", field_name, sorted(prefixes))
+    # Dates by year, one file per field and year: a new record rewrites only its own years' files.
+    date_years: dict[str, list[int]] = {}
+    for field_name in DATE_FIELDS:
+        by_year: dict[int, list[int]] = defaultdict(list)
+        for number, values in enumerate(fields):
+            if values.get(field_name):
+                day = _day(values[field_name])
+                by_year[day // 10_000] += [day, number]
+        date_years[field_name] = sorted(by_year)
+        if by_year:
+            yield f"search/r/{field_name}.js", _js("dateIndex", field_name, sorted(by_year))
+        for year, flat in sorted(by_year.items()):
+            yield f"search/r/{field_name}/{year}.js", _js("dates", field_name, year, flat)
+    yield from _positions(docs)
+    yield "search/filters.js", _js("filters", _filter_choices(data, fields))
     # The shard table, cut by first character so that a query reads only its letters' part of it.
     tables: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for prefix in sorted(shards):
@@ -370,12 +396,81 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         "k1": analysis.BM25_K1, "b": analysis.BM25_B, "scale": BOUND_SCALE, "firsts": sorted(tables),
         "languages": languages, "head": HEAD, "stem": "en" in languages, "dchunk": DOC_CHUNK, "dfolder": FOLDER_FILES,
         "token": analysis.QUERY_WORD_PATTERN, "stubWeight": analysis.STUB_WEIGHT,
+        "keys": sorted(key_prefixes), "dates": sorted(f for f, years in date_years.items() if years),
+        "lowercase": sorted(LOWERCASE_KEYS), "boosts": analysis.FIELD_BOOSTS,
     })
 
 
-def _waves_of(item: Item) -> list[str]:
-    """A record's waves, as the CLI's wave filter sees them: its own, or those of its struggles."""
-    waves = {w.slug for w in item.linked("waves")} | {w.slug for w in item.linked("wave")}
-    for struggle in item.linked("struggles") + item.linked("struggle") + item.linked("between", "struggle"):
-        waves.update(w.slug for w in struggle.linked("waves"))
-    return sorted(waves)
+# Whoosh ID and KEYWORD fields the query language can name (``type:wave``, ``tags:ethics``), and the filters use.
+KEY_FIELDS = ("type", "slug", "language", "kind", "visibility", "consent", *LINK_FIELDS, "tags")
+LOWERCASE_KEYS = frozenset((*LINK_FIELDS, "tags"))  # KEYWORD(lowercase=True): the query value is lowercased
+DATE_FIELDS = ("date", "start", "end")
+
+
+def keys_path(field_name: str, prefix: str) -> str:
+    return f"search/k/{shard_name(field_name)}/{shard_name(prefix)}.js"
+
+
+def keyword_values(fields: list[dict]) -> tuple[dict[tuple[str, str], dict[str, list[int]]], dict[str, set[str]]]:
+    """Each ID or KEYWORD field's values, as Whoosh indexes them (a KEYWORD value split at commas,
+    stripped, lowercased), with their documents; grouped by the value's first two characters."""
+    keys: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    prefixes: dict[str, set[str]] = defaultdict(set)
+    for number, values in enumerate(fields):
+        for field_name in KEY_FIELDS:
+            raw = values.get(field_name)
+            if not raw:
+                continue
+            terms = ([t.strip().lower() for t in raw.split(",") if t.strip()] if field_name in LOWERCASE_KEYS
+                     else [raw])
+            for term in dict.fromkeys(terms):
+                prefix = _prefix(term, 2)
+                keys[(field_name, prefix)][term].append(number)
+                prefixes[field_name].add(prefix)
+    return keys, prefixes
+
+
+def _day(moment: object) -> int:
+    """A date field's value as the number YYYYMMDD (ranges are compared by day)."""
+    return moment.year * 10_000 + moment.month * 100 + moment.day  # type: ignore[attr-defined]
+
+
+def _positions(docs: list[SearchDoc]) -> Iterator[tuple[str, bytes]]:
+    """For phrases: each term's positions in each document's title and body, loaded only by a phrase query
+    (or a compound such as ``sit-in``). Files are named by a 32-bit FNV-1a hash of the term, which the
+    browser computes too (``crypto.subtle`` is not there on a plain-http host); terms whose hashes collide
+    share the file."""
+    positions: dict[str, dict[int, list[list[int]]]] = defaultdict(dict)
+    for number, doc in enumerate(docs):
+        for f, field_name in enumerate(FIELDS):
+            for position, term in enumerate(doc.terms(field_name)):
+                per_field = positions[term].setdefault(number, [[] for _ in FIELDS])
+                per_field[f].append(position)
+    files: dict[str, list[list]] = defaultdict(list)
+    for term, by_doc in sorted(positions.items()):
+        files[positions_name(term)].append([term, [[n, *by_doc[n]] for n in sorted(by_doc)]])
+    for name, entries in sorted(files.items()):
+        yield positions_path(name), _js("positions", entries)
+
+
+def positions_name(term: str) -> str:
+    """FNV-1a (32 bits) of the term's UTF-8 bytes, in hex: ``search.js`` computes the same."""
+    value = 0x811C9DC5
+    for byte in term.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def positions_path(name: str) -> str:
+    return f"search/x/{name[:2]}/{name}.js"
+
+
+def _filter_choices(data: SiteData, fields: list[dict]) -> dict[str, list[list[str]]]:
+    """The search page's filter menus: places (slug, name), kinds and languages that some record has."""
+    places = {item.slug: item.title for item in data.of_type("place")}
+    used = {t.strip().lower() for f in fields for t in (f.get("places") or "").split(",") if t.strip()}
+    return {
+        "place": sorted(([slug, places.get(slug, slug)] for slug in used), key=lambda p: (p[1].lower(), p[0])),
+        "kind": [[k, k] for k in sorted({f["kind"] for f in fields if f.get("kind")})],
+        "language": [[code, code] for code in sorted({f["language"] for f in fields if f.get("language")})],
+    }

@@ -47,6 +47,7 @@ from archive.search.query import (
     parse,
 )
 from archive.search.scoring import ArchiveBM25F, CollectionStats
+from archive.search.snippets import readable_body
 from archive.search.term_map import use_term_map
 from archive.store.dbapi import StoreReader, read_transaction, select_rows
 
@@ -338,7 +339,7 @@ class ArchiveSearcher:
                 continue
             hit.public = hit.record_id in public
             if request.snippets:
-                hit.snippet = snippet(compose_body(row), terms, row["language"])
+                hit.snippet = snippet(readable_body(row), terms, row["language"])
 
 
 class _SkippingTopCollector(collectors.TopCollector):
