@@ -109,6 +109,24 @@ def test_search_is_usable_by_keyboard(watched: Any) -> None:
     watched.assert_clean()
 
 
+def test_focus_follows_the_results_and_more_results_keeps_the_place(watched: Any) -> None:
+    """Arriving with a query, focus is on the result count, not the top of the page; Enter on "More
+    results" moves focus to the first new result, so a keyboard reader goes on where the list grew."""
+    page = watched.page
+    page.goto(watched.base + "search.html?q=union")
+    page.wait_for_function("() => document.getElementById('search-form').dataset.done")
+    assert page.evaluate("document.activeElement.id") == "search-status"
+    done = page.evaluate("document.getElementById('search-form').dataset.done")
+    page.locator("#more-results").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.getElementById('search-form').dataset.done !== '{done}'")
+    assert page.locator("#search-results li").count() == 20
+    assert page.evaluate("Array.from(document.querySelectorAll('#search-results li'))"
+                         ".indexOf(document.activeElement.closest('li'))") == 10
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    watched.assert_clean()
+
+
 @pytest.mark.parametrize("path", ["index.html", "waves/index.html", "struggles/index.html",
                                   "struggles/cat-382.html", "accounts/xss-attempt.html", "forms/union.html",
                                   "404.html", "tags/index.html"])
