@@ -269,3 +269,20 @@ def test_a_backup_carries_the_files_its_store_names(walkout, engine, tmp_path):
     [sha] = FileStore(walkout.root).kept()
     copy = files_beside(made) / sha[:2] / sha
     assert copy.read_bytes() == FileStore(walkout.root).path(sha).read_bytes()
+
+
+def test_clean_files_removes_old_unused_files_and_interrupted_copies_only(walkout, engine, tmp_path):
+    from archive.trust.clean_files import MIN_AGE, clean_unused_files
+
+    attach_files(walkout.root, engine, "account/laundry-walkout", [make.photo(tmp_path / "picket.jpg")])
+    store = FileStore(walkout.root)
+    [named] = store.kept()
+    orphan = store.put(make.leaflet_pdf(tmp_path / "leaflet.pdf"))  # kept, but no row names it (a crash)
+    partial = store.root / ".incoming-x1"
+    partial.write_bytes(b"half a file")
+    young = clean_unused_files(walkout.root, engine, dry_run=True)
+    assert young.unused == [] and young.partial == []  # an attach may still be running
+    later = clean_unused_files(walkout.root, engine, now=__import__("time").time() + MIN_AGE + 1)
+    assert later.unused == [orphan] and later.partial == [partial]
+    assert list(store.kept()) == [named] and not partial.exists()
+    assert verify_fixity(engine, record_run=False, files_root=walkout.root).ok

@@ -6,6 +6,7 @@ from archive.cli.common import Context, pass_context
 from archive.ingest.placeholders import archive_placeholders
 from archive.search.index import update_after_ingest
 from archive.trust.clean import clean_placeholder_stubs
+from archive.trust.clean_files import clean_unused_files
 
 
 @click.group("clean")
@@ -51,3 +52,29 @@ def placeholders_command(ctx: Context, dry_run: bool, reason: str) -> None:
                f"updated {len(result.records_updated)} record(s) that named them, kept {len(result.kept)}.")
     if not dry_run and (result.changed_ids or result.deleted_ids):
         click.echo(update_after_ingest(archive.index_dir, engine, result.changed_ids + result.deleted_ids))
+
+
+@clean_group.command("files")
+@click.option("--dry-run", is_flag=True, help="List what would be removed and change nothing.")
+@pass_context
+def files_command(ctx: Context, dry_run: bool) -> None:
+    """Remove kept files no attachment names, and interrupted copies, older than an hour.
+
+    A crash between keeping an attached file and committing its row leaves such files; they are never
+    published or read. Younger ones are left alone: they may belong to an attach still running.
+
+    \b
+    Example:
+      archive clean files --dry-run
+    """
+    archive = ctx.archive()
+    engine = ctx.engine()
+    result = clean_unused_files(archive.root, engine, dry_run=dry_run)
+    engine.dispose()
+    verb = "would remove" if dry_run else "removed"
+    for sha in result.unused:
+        click.echo(f"{verb} unused file {sha}")
+    for path in result.partial:
+        click.echo(f"{verb} interrupted copy {path.name}")
+    click.echo(f"{len(result.unused)} unused file(s) and {len(result.partial)} interrupted copy(ies), "
+               f"{result.bytes} bytes: {verb}.")

@@ -3,8 +3,8 @@
 A file is written to a temporary name in the folder it belongs in, flushed to disk, and renamed into
 place, so a crash leaves either the whole file or nothing under its name. The file is written before
 the database row that names it is committed: a crash between the two leaves an unused file (which
-``unused`` lists and ``archive clean files`` removes), never a row without its bytes. Kept files are
-read-only; their name is their hash, which ``verify`` recomputes.
+``unused`` lists and ``archive clean files`` removes once it is an hour old), never a row without its
+bytes. Kept files are read-only; their name is their hash, which ``verify`` recomputes.
 """
 
 from __future__ import annotations
