@@ -214,7 +214,7 @@ def test_demo_citations(demo) -> None:
 
 
 @pytest.fixture(scope="module")
-def larger(tmp_path_factory: pytest.TempPathFactory, shared_data: Path):
+def larger(tmp_path_factory: pytest.TempPathFactory, full_shared_data: Path):
     root = tmp_path_factory.mktemp("larger")
     archive = init_archive(root / "archive", title="Tech {Actions} & 100% of #them")
     with archive.config_path.open("a", encoding="utf-8") as handle:
@@ -224,7 +224,7 @@ def larger(tmp_path_factory: pytest.TempPathFactory, shared_data: Path):
     archive = load_archive(archive.root)
     engine = make_engine(archive.db_url(), writer=True)
     try:
-        report = ingest(engine, [write_sample(root / "sample", shared_data, limit=300)], default_language="en",
+        report = ingest(engine, [write_sample(root / "sample", full_shared_data, limit=300)], default_language="en",
                         defaults=PUBLIC)
         assert not report.errors, report.errors
         first = build(archive, engine, today=TODAY)

@@ -55,9 +55,6 @@ from archive.publish.lineage import lineage_names
 from archive.publish.model import Item, SiteData
 from archive.publish.paths import TYPES, item_path
 from archive.search import analysis
-from archive.search.index import to_fields
-from archive.search.index_docs import LINK_FIELDS
-from archive.search.public_index import public_documents
 
 FIELDS = tuple(analysis.FIELD_BOOSTS)  # ("title", "body"): a posting's values come in this order
 HEAD = 64  # postings per term kept in the prefix shard, best first
@@ -359,6 +356,11 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
         facets[f"every-{field_name}"] = [number for number, doc in enumerate(docs) if doc.terms(field_name)]
     for name, numbers in sorted(facets.items()):
         yield f"search/f/{shard_name(name)}.js", _js("facet", name, ranges(numbers))
+    # The keyword fields exactly as the public index holds them. Imported here: importing the publisher
+    # loads no index module (tests/test_projection.py); these two only convert documents.
+    from archive.search.index import to_fields
+    from archive.search.public_index import public_documents
+
     fields = [to_fields(document) for document in public_documents(data)]
     key_values, key_prefixes = keyword_values(fields)
     for (field_name, prefix), values in sorted(key_values.items()):
@@ -402,8 +404,8 @@ def search_files(data: SiteData, cache: BuildCache | None = None) -> Iterator[tu
 
 
 # Whoosh ID and KEYWORD fields the query language can name (``type:wave``, ``tags:ethics``), and the filters use.
-KEY_FIELDS = ("type", "slug", "language", "kind", "visibility", "consent", *LINK_FIELDS, "tags")
-LOWERCASE_KEYS = frozenset((*LINK_FIELDS, "tags"))  # KEYWORD(lowercase=True): the query value is lowercased
+KEY_FIELDS = ("type", "slug", "language", "kind", "visibility", "consent", *analysis.LINK_FIELDS, "tags")
+LOWERCASE_KEYS = frozenset((*analysis.LINK_FIELDS, "tags"))  # KEYWORD(lowercase=True): the query value is lowercased
 DATE_FIELDS = ("date", "start", "end")
 
 

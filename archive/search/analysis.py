@@ -98,6 +98,9 @@ _IS_WORD_CHAR = regex.compile(_WORD_CHAR)
 FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
 # Text columns searched as part of the body, in this order, after the body itself. ``lineage`` is not a
 # column: it is the names of the public records a record's lineage fields point to (see ``LINEAGE_RELATIONS``).
+# The document fields holding the slugs a record links to (filled by archive.search.index_docs); here, so
+# that the publisher's browser search reads them without loading the index's modules.
+LINK_FIELDS = ("places", "waves", "struggles", "forms", "forces", "organizations")
 BODY_COLUMNS = ("outcome", "demands", "won", "lost", "limits", "lessons", "determinants", "narrator", "author",
                 "lineage")
 # Lineage links whose targets' names go in the source's body, in this order, so a search for the AFL finds

@@ -80,7 +80,7 @@ def make_schema() -> Schema:
     title, body = TEXT(analyzer=text, stored=True), TEXT(analyzer=text)
     for field in (title, body):  # the same postings, each distinct word analyzed once (whoosh_tuning)
         field.format = whoosh_tuning.CachedPositions(field_boost=field.format.field_boost)
-    from archive.search.index_docs import LINK_FIELDS
+    from archive.search.analysis import LINK_FIELDS
 
     lists = {name: KEYWORD(commas=True, lowercase=True, stored=True) for name in (*LINK_FIELDS, "tags")}
     return Schema(

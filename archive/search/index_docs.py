@@ -28,7 +28,6 @@ links_t = Link.__table__
 attachments_t = Attachment.__table__
 
 CHUNK = 1000
-LINK_FIELDS = ("places", "waves", "struggles", "forms", "forces", "organizations")
 # A link relation (see archive.records.REFERENCE_FIELDS) -> the document field its target goes in.
 _RELATION_FIELD = {
     "places": "places", "parent": "places", "waves": "waves", "wave": "waves", "struggles": "struggles",
