@@ -33,7 +33,10 @@ SHARED_SETS = ("bls_us_work_stoppages", "collective_action_in_tech", "fmcs_work_
 REQUIRE_SHARED_DATA = os.environ.get("ARCHIVE_REQUIRE_SHARED_DATA") == "1"
 MISSING_SHARED_DATA = "needs the full shared data sets"  # starts each such skip reason; counted at the end
 PG_URL = os.environ.get("ARCHIVE_TEST_DATABASE_URL")
-missing_data_skips = pytest.StashKey[int]()
+_missing_data_skips = [0]  # skips for want of the full shared data sets, in this process's reports
+# Fixtures that hand a test the store under test; a test that uses one is marked ``store``.
+STORE_FIXTURES = frozenset({"db_url", "store_url"})
+BROWSER_TESTS = REPO_ROOT / "tests" / "browser"  # every test there is marked ``browser``
 
 
 def missing_shared_sets() -> list[str]:
@@ -47,7 +50,28 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     data = (f"full shared data: {SHARED_DATA}" if not missing
             else f"full shared data: missing at {SHARED_DATA} ({len(missing)} of {len(SHARED_SETS)} sets); "
                  "the tests that need them skip")
+    if PG_URL:
+        store += "; only the tests that open the store under test run (marker `store`), the SQLite pass runs the rest"
     return [store, data]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser suites, and the tests that open the store under test; on PostgreSQL, run only those.
+
+    A test that never opens the store under test (a parser, the analysis, a site built from its own SQLite
+    archive) does the same thing in both passes, so the PostgreSQL pass leaves it to the SQLite pass."""
+    for item in items:
+        if STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.store)
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+    if not PG_URL:
+        return
+    kept = [item for item in items if item.get_closest_marker("store") is not None]
+    dropped = [item for item in items if item.get_closest_marker("store") is None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -123,14 +147,9 @@ def write(tmp_path: Path):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """In CI (ARCHIVE_REQUIRE_BROWSER=1) a browser test that skips for want of Chromium fails instead.
-
-    Skips for want of the full shared data sets are counted for the summary at the end of the run."""
+    """In CI (ARCHIVE_REQUIRE_BROWSER=1) a browser test that skips for want of Chromium fails instead."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and isinstance(report.longrepr, tuple) and MISSING_SHARED_DATA in str(report.longrepr[2]):
-        stash = item.config.stash
-        stash[missing_data_skips] = stash.get(missing_data_skips, 0) + 1
     if (report.skipped and not hasattr(report, "wasxfail") and os.environ.get("ARCHIVE_REQUIRE_BROWSER") == "1"
             and not PG_URL
             and item.get_closest_marker("browser") is not None):
@@ -138,9 +157,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.longrepr = f"browser test skipped but ARCHIVE_REQUIRE_BROWSER=1: {report.longrepr}"
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the skips for want of the full shared data sets, for the summary at the end of the run.
+
+    Counted from the reports (not where they are made) so that the count is right when pytest-xdist runs
+    the tests in worker processes: the reports come back to the main process."""
+    if report.skipped and isinstance(report.longrepr, tuple) and MISSING_SHARED_DATA in str(report.longrepr[2]):
+        _missing_data_skips[0] += 1
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """Say, last, how many tests did not run for want of the full shared data sets, and how to run them."""
-    skipped = config.stash.get(missing_data_skips, 0)
+    skipped = _missing_data_skips[0]
     if skipped:
         terminalreporter.write_sep(
             "=", f"{skipped} tests skipped: they need the full shared data sets, not found in {SHARED_DATA}",

@@ -27,6 +27,7 @@ QUERIES = [
 
 
 @pytest.mark.slow
+@pytest.mark.store
 @pytest.mark.skipif(not PG_URL, reason="needs ARCHIVE_TEST_DATABASE_URL for a PostgreSQL store")
 def test_sqlite_and_postgresql_stores_search_alike(tmp_path: Path, shared_data: Path) -> None:
     schema = f"cmp_{uuid.uuid4().hex[:12]}"
